@@ -1,0 +1,220 @@
+"""`sii-atlas`: build, crawl, serve, parse, status, check-data.
+
+Every command takes `--db` (default `data/sii_atlas.db`, or $SII_ATLAS_DB).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import curated
+from .schema import SCHEMA_VERSION, open_database
+
+PROJECT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = Path(os.environ.get("SII_ATLAS_DB", PROJECT / "data" / "sii_atlas.db"))
+METADATA = PROJECT / "metadata.yml"
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build(db_path: Path, quiet: bool = False) -> int:
+    data = curated.load()
+    db = open_database(db_path)
+    try:
+        counts = curated.load_into(db, data)
+    except curated.CuratedDataError as error:
+        print(f"build refused: {error}", file=sys.stderr)
+        return 1
+    db.execute("PRAGMA optimize")
+    if not quiet:
+        print(
+            f"built {db_path} (schema v{SCHEMA_VERSION}): {counts['jurisdictions']} jurisdictions, "
+            f"{counts['instruments']} tracked instruments, {counts['coded_answers']} coded answers, "
+            f"{counts['cases']} curated cases"
+        )
+    return 0
+
+
+def check_data(_args) -> int:
+    problems = curated.check(curated.load())
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)" if problems else "data/ is consistent", file=sys.stderr)
+    return 1 if problems else 0
+
+
+# --------------------------------------------------------------------------- crawl
+
+
+def crawl(args) -> int:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from .spiders import SPIDERS
+
+    sources = args.sources or sorted(SPIDERS)
+    unknown = [s for s in sources if s not in SPIDERS]
+    if unknown:
+        print(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(SPIDERS))}", file=sys.stderr)
+        return 2
+    if build(args.db, quiet=True) != 0:
+        return 1
+    settings = Settings()
+    settings.setmodule("crawlers.settings", priority="project")
+    settings.set("SII_ATLAS_DB", str(args.db), priority="cmdline")
+    if args.cache:
+        settings.set("HTTPCACHE_ENABLED", True, priority="cmdline")
+    for assignment in args.setting or []:
+        key, _, value = assignment.partition("=")
+        settings.set(key, value, priority="cmdline")
+
+    db = open_database(args.db)
+    last_run = db.execute("SELECT COALESCE(MAX(id), 0) FROM crawl_runs").fetchone()[0]
+    process = CrawlerProcess(settings, install_root_handler=True)
+    skipped = []
+    for source in sources:
+        spider = SPIDERS[source]
+        if spider.api_key_env and not os.environ.get(spider.api_key_env):
+            print(f"{source}: skipped, set ${spider.api_key_env} to crawl it", file=sys.stderr)
+            skipped.append(source)
+            continue
+        arguments = {"base_url": args.base_url, "since": args.since, "limit": args.limit}
+        process.crawl(spider, **{k: v for k, v in arguments.items() if v is not None})
+    if len(skipped) < len(sources):
+        process.start()
+
+    runs = list(db.query("SELECT * FROM crawl_runs WHERE id > ? ORDER BY id", [last_run]))
+    print_table(
+        ["source", "outcome", "pages", "new", "changed", "unchanged", "dropped", "errors"],
+        [
+            [r["source"], r["outcome"] or "interrupted", r["pages"], r["items_new"], r["items_changed"],
+             r["items_unchanged"], r["items_dropped"], r["errors"]]
+            for r in runs
+        ]
+        + [[source, "skipped", "", "", "", "", "", ""] for source in skipped],
+    )
+    failed = [r["source"] for r in runs if r["outcome"] in (None, "failed")]
+    if failed:
+        print(f"failed: {', '.join(failed)} (see the crawl_errors table)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def serve(args) -> int:
+    if not Path(args.db).exists() and build(args.db) != 0:
+        return 1
+    command = [
+        sys.executable, "-m", "datasette", "serve", str(args.db),
+        "--metadata", str(METADATA),
+        "--port", str(args.port), "--host", args.host,
+        "--setting", "sql_time_limit_ms", "5000",
+        "--setting", "facet_time_limit_ms", "1000",
+        "--setting", "max_returned_rows", "5000",
+    ]
+    print(f"serving {args.db} on http://{args.host}:{args.port}/", file=sys.stderr)
+    return subprocess.call(command)
+
+
+# --------------------------------------------------------------------------- parse
+
+
+def parse(args) -> int:
+    from .parsing import parse_file
+
+    url = args.url or Path(args.file).resolve().as_uri()
+    meta = json.loads(args.meta) if args.meta else None
+    try:
+        records = parse_file(args.source, Path(args.file), url, meta)
+    except LookupError as error:
+        print(f"{error}; pass --url with the page's official URL", file=sys.stderr)
+        return 2
+    for record in records:
+        print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+# --------------------------------------------------------------------------- status
+
+
+def status(args) -> int:
+    if not Path(args.db).exists():
+        print(f"no database at {args.db}; run `sii-atlas build`", file=sys.stderr)
+        return 1
+    db = open_database(args.db)
+    rows = []
+    now = datetime.now(timezone.utc)
+    for source in db.query("SELECT id FROM sources ORDER BY id"):
+        run = next(iter(db.query(
+            "SELECT * FROM crawl_runs WHERE source = ? ORDER BY id DESC LIMIT 1", [source["id"]])), None)
+        good = next(iter(db.query(
+            "SELECT finished FROM crawl_runs WHERE source = ? AND outcome IN ('ok', 'partial') ORDER BY id DESC LIMIT 1",
+            [source["id"]])), None)
+        if run is None:
+            rows.append([source["id"], "never", "", "", "", ""])
+            continue
+        items = run["items_new"] + run["items_changed"] + run["items_unchanged"]
+        age = ""
+        if good and good["finished"]:
+            delta = now - datetime.fromisoformat(good["finished"])
+            age = f"{delta.days}d {delta.seconds // 3600}h"
+        rows.append([source["id"], run["started"], run["outcome"] or "interrupted", items, run["errors"], age])
+    print_table(["source", "last run", "outcome", "items", "errors", "data age"], rows)
+    return 0
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    widths = [max(len(str(x)) for x in [h, *(r[i] for r in rows)]) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="sii-atlas", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="SQLite database (default: %(default)s)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("build", help="create or migrate the database and load data/ (offline)")
+    commands.add_parser("check-data", help="check the curated files in data/ and list every problem")
+
+    crawl_parser = commands.add_parser("crawl", help="run spiders into the database")
+    crawl_parser.add_argument("sources", nargs="*", help="source ids (default: all)")
+    crawl_parser.add_argument("--since", help="only documents published on or after this ISO date")
+    crawl_parser.add_argument("--limit", type=int, help="at most N documents per source")
+    crawl_parser.add_argument("--base-url", help="send every request to this host instead (a mirror or test server)")
+    crawl_parser.add_argument("--cache", action="store_true", help="use Scrapy's HTTP cache (development and replay)")
+    crawl_parser.add_argument("--setting", "-s", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
+
+    serve_parser = commands.add_parser("serve", help="serve the database with Datasette")
+    serve_parser.add_argument("--port", type=int, default=8001)
+    serve_parser.add_argument("--host", default="127.0.0.1")
+
+    parse_parser = commands.add_parser("parse", help="run a source's parser on a saved response")
+    parse_parser.add_argument("source")
+    parse_parser.add_argument("file")
+    parse_parser.add_argument("--url", help="the official URL the file was fetched from (picks the callback)")
+    parse_parser.add_argument("--meta", help="request meta as JSON, e.g. '{\"query\": \"deepfake\"}'")
+
+    commands.add_parser("status", help="per source: last run, outcome, items, errors, data age")
+
+    args = parser.parse_args(argv)
+    args.db = Path(args.db)
+    if args.command == "build":
+        return build(args.db)
+    handlers = {"check-data": check_data, "crawl": crawl, "serve": serve, "parse": parse, "status": status}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Scrapy settings every spider inherits: the project's crawling rules.
+
+Politeness first: robots.txt obeyed, a User-Agent that names us and a contact,
+one request at a time per domain with a delay, AutoThrottle on top, retries
+with backoff on 429/5xx honouring Retry-After. Per-source limits go in each
+spider's `custom_settings` (taken from that source's published terms).
+"""
+
+import os
+
+BOT_NAME = "sii-atlas"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+CONTACT = os.environ.get("SII_ATLAS_CONTACT", "sii-atlas@example.org")
+USER_AGENT = os.environ.get(
+    "SII_ATLAS_USER_AGENT",
+    f"SII-Atlas/0.1 (legal research on intimate-image law; +https://github.com/sii-atlas; {CONTACT})",
+)
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+
+# Retries: the stock RetryMiddleware is replaced by one that waits as the
+# server asks (Retry-After) or backs off exponentially.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE_SECONDS = 2.0
+RETRY_BACKOFF_MAX_SECONDS = 300.0
+
+# Media can never enter: refused by URL before download, by Content-Type after
+# headers arrive, and any response is capped in size.
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    "crawlers.middlewares.NoMediaMiddleware": 50,
+}
+
+ITEM_PIPELINES = {
+    "crawlers.pipelines.ValidationPipeline": 100,
+    "crawlers.pipelines.StorePipeline": 800,
+}
+
+EXTENSIONS = {
+    "crawlers.progress.ProgressReporter": 500,
+}
+
+# Off by default; `sii-atlas crawl --cache` turns it on for development and replay.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.DummyPolicy"
+
+# Every failed page is recorded in crawl_errors; keep 4xx/5xx visible to callbacks' errbacks.
+HTTPERROR_ALLOW_ALL = False
+
+LOG_LEVEL = os.environ.get("SII_ATLAS_LOG_LEVEL", "WARNING")
+FEED_EXPORT_ENCODING = "utf-8"
+TELNETCONSOLE_ENABLED = False

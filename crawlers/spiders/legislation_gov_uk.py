@@ -1,0 +1,380 @@
+"""legislation.gov.uk: the official home of UK legislation (The National Archives).
+
+Base URL: https://www.legislation.gov.uk (older captures use the alias host
+legislation.data.gov.uk for the same paths).
+Licence: Open Government Licence v3.0 (Crown copyright).
+Terms (fair use, legislation/data-documentation `fair-use.md`): at most 3,000
+requests per 5 minutes per user; a User-Agent naming the client and a contact is
+mandatory (anonymous agents are blocked); obey robots.txt.
+
+What this spider does:
+(a) tracked instruments: for every curated instrument in `data/instruments/`
+    whose source is `legislation_gov_uk`, fetch each key provision as CLML
+    (`/{type}/{year}/{number}/{section/66B}/data.xml`) with its text, extent and
+    in-force or prospective status;
+(b) discovery: query the Atom list feeds (`/all/data.feed?text=...&sort=published`)
+    and the new-legislation feed for the subject's terms; every hit becomes a
+    *candidate* for a person to review, never a tracked instrument.
+
+Format notes (CLML, namespace http://www.legislation.gov.uk/namespaces/legislation):
+- One parser reads every document shape: a whole Act, a single section, a Part,
+  and contents-only documents (`/contents/data.xml`: `<Contents>` with
+  `<ContentsItem>` numbers and titles, no body).
+- Provisions are `P1` elements with an `IdURI`; `P1`s inside a `BlockAmendment`
+  are text quoted into another Act and have no `IdURI`: they belong to the text
+  of the provision that quotes them.
+- Headings live on the enclosing `P1group/Title`; commentaries (`CommentaryRef`,
+  `Commentary`) are editorial annotations, not law, and are left out of the text.
+- `Status="Prospective"` marks text not yet in force; `Match="false"` marks text
+  not valid at the requested date; `RestrictExtent` gives where it applies
+  ("E+W", "S", "N.I.", "E+W+S+N.I.") and `RestrictStartDate` from when.
+- Atom feeds: OpenSearch paging (`leg:page`, `leg:morePages`, `link rel="next"`),
+  `ukm:DocumentMainType`, `ukm:Year`, `ukm:Number` on each entry. History:
+  2015 captures show `legislation.data.gov.uk` links; 2024 captures `www.`.
+"""
+
+import re
+from urllib.parse import quote, urlsplit
+
+import scrapy
+from lxml import etree
+
+from ..curated import tracked_instruments
+from ..items import CandidateItem, InstrumentItem, ProvisionItem
+from .base import SourceSpider
+
+SOURCE = "legislation_gov_uk"
+OFFICIAL = "https://www.legislation.gov.uk"
+LEG = "http://www.legislation.gov.uk/namespaces/legislation"
+NS = {
+    "leg": LEG,
+    "ukm": "http://www.legislation.gov.uk/namespaces/metadata",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "atom": "http://www.w3.org/2005/Atom",
+}
+
+#: The subject's terms for discovery, as legislation.gov.uk's text search reads them.
+SEARCH_TERMS = (
+    '"intimate image"',
+    '"intimate photograph or film"',
+    '"purported intimate image"',
+    "deepfake",
+    '"sexually explicit" AND "digitally altered"',
+)
+
+# type code -> (citation pattern, kind, jurisdiction when the text gives no extent)
+DOCUMENT_TYPES = {
+    "ukpga": ("{year} c. {number}", "statute", "GB"),
+    "asp": ("{year} asp {number}", "statute", "GB-SCT"),
+    "nia": ("{year} c. {number} (N.I.)", "statute", "GB-NIR"),
+    "asc": ("{year} asc {number}", "statute", "GB-WLS"),
+    "anaw": ("{year} anaw {number}", "statute", "GB-WLS"),
+    "uksi": ("S.I. {year}/{number}", "regulation", "GB"),
+    "ssi": ("S.S.I. {year}/{number}", "regulation", "GB-SCT"),
+    "wsi": ("S.I. {year}/{number}", "regulation", "GB-WLS"),
+    "nisr": ("S.R. {year}/{number}", "regulation", "GB-NIR"),
+}
+EXTENT_JURISDICTIONS = {
+    "E+W": "GB-EAW",
+    "E": "GB-ENG",
+    "W": "GB-WLS",
+    "S": "GB-SCT",
+    "N.I.": "GB-NIR",
+    "E+W+S+N.I.": "GB",
+}
+PROVISION_LABELS = {"section": "s. {}", "regulation": "reg. {}", "article": "art. {}", "rule": "r. {}"}
+NUMBER_ONLY = re.compile(r"^(\([^()\s]+\)\s*)+$|^[0-9A-Z]+$")
+ITEM_PATH = re.compile(r"/(?:id/)?([a-z]+)/(\d{4})/(\d+)")
+SKIPPED_IN_TEXT = {"Commentary", "CommentaryRef", "Commentaries", "FootnoteRef", "Footnotes", "MarginNoteRef"}
+BLOCKS = {
+    "P1para", "P2", "P2para", "P3", "P3para", "P4", "P4para", "P5", "P5para", "Text", "Para",
+    "ListItem", "BlockAmendment", "Tabular", "P1group", "Title", "P1",
+}
+
+
+def local(tag) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def https(url: str | None) -> str | None:
+    """Official URLs as the site serves them today: https, www host."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    return f"{OFFICIAL}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def item_key(uri: str) -> tuple[str, str, str] | None:
+    """("ukpga", "2003", "42") from any document, id or feed URI of an item."""
+    match = ITEM_PATH.search(urlsplit(uri).path)
+    return match.groups() if match else None
+
+
+def instrument_id(doc_type: str, year: str, number: str) -> str:
+    return f"{doc_type}-{year}-{number}"
+
+
+def jurisdiction_for(doc_type: str, extent: str | None) -> str:
+    if extent in EXTENT_JURISDICTIONS:
+        return EXTENT_JURISDICTIONS[extent]
+    return DOCUMENT_TYPES.get(doc_type, ("", "", "GB"))[2]
+
+
+def clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = " ".join(text.split())
+    return text or None
+
+
+def plain_text(element) -> str:
+    """Readable text of a provision: one line per block, subsection numbers in
+    brackets, editorial commentaries left out."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush():
+        line = " ".join("".join(current).split())
+        # A subsection number stays on the line of the text it numbers.
+        if line and not NUMBER_ONLY.match(line):
+            lines.append(line)
+            current.clear()
+
+    def walk(node, top=False):
+        name = local(node.tag)
+        if name in SKIPPED_IN_TEXT or not name:
+            return
+        if name in BLOCKS and not top:
+            flush()
+        if name == "Pnumber":
+            number = "".join(node.itertext()).strip()
+            parent = node.getparent()
+            # The provision's own number is its label; inner numbers read as (1), (a);
+            # sections quoted inside an amendment keep their bare number.
+            if parent is not element:
+                current.append(f"{number} " if local(parent.tag) == "P1" else f"({number}) ")
+            return
+        current.append(node.text or "")
+        for child in node:
+            walk(child)
+            current.append(child.tail or "")
+        if name in BLOCKS:
+            flush()
+
+    walk(element, top=True)
+    flush()
+    leftover = " ".join("".join(current).split())
+    return "\n".join(lines + ([leftover] if leftover and not lines else []))
+
+
+def status_of(element) -> str:
+    for node in (element, *element.iterancestors()):
+        status = node.get("Status")
+        if status == "Prospective":
+            return "prospective"
+        if status in ("Repealed", "Discarded"):
+            return "repealed"
+    return "in_force"
+
+
+def inherited(element, attribute: str) -> str | None:
+    for node in (element, *element.iterancestors()):
+        if node.get(attribute):
+            return node.get(attribute)
+    return None
+
+
+def provision_label(path: str) -> str:
+    """"s. 66B" from "section/66B"; "Sch. 2 para. 14" from "schedule/2/paragraph/14"."""
+    parts = path.split("/")
+    if parts[0] == "schedule":
+        label = f"Sch. {parts[1]}" if len(parts) > 1 else "Sch."
+        if len(parts) > 3:
+            label += f" para. {parts[3]}"
+        return label
+    if parts[0] in PROVISION_LABELS and len(parts) > 1:
+        return PROVISION_LABELS[parts[0]].format(parts[1])
+    return path
+
+
+def heading_of(p1) -> str | None:
+    parent = p1.getparent()
+    title = parent.find(f"{{{LEG}}}Title") if parent is not None and local(parent.tag) == "P1group" else None
+    if title is None:
+        title = p1.find(f"{{{LEG}}}Title")
+    return clean("".join(t for t in title.itertext())) if title is not None else None
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def parse_document(response):
+    """Any CLML document: whole Act, a section, a Part, or contents only.
+
+    @url https://www.legislation.gov.uk/ukpga/2003/42/section/66B/data.xml
+    @returns items 2
+    """
+    root = etree.fromstring(response.body)
+    if local(root.tag) != "Legislation":
+        raise ValueError(f"not a CLML document (root element {local(root.tag)!r})")
+    key = item_key(root.get("IdURI") or root.get("DocumentURI") or response.url)
+    if key is None:
+        raise ValueError("CLML document without an item URI")
+    doc_type, year, number = key
+    the_id = instrument_id(*key)
+    meta = root.find("ukm:Metadata", NS)
+    extent = root.get("RestrictExtent")
+    pattern, kind, _ = DOCUMENT_TYPES.get(doc_type, ("{year}/{number}", "statute", "GB"))
+    enacted = meta.find(".//ukm:EnactmentDate", NS) if meta is not None else None
+    made = meta.find(".//ukm:Made", NS) if meta is not None else None
+    date_enacted = (enacted if enacted is not None else made)
+    yield InstrumentItem(
+        id=the_id,
+        jurisdiction=response.meta.get("jurisdiction") or jurisdiction_for(doc_type, extent),
+        title=clean(meta.findtext("dc:title", namespaces=NS)) if meta is not None else None,
+        citation=pattern.format(year=year, number=number),
+        kind=kind,
+        status=response.meta.get("status"),
+        date_enacted=date_enacted.get("Date") if date_enacted is not None else None,
+        date_in_force=None,
+        official_url=f"{OFFICIAL}/{doc_type}/{year}/{number}",
+        language=(meta.findtext("dc:language", namespaces=NS) if meta is not None else None) or "en",
+        extent=extent,
+        source=SOURCE,
+    )
+    provisions = [p for p in root.iter(f"{{{LEG}}}P1") if p.get("IdURI")]
+    if provisions:
+        for p1 in provisions:
+            yield provision_item(the_id, p1)
+    else:
+        yield from contents_items(the_id, root)
+
+
+def provision_item(the_id: str, p1) -> ProvisionItem:
+    doc_type, year, number = item_key(p1.get("IdURI"))
+    path = urlsplit(p1.get("IdURI")).path.split(f"/{doc_type}/{year}/{number}/", 1)[-1]
+    return ProvisionItem(
+        id=f"{the_id}/{path}",
+        instrument_id=the_id,
+        label=provision_label(path),
+        heading=heading_of(p1),
+        text=plain_text(p1) or None,
+        language="en",
+        url=f"{OFFICIAL}/{doc_type}/{year}/{number}/{path}",
+        extent=inherited(p1, "RestrictExtent"),
+        in_force_status=status_of(p1),
+        valid_from=inherited(p1, "RestrictStartDate"),
+        source=SOURCE,
+    )
+
+
+def contents_items(the_id: str, root):
+    """A table of contents: provisions with numbers and titles, but no text yet."""
+    for entry in root.iter(f"{{{LEG}}}ContentsItem"):
+        uri = entry.get("IdURI") or entry.get("DocumentURI")
+        key = item_key(uri or "")
+        if key is None:
+            continue
+        doc_type, year, number = key
+        path = urlsplit(uri).path.split(f"/{doc_type}/{year}/{number}/", 1)[-1]
+        path = re.sub(r"/(made|enacted|\d{4}-\d{2}-\d{2})$", "", path)
+        title = entry.find(f"{{{LEG}}}ContentsTitle")
+        # Generated titles are the first words of the text, not a heading.
+        heading = None if title is None or title.get("Generated") == "true" else clean("".join(title.itertext()))
+        yield ProvisionItem(
+            id=f"{the_id}/{path}",
+            instrument_id=the_id,
+            label=provision_label(path),
+            heading=heading,
+            text=None,
+            language="en",
+            url=f"{OFFICIAL}/{doc_type}/{year}/{number}/{path}",
+            extent=entry.get("RestrictExtent"),
+            in_force_status=status_of(entry),
+            valid_from=None,
+            source=SOURCE,
+        )
+
+
+def parse_feed(response):
+    """An Atom list or search feed: candidates for review, and the next page.
+
+    @url https://www.legislation.gov.uk/all/data.feed?text=%22intimate+image%22&sort=published
+    """
+    root = etree.fromstring(response.body)
+    if local(root.tag) != "feed":
+        raise ValueError(f"not an Atom feed (root element {local(root.tag)!r})")
+    since = response.meta.get("since")
+    query = response.meta.get("query")
+    reached_since = False
+    for entry in root.findall("atom:entry", NS):
+        key = item_key(entry.findtext("atom:id", namespaces=NS) or "")
+        if key is None:
+            continue
+        published = (entry.findtext("atom:published", namespaces=NS) or "")[:10] or None
+        if since and published and published < since:
+            reached_since = True
+            continue
+        doc_type, year, number = key
+        yield CandidateItem(
+            id=instrument_id(*key),
+            jurisdiction=DOCUMENT_TYPES.get(doc_type, ("", "", "GB"))[2],
+            title=clean(entry.findtext("atom:title", namespaces=NS)),
+            url=f"{OFFICIAL}/{doc_type}/{year}/{number}",
+            published=published,
+            matched_query=query,
+            source=SOURCE,
+        )
+    next_link = root.find("atom:link[@rel='next']", NS)
+    if next_link is not None and not reached_since:
+        yield scrapy.Request(https(next_link.get("href")), meta=carry(response))
+
+
+def carry(response) -> dict:
+    """The context a next page needs, copied from this page's request."""
+    return {key: response.meta.get(key) for key in ("since", "query") if response.meta.get(key)}
+
+
+# --------------------------------------------------------------------------- spider
+
+
+class LegislationGovUkSpider(SourceSpider):
+    name = SOURCE
+    official_base = OFFICIAL
+    alias_hosts = ("legislation.gov.uk", "legislation.data.gov.uk")
+    routes = [
+        (r"/data\.feed$", parse_feed),
+        (r"/data\.xml$", parse_document),
+    ]
+    # 3,000 requests per 5 minutes is 10 a second; we stay far below it.
+    custom_settings = {"DOWNLOAD_DELAY": 0.5, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+
+    def __init__(self, *args, discover="yes", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.discover = discover not in ("no", "false", "0")
+
+    async def start(self):
+        for request in self.tracked_requests():
+            yield request
+        if self.discover:
+            for term in SEARCH_TERMS:
+                url = f"{OFFICIAL}/all/data.feed?text={quote(term)}&sort=published"
+                yield self.request(url, query=term, **({"since": self.since.isoformat()} if self.since else {}))
+            yield self.request(f"{OFFICIAL}/new/data.feed", query="new legislation",
+                               **({"since": self.since.isoformat()} if self.since else {}))
+
+    def tracked_requests(self):
+        count = 0
+        for instrument in tracked_instruments(SOURCE):
+            for provision in instrument.get("provisions") or []:
+                path = provision.get("key")
+                if not path:
+                    continue
+                if self.limit is not None and count >= self.limit:
+                    return
+                count += 1
+                yield self.request(
+                    f"{OFFICIAL}/{instrument['source_identifier']}/{path}/data.xml",
+                    jurisdiction=instrument["jurisdiction"],
+                    status=instrument.get("status"),
+                )

@@ -1,0 +1,136 @@
+"""Whole crawls, in a subprocess (the Twisted reactor cannot restart in one process),
+against a local server playing the official sites, into a temporary database."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+import yaml
+from datasette.app import Datasette
+
+from fixture_server import FixtureServer
+
+PROJECT = Path(__file__).resolve().parents[1]
+# Politeness settings are for the real sites; the local server needs no delay.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1",
+        "-s", "RETRY_BACKOFF_BASE_SECONDS=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+DATA_TABLES = ["instruments", "provisions", "provision_versions", "cases", "bills", "candidate_instruments",
+               "jurisdictions", "sources", "coded_answers"]
+
+
+def sii_atlas(db: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crawlers.cli", "--db", str(db), *args],
+        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+    )
+
+
+def crawl(db: Path, server: FixtureServer, source: str = "legislation_gov_uk") -> subprocess.CompletedProcess:
+    return sii_atlas(db, "crawl", source, "--base-url", server.url, *FAST)
+
+
+def snapshot(db: Path) -> dict:
+    database = sqlite_utils.Database(db)
+    return {table: list(database.query(f"SELECT * FROM [{table}] ORDER BY 1")) for table in DATA_TABLES}
+
+
+@pytest.fixture
+def crawled(tmp_path):
+    db = tmp_path / "sii_atlas.db"
+    with FixtureServer() as server:
+        result = crawl(db, server)
+    assert result.returncode == 0, result.stderr
+    return db, result, server
+
+
+def test_crawl_stores_tracked_provisions_and_candidates(crawled):
+    db, result, server = crawled
+    database = sqlite_utils.Database(db)
+    section = database["provisions"].get("ukpga-2003-42/section/66B")
+    assert section["text"].startswith("(1) A person (A) commits an offence")
+    assert section["heading"] == "Sharing or threatening to share intimate photograph or film"
+    assert section["in_force_status"] == "in_force" and section["extent"] == "E+W"
+    assert section["fetched_at"] and section["content_hash"] and section["source"] == "legislation_gov_uk"
+    # The curator's columns win over what the page says.
+    act = database["instruments"].get("ukpga-2003-42")
+    assert (act["jurisdiction"], act["status"], act["curated"]) == ("GB-EAW", "in_force", 1)
+    assert act["fetched_at"] is not None
+    candidates = {row["id"] for row in database["candidate_instruments"].rows}
+    assert {"ukpga-2025-18", "ssi-2024-99", "nia-2016-21"} <= candidates
+    assert all(row["review_status"] == "to_review" for row in database["candidate_instruments"].rows)
+    [run] = database["crawl_runs"].rows
+    assert run["source"] == "legislation_gov_uk" and run["outcome"] == "partial"
+    assert run["pages"] > 10 and run["items_new"] + run["items_changed"] > 10
+    # s. 66F is served as an image: refused before its body is read, recorded, nothing stored.
+    [refused] = database.query("SELECT * FROM crawl_errors WHERE kind = 'refused'")
+    assert refused["url"].endswith("/ukpga/2003/42/section/66F/data.xml")
+    assert database["provisions"].get("ukpga-2003-42/section/66F")["text"] is None
+    assert "legislation_gov_uk" in result.stdout and "partial" in result.stdout
+    assert "/robots.txt" in server.requests
+
+
+async def test_crawled_data_reads_back_through_datasette(crawled):
+    db, _, _ = crawled
+    metadata = yaml.safe_load((PROJECT / "metadata.yml").read_text())
+    datasette = Datasette([str(db)], metadata=metadata)
+    await datasette.invoke_startup()
+    response = await datasette.client.get("/sii_atlas/provisions.json?_search=intimate&_shape=array")
+    assert response.status_code == 200
+    assert "ukpga-2003-42/section/66B" in {row["id"] for row in response.json()}
+    response = await datasette.client.get("/sii_atlas/search_provisions.json?q=%22reasonably+believe%22&_shape=array")
+    assert response.status_code == 200
+    hits = response.json()
+    assert "ukpga-2003-42/section/66B" in {hit["provision_id"] for hit in hits}
+    assert "<b>reasonably believe</b>" in hits[0]["snippet"]
+    # The empty-query guard: no search, no rows (and no error).
+    response = await datasette.client.get("/sii_atlas/search_provisions.json?q=&_shape=array")
+    assert response.status_code == 200 and response.json() == []
+    response = await datasette.client.get("/sii_atlas/crawl_runs.json?_shape=array")
+    assert response.json()[0]["outcome"] == "partial"
+
+
+def test_second_crawl_of_unchanged_pages_writes_nothing_new(crawled):
+    db, _, _ = crawled
+    before = snapshot(db)
+    with FixtureServer() as server:
+        result = crawl(db, server)
+    assert result.returncode == 0, result.stderr
+    assert snapshot(db) == before
+    second = list(sqlite_utils.Database(db).query("SELECT * FROM crawl_runs ORDER BY id"))[-1]
+    assert second["items_new"] == 0 and second["items_changed"] == 0 and second["items_unchanged"] > 10
+
+
+@pytest.mark.parametrize("mode", ["error", "garbage"])
+def test_failing_source_leaves_every_stored_row_identical(crawled, mode):
+    db, _, _ = crawled
+    before = snapshot(db)
+    with FixtureServer(mode) as server:
+        result = crawl(db, server)
+    assert result.returncode == 1, "a failed source must exit non-zero"
+    assert snapshot(db) == before
+    database = sqlite_utils.Database(db)
+    run = list(database.query("SELECT * FROM crawl_runs ORDER BY id"))[-1]
+    assert run["outcome"] == "failed" and run["errors"] > 0
+    errors = list(database.query("SELECT * FROM crawl_errors WHERE run_id = ?", [run["id"]]))
+    assert errors and all(e["reason"] for e in errors)
+    if mode == "error":
+        assert any(e["status"] == 500 for e in errors)
+    else:
+        assert any(e["kind"] == "parse" for e in errors)
+
+
+def test_build_is_idempotent_and_keeps_crawled_text(crawled):
+    db, _, _ = crawled
+    before = snapshot(db)
+    assert sii_atlas(db, "build").returncode == 0
+    assert snapshot(db) == before
+
+
+def test_status_reports_each_source(crawled):
+    db, _, _ = crawled
+    result = sii_atlas(db, "status")
+    assert result.returncode == 0
+    line = next(l for l in result.stdout.splitlines() if l.startswith("legislation_gov_uk"))
+    assert "partial" in line
