@@ -134,3 +134,24 @@ def test_status_reports_each_source(crawled):
     assert result.returncode == 0
     line = next(l for l in result.stdout.splitlines() if l.startswith("legislation_gov_uk"))
     assert "partial" in line
+
+
+async def test_find_case_law_crawl_into_sqlite_and_datasette(tmp_path):
+    db = tmp_path / "sii_atlas.db"
+    with FixtureServer() as server:
+        result = crawl(db, server, "find_case_law")
+    assert result.returncode == 0, result.stderr
+    database = sqlite_utils.Database(db)
+    cases = {row["id"]: row for row in database["cases"].rows_where("source = 'find_case_law'")}
+    assert "d-0f8e4a52-1c3b-4d6e-9a7f-2b5c8d1e3f60" in cases and len(cases) >= 3
+    judgment = cases["d-0f8e4a52-1c3b-4d6e-9a7f-2b5c8d1e3f60"]
+    assert judgment["jurisdiction"] == "GB-EAW" and judgment["decision_date"] and judgment["text"]
+    assert judgment["url"].startswith("https://caselaw.nationalarchives.gov.uk/")
+    assert isinstance(__import__("json").loads(judgment["judges"]), list)
+    [run] = database["crawl_runs"].rows
+    assert run["outcome"] == "ok", list(database["crawl_errors"].rows)
+    metadata = yaml.safe_load((PROJECT / "metadata.yml").read_text())
+    datasette = Datasette([str(db)], metadata=metadata)
+    response = await datasette.client.get("/sii_atlas/search_cases.json?q=intimate&_shape=array")
+    assert response.status_code == 200
+    assert "d-0f8e4a52-1c3b-4d6e-9a7f-2b5c8d1e3f60" in {row["id"] for row in response.json()}

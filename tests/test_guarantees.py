@@ -1,0 +1,86 @@
+"""The project's guarantees at unit level: no media, polite retries, nothing lost in the store."""
+
+import pytest
+import scrapy
+from scrapy.exceptions import StopDownload
+from scrapy.http import Headers
+
+from crawlers.middlewares import MediaRefused, NoMediaMiddleware, is_media_type, is_media_url, retry_after_seconds
+from crawlers.store import Store
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/img/photo.JPG", "https://example.org/a/b.png?x=1", "https://example.org/v/clip.mp4",
+    "https://example.org/stream/index.m3u8", "https://example.org/a.webp", "https://example.org/sound.mp3",
+])
+def test_media_urls_are_refused_before_download(url):
+    assert is_media_url(url)
+    with pytest.raises(MediaRefused):
+        NoMediaMiddleware().process_request(scrapy.Request(url))
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.legislation.gov.uk/ukpga/2003/42/section/66B/data.xml",
+    "https://caselaw.nationalarchives.gov.uk/atom.xml?query=deepfake", "https://example.org/v1.2/laws",
+])
+def test_text_urls_pass(url):
+    assert not is_media_url(url)
+    assert NoMediaMiddleware().process_request(scrapy.Request(url)) is None
+
+
+@pytest.mark.parametrize("content_type", [b"image/jpeg", b"video/mp4", b"audio/mpeg", b"Image/PNG; charset=x",
+                                          b"application/vnd.apple.mpegurl"])
+def test_media_content_types_stop_the_download_at_headers(content_type):
+    assert is_media_type(content_type)
+    with pytest.raises(StopDownload):
+        NoMediaMiddleware().headers_received(Headers({"Content-Type": content_type}), 100, None, None)
+
+
+def test_text_content_types_pass():
+    for content_type in (b"application/xml", b"text/html; charset=utf-8", b"application/atom+xml", None):
+        assert not is_media_type(content_type)
+
+
+def test_retry_after_in_seconds_and_as_a_date():
+    assert retry_after_seconds(b"120") == 120
+    assert retry_after_seconds(b"Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
+    assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store.open(tmp_path / "atlas.db")
+    store.db["sources"].insert({"id": "test", "name": "Test", "base_url": "https://example.org", "licence": "CC0"})
+    store.db["jurisdictions"].insert({"code": "GB", "name": "United Kingdom", "kind": "country"})
+    store.write_batch([{"type": "instrument", "id": "act", "jurisdiction": "GB", "title": "An Act",
+                        "official_url": "https://example.org/act", "source": "test"}])
+    return store
+
+
+def provision(text, heading="Heading"):
+    return {"type": "provision", "id": "act/section/1", "instrument_id": "act", "label": "s. 1",
+            "heading": heading, "text": text, "url": "https://example.org/act/1", "source": "test"}
+
+
+def test_changed_text_keeps_the_old_version(store):
+    assert store.write_batch([provision("First text.")])[0]["new"] == 1
+    assert store.write_batch([provision("First text.")])[0]["unchanged"] == 1
+    assert store.write_batch([provision("Amended text.")])[0]["changed"] == 1
+    versions = list(store.db.query("SELECT text, superseded_at FROM provision_versions ORDER BY id"))
+    assert [v["text"] for v in versions] == ["First text.", "Amended text."]
+    assert versions[0]["superseded_at"] and versions[1]["superseded_at"] is None
+    assert store.db["provisions"].get("act/section/1")["text"] == "Amended text."
+
+
+def test_a_missing_value_never_blanks_a_stored_one(store):
+    store.write_batch([provision("Stored text.")])
+    store.write_batch([provision(None, heading=None)])
+    row = store.db["provisions"].get("act/section/1")
+    assert row["text"] == "Stored text." and row["heading"] == "Heading"
+
+
+def test_one_bad_record_does_not_cost_the_batch(store):
+    orphan = {**provision("x"), "id": "nowhere/1", "instrument_id": "no-such-act"}
+    counts, failures = store.write_batch([orphan, provision("Good text.")])
+    assert counts["dropped"] == 1 and counts["new"] == 1
+    assert failures[0]["kind"] == "dropped" and "nowhere/1" in failures[0]["reason"] and "FOREIGN KEY" in failures[0]["reason"]
