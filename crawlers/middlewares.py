@@ -103,3 +103,32 @@ class BackoffRetryMiddleware(RetryMiddleware):
             delay = self.backoff_base * (2**retries)
         await asyncio.sleep(min(delay, self.backoff_max))
         return retry
+
+
+class RateLimitMiddleware:
+    """Holds requests back so that a spider never sends more than its source's terms allow.
+
+    A spider declares `rate_limit = (requests, seconds)` from the source's published terms
+    (legislation.gov.uk: 3,000 per 300 s). The download delay normally keeps us far
+    below; this is the guarantee when someone lowers the delay."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.sent: list[float] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request):
+        limit = getattr(self.crawler.spider, "rate_limit", None)
+        if not limit:
+            return None
+        count, seconds = limit
+        while True:
+            now = time.monotonic()
+            self.sent = [t for t in self.sent if now - t < seconds]
+            if len(self.sent) < count:
+                self.sent.append(now)
+                return None
+            await asyncio.sleep(seconds - (now - self.sent[0]) + 0.001)

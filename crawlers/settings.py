@@ -46,6 +46,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
     "crawlers.middlewares.NoMediaMiddleware": 50,
+    "crawlers.middlewares.RateLimitMiddleware": 60,
 }
 
 ITEM_PIPELINES = {

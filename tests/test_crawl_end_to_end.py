@@ -83,7 +83,7 @@ async def test_crawled_data_reads_back_through_datasette(crawled):
     assert response.status_code == 200
     hits = response.json()
     assert "ukpga-2003-42/section/66B" in {hit["provision_id"] for hit in hits}
-    assert "<b>reasonably believe</b>" in hits[0]["snippet"]
+    assert "«reasonably believe»" in hits[0]["snippet"]
     # The empty-query guard: no search, no rows (and no error).
     response = await datasette.client.get("/sii_atlas/search_provisions.json?q=&_shape=array")
     assert response.status_code == 200 and response.json() == []

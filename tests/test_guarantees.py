@@ -84,3 +84,17 @@ def test_one_bad_record_does_not_cost_the_batch(store):
     counts, failures = store.write_batch([orphan, provision("Good text.")])
     assert counts["dropped"] == 1 and counts["new"] == 1
     assert failures[0]["kind"] == "dropped" and "nowhere/1" in failures[0]["reason"] and "FOREIGN KEY" in failures[0]["reason"]
+
+
+async def test_rate_limit_holds_requests_back_to_the_sources_terms():
+    import time
+    from types import SimpleNamespace
+
+    from crawlers.middlewares import RateLimitMiddleware
+
+    middleware = RateLimitMiddleware(SimpleNamespace(spider=SimpleNamespace(rate_limit=(3, 0.3))))
+    started = time.monotonic()
+    for _ in range(7):
+        await middleware.process_request(scrapy.Request("https://example.org/"))
+    # 7 requests at 3 per 0.3 s need two full windows of waiting.
+    assert time.monotonic() - started >= 0.6

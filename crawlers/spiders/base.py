@@ -34,6 +34,8 @@ class SourceSpider(scrapy.Spider):
     alias_hosts: tuple[str, ...] = ()
     #: [(compiled regex on the URL path, parser function)], first match wins.
     routes: list = []
+    #: (requests, seconds): the most the source's terms allow, enforced by RateLimitMiddleware.
+    rate_limit: tuple[int, float] | None = None
     #: Name of the environment variable holding an API key, when the source needs one.
     api_key_env: str | None = None
 

@@ -1,0 +1,72 @@
+"""The site people use: the curated build served by Datasette, searched as a journalist would."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from crawlers import curated
+from crawlers.datasette_plugin import fts_query
+from crawlers.schema import open_database
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    path = tmp_path_factory.mktemp("site") / "sii_atlas.db"
+    curated.load_into(open_database(path), curated.load())
+    metadata = yaml.safe_load((PROJECT / "metadata.yml").read_text())
+    return Datasette([str(path)], metadata=metadata, settings={"sql_time_limit_ms": 5000})
+
+
+async def rows(site, path):
+    response = await site.client.get(path)
+    assert response.status_code == 200, (path, response.text[:500])
+    return response.json()
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/sii_atlas", "/sii_atlas/comparison?_facet=answer", "/sii_atlas/instruments?_facet=status",
+    "/sii_atlas/enactment_timeline", "/sii_atlas/search_provisions", "/sii_atlas/comparison.csv?_size=max",
+    "/sii_atlas/jurisdictions", "/sii_atlas/coded_answers?question_id=creating",
+])
+async def test_pages_render(site, path):
+    response = await site.client.get(path)
+    assert response.status_code == 200, response.text[:500]
+
+
+async def test_compare_one_question_across_jurisdictions(site):
+    answers = await rows(site, "/sii_atlas/compare_question.json?question=creating&_shape=array")
+    assert len(answers) >= 40
+    by_code = {row["jurisdiction"]: row for row in answers}
+    assert by_code["GB-EAW"]["answer"] == "yes" and "66E" in by_code["GB-EAW"]["supporting_provisions"]
+
+
+@pytest.mark.parametrize("query, expected_id", [
+    ("226-8-1", "fr-cp-226-8-1"),                # a citation with hyphens
+    ("montage", "fr-cp-226-8-1"),                # French, as written
+    ("l'intimité", "fr-cp-226-1-226-2"),         # an apostrophe is no syntax error
+    ("성폭력", "kr-scpsc-14-2"),                  # Korean, inside a longer word
+    ("性的画像", "jp-private-sexual-image-act-2014"),  # Japanese, no spaces at all
+    ('deepfake "', None),                        # an unbalanced quote
+])
+async def test_search_laws_in_any_language(site, query, expected_id):
+    from urllib.parse import quote
+
+    found = await rows(site, f"/sii_atlas/search_instruments.json?q={quote(query)}&_shape=array")
+    if expected_id:
+        assert expected_id in {row["id"] for row in found}
+
+
+async def test_empty_search_returns_nothing(site):
+    assert await rows(site, "/sii_atlas/search_instruments.json?q=&_shape=array") == []
+
+
+def test_fts_query_quotes_what_people_type():
+    assert fts_query("deepfake consent") == '"deepfake" "consent"'
+    assert fts_query('"intimate image" OR deepfake') == '"intimate image" OR "deepfake"'
+    assert fts_query("l'image") == "\"l'image\""
+    assert fts_query('OR "') == '"OR"'  # a leading OR is a word
+    assert fts_query("") == '""'
