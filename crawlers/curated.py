@@ -34,6 +34,7 @@ REGIONS = {"Europe", "North America", "Latin America", "Asia", "Oceania", "Afric
 CODING_STATUSES = {"verified", "suggested"}
 YES_NO = {"yes", "no", "unclear"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass
@@ -148,7 +149,7 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
     """Every problem in the curated data, one readable line each (empty: all good)."""
     problems: list[str] = []
     today = today or date.today()
-    source_ids = {source["id"] for source in data.sources} | {"curated"}
+    source_ids = {source["id"] for source in data.sources}
 
     jurisdictions: dict[str, dict] = {}
     for row in data.jurisdictions:
@@ -179,6 +180,9 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
             problems.append(f"jurisdictions/{row['pack']}.csv {code!r}: parent {row['parent']!r} is not a jurisdiction")
 
     questions = {question["id"]: question for question in data.codebook}
+    for question_id in questions:
+        if not QUESTION_ID.match(question_id):
+            problems.append(f"codebook.yaml: question id {question_id!r} must be lowercase letters, digits and _")
     used_questions: set[str] = set()
     instrument_ids: dict[str, str] = {}
     citations: dict[tuple, str] = {}
@@ -351,12 +355,28 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
             load_instrument(db, entry)
         for case in data.cases:
             load_case(db, case)
+        create_comparison_matrix(db, [q["id"] for q in data.codebook])
     return {
         "jurisdictions": len(data.jurisdictions),
         "instruments": len(data.instruments),
         "coded_answers": db.execute("SELECT COUNT(*) FROM coded_answers").fetchone()[0],
         "cases": len(data.cases),
     }
+
+
+def create_comparison_matrix(db, question_ids: list[str]) -> None:
+    """One row per jurisdiction, one column per codebook question: the side-by-side table.
+
+    A view holds no data, so it is rebuilt from the codebook at every build and
+    follows the questions as they change."""
+    columns = ",\n  ".join(
+        f"MAX(CASE WHEN question_id = '{qid}' THEN answer END) AS [{qid}]" for qid in question_ids
+    )
+    db.execute("DROP VIEW IF EXISTS comparison_matrix")
+    db.execute(
+        "CREATE VIEW comparison_matrix AS\nSELECT jurisdiction, jurisdiction_name, region,\n  "
+        f"{columns}\nFROM comparison GROUP BY jurisdiction ORDER BY region, jurisdiction"
+    )
 
 
 INSTRUMENT_COLUMNS = (
@@ -369,7 +389,7 @@ def load_instrument(db, entry: dict) -> None:
     row = {column: entry.get(column) for column in INSTRUMENT_COLUMNS}
     row["summary"] = " ".join(str(row["summary"] or "").split()) or None
     row["uncertain"] = " ".join(str(row["uncertain"] or "").split()) or None
-    row["source"] = None if row["source"] == "curated" else row["source"]
+    row["source"] = row["source"] or "curated"
     row["curated"] = 1
     db["instruments"].upsert(row, pk="id")
     for provision in entry.get("provisions") or []:
@@ -415,7 +435,7 @@ def load_case(db, case: dict) -> None:
     row = {column: case.get(column) for column in CASE_COLUMNS}
     row["summary"] = " ".join(str(row["summary"] or "").split()) or None
     row["curated"] = 1
-    row["source"] = case.get("source") if case.get("source") not in (None, "curated") else None
+    row["source"] = case.get("source") or "curated"
     db["cases"].upsert(row, pk="id")
     for instrument in case.get("instruments") or []:
         db["case_instruments"].insert({"case_id": case["id"], "instrument_id": instrument}, ignore=True)

@@ -30,7 +30,7 @@ async def rows(site, path):
 @pytest.mark.parametrize("path", [
     "/", "/sii_atlas", "/sii_atlas/comparison?_facet=answer", "/sii_atlas/instruments?_facet=status",
     "/sii_atlas/enactment_timeline", "/sii_atlas/search_provisions", "/sii_atlas/comparison.csv?_size=max",
-    "/sii_atlas/jurisdictions", "/sii_atlas/coded_answers?question_id=creating",
+    "/sii_atlas/jurisdictions", "/sii_atlas/coded_answers?question_id=creating", "/sii_atlas/comparison_matrix.csv",
 ])
 async def test_pages_render(site, path):
     response = await site.client.get(path)
@@ -70,3 +70,11 @@ def test_fts_query_quotes_what_people_type():
     assert fts_query("l'image") == "\"l'image\""
     assert fts_query('OR "') == '"OR"'  # a leading OR is a word
     assert fts_query("") == '""'
+
+
+async def test_side_by_side_matrix_has_every_question_as_a_column(site):
+    matrix = await rows(site, "/sii_atlas/comparison_matrix.json?_shape=array")
+    assert len(matrix) >= 40
+    row = next(r for r in matrix if r["jurisdiction"] == "GB-EAW")
+    assert row["sharing"] == "yes" and row["creating"] == "yes"
+    assert {q["id"] for q in curated.load().codebook} <= set(row)
