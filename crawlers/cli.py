@@ -75,7 +75,7 @@ def crawl(args) -> int:
 
     db = open_database(args.db)
     last_run = db.execute("SELECT COALESCE(MAX(id), 0) FROM crawl_runs").fetchone()[0]
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     skipped = []
     for source in sources:
         spider = SPIDERS[source]
@@ -112,7 +112,7 @@ def serve(args) -> int:
         return 1
     command = [
         sys.executable, "-m", "datasette", "serve", str(args.db),
-        "--metadata", str(METADATA),
+        "--metadata", str(metadata_for(Path(args.db))),
         "--port", str(args.port), "--host", args.host,
         "--setting", "sql_time_limit_ms", "5000",
         "--setting", "facet_time_limit_ms", "1000",
@@ -120,6 +120,25 @@ def serve(args) -> int:
     ]
     print(f"serving {args.db} on http://{args.host}:{args.port}/", file=sys.stderr)
     return subprocess.call(command)
+
+
+def metadata_for(db_path: Path) -> Path:
+    """metadata.yml describes the database `sii_atlas`; Datasette names a database after
+    its file, so a database at another path gets a copy keyed (and linked) by its name."""
+    name = db_path.stem
+    if name == "sii_atlas":
+        return METADATA
+    import tempfile
+
+    import yaml
+
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    metadata["databases"] = {name: metadata["databases"].pop("sii_atlas")}
+    metadata["description_html"] = metadata["description_html"].replace("/sii_atlas/", f"/{name}/")
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="sii-atlas-metadata-", delete=False)
+    with handle:
+        json.dump(metadata, handle)
+    return Path(handle.name)
 
 
 # --------------------------------------------------------------------------- parse

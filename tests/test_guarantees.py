@@ -98,3 +98,15 @@ async def test_rate_limit_holds_requests_back_to_the_sources_terms():
         await middleware.process_request(scrapy.Request("https://example.org/"))
     # 7 requests at 3 per 0.3 s need two full windows of waiting.
     assert time.monotonic() - started >= 0.6
+
+
+def test_a_source_without_its_api_key_is_skipped_with_a_message(tmp_path, monkeypatch, capsys):
+    from crawlers import cli
+    from crawlers.spiders import SPIDERS
+
+    monkeypatch.setattr(SPIDERS["find_case_law"], "api_key_env", "SII_ATLAS_TEST_MISSING_KEY")
+    monkeypatch.delenv("SII_ATLAS_TEST_MISSING_KEY", raising=False)
+    assert cli.main(["--db", str(tmp_path / "atlas.db"), "crawl", "find_case_law"]) == 0
+    captured = capsys.readouterr()
+    assert "find_case_law: skipped, set $SII_ATLAS_TEST_MISSING_KEY" in captured.err
+    assert "skipped" in captured.out
