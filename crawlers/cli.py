@@ -154,8 +154,11 @@ def parse(args) -> int:
     except LookupError as error:
         print(f"{error}; pass --url with the page's official URL", file=sys.stderr)
         return 2
-    for record in records:
-        print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    try:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    except BrokenPipeError:  # `| head` closed the pipe: not an error
+        sys.stderr.close()
     return 0
 
 

@@ -39,5 +39,6 @@ def parse_file(source: str, path: Path, url: str, meta: dict | None = None) -> l
         spider_class = SPIDERS[source]
     except KeyError:
         raise SystemExit(f"unknown source {source!r}; known: {', '.join(sorted(SPIDERS))}") from None
-    parser = spider_class.parser_for(url)
-    return [as_record(result) for result in parser(response_from_file(Path(path), url, meta))]
+    response = response_from_file(Path(path), url, meta)
+    parser = spider_class.parser_for(url, response.body)
+    return [as_record(result) for result in parser(response)]

@@ -155,3 +155,17 @@ async def test_find_case_law_crawl_into_sqlite_and_datasette(tmp_path):
     response = await datasette.client.get("/sii_atlas/search_cases.json?q=intimate&_shape=array")
     assert response.status_code == 200
     assert "d-0f8e4a52-1c3b-4d6e-9a7f-2b5c8d1e3f60" in {row["id"] for row in response.json()}
+
+
+@pytest.mark.parametrize("mode", ["error", "garbage"])
+def test_failing_case_law_source_leaves_stored_cases_identical(tmp_path, mode):
+    db = tmp_path / "sii_atlas.db"
+    with FixtureServer() as server:
+        assert crawl(db, server, "find_case_law").returncode == 0
+    before = snapshot(db)
+    with FixtureServer(mode) as server:
+        result = crawl(db, server, "find_case_law")
+    assert result.returncode == 1
+    assert snapshot(db) == before
+    run = list(sqlite_utils.Database(db).query("SELECT * FROM crawl_runs ORDER BY id"))[-1]
+    assert run["outcome"] == "failed" and run["errors"] > 0

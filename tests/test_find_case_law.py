@@ -5,6 +5,7 @@ import asyncio
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import scrapy
 from conftest import sample
 
@@ -115,12 +116,14 @@ def test_bare_document_gives_nones_not_a_crash():
     assert case["judges"] == [] and case["cited_legislation"] == []
 
 
-def test_unreadable_xml_and_press_summaries_give_nothing():
+def test_press_summaries_give_nothing_and_unreadable_pages_an_error():
     url = f"{BASE}/uksc/2024/9990/press-summary/1/data.xml"
     press = b'<akomaNtoso xmlns="http://docs.oasis-open.org/legaldocml/ns/akn/3.0"><doc name="pressSummary"/></akomaNtoso>'
     assert list(parse_judgment(scrapy.http.XmlResponse(url=url, body=press, request=scrapy.Request(url)))) == []
-    broken = b"<akomaNtoso><judgment"
-    assert list(parse_judgment(scrapy.http.XmlResponse(url=url, body=broken, request=scrapy.Request(url)))) == []
+    # A page that is not LegalDocML is a failed page for the crawl to record, not a quiet nothing.
+    for body, message in ((b"<akomaNtoso><judgment", "unreadable XML"), (b"<html><body>Busy</body></html>", "expected <akomaNtoso>")):
+        with pytest.raises(ValueError, match=message):
+            list(parse_judgment(scrapy.http.XmlResponse(url=url, body=body, request=scrapy.Request(url))))
 
 
 # --- Atom feed ---

@@ -15,11 +15,13 @@ The contract, which keeps parsing pure and testable:
   term) travels in `request.meta` and is read with `response.meta.get(...)`.
 """
 
+import io
 import re
 from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from lxml import etree
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -27,13 +29,25 @@ from ..items import PageError
 from ..middlewares import MediaRefused
 
 
+def root_element(body: bytes) -> str | None:
+    """Local name of an XML document's root element, read without parsing the whole body."""
+    try:
+        for _, element in etree.iterparse(io.BytesIO(body), events=("start",), recover=True):
+            return etree.QName(element).localname
+    except etree.LxmlError:
+        return None
+    return None
+
+
 class SourceSpider(scrapy.Spider):
     #: Where the source officially lives, e.g. "https://www.legislation.gov.uk".
     official_base: str = ""
     #: Other hosts that serve the same paths (old aliases seen in real captures).
     alias_hosts: tuple[str, ...] = ()
-    #: [(compiled regex on the URL path, parser function)], first match wins.
+    #: [(regex on the URL path, parser function)], first match wins.
     routes: list = []
+    #: {XML root element name: parser function}, when no route matches the URL.
+    root_elements: dict = {}
     #: (requests, seconds): the most the source's terms allow, enforced by RateLimitMiddleware.
     rate_limit: tuple[int, float] | None = None
     #: Name of the environment variable holding an API key, when the source needs one.
@@ -70,12 +84,17 @@ class SourceSpider(scrapy.Spider):
     # --- routing ---
 
     @classmethod
-    def parser_for(cls, url: str):
+    def parser_for(cls, url: str, body: bytes | None = None):
+        """The parser for a page: by its URL path, else (for a saved file whose URL
+        says nothing, e.g. an HTML page address) by the document's root element."""
         path = urlsplit(url).path
         for pattern, parser in cls.routes:
             if re.search(pattern, path):
                 return parser
-        raise LookupError(f"{cls.name}: no parser for {url}")
+        root = root_element(body) if body else None
+        if root in cls.root_elements:
+            return cls.root_elements[root]
+        raise LookupError(f"{cls.name}: no parser for {url}" + (f" (root element {root!r})" if root else ""))
 
     def request(self, url: str, **meta) -> scrapy.Request:
         """A request to an official URL, sent wherever this run downloads from."""

@@ -177,11 +177,17 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 # --- small helpers ---
 
 
-def _xml(response):
+def _xml(response, expected_root: str):
+    """The parsed document, or a clear error: a page that is not what it should be is
+    recorded as a failed page by the crawl, never passed over in silence."""
     try:
-        return etree.fromstring(response.body, _XML_PARSER)
-    except etree.XMLSyntaxError:
-        return None
+        root = etree.fromstring(response.body, _XML_PARSER)
+    except etree.XMLSyntaxError as error:
+        raise ValueError(f"unreadable XML at {response.url}: {error}") from None
+    if root is None or _local(root) != expected_root:
+        found = _local(root) if root is not None else None
+        raise ValueError(f"expected <{expected_root}> at {response.url}, found {found!r}")
+    return root
 
 
 def _local(element) -> str:
@@ -241,9 +247,7 @@ def parse_search_feed(response):
     handed down earlier are skipped and paging stops there, as the feed is newest
     first), `limit` (documents still wanted from this search; paging stops at 0).
     """
-    root = _xml(response)
-    if root is None:
-        return
+    root = _xml(response, "feed")
     query = response.meta.get("query")
     since = _iso_date(response.meta.get("since"))
     limit = response.meta.get("limit")
@@ -292,15 +296,17 @@ def _judgment_url(entry, base_url: str) -> str | None:
 
 
 def parse_judgment(response):
-    """One document's data.xml: one CaseItem (nothing for a press summary or unreadable XML)."""
-    root = _xml(response)
-    if root is None:
-        return
+    """One document's data.xml: one CaseItem (nothing for a press summary; an error for
+    anything that is not LegalDocML)."""
+    root = _xml(response, "akomaNtoso")
     document = next((child for child in root if isinstance(child.tag, str)), None)
     if document is None or document.get("name") == "pressSummary":
         return
     meta = document.find("akn:meta", NS)
-    uri = document_uri(response.url) or _expression_uri(meta)
+    if urlsplit(response.url).netloc == urlsplit(OFFICIAL).netloc:
+        uri = document_uri(response.url) or _expression_uri(meta)
+    else:  # a saved file parsed without its official URL: trust the document itself
+        uri = _expression_uri(meta) or document_uri(response.url)
     code = _proprietary(meta, "court")
     if not code and uri:
         code = next((c for segment, c in URL_COURTS.items() if uri == segment or uri.startswith(segment + "/")), None)
@@ -461,6 +467,7 @@ class FindCaseLawSpider(SourceSpider):
         (r"/atom\.xml$", parse_search_feed),
         (r"/data\.xml$", parse_judgment),
     ]
+    root_elements = {"feed": parse_search_feed, "akomaNtoso": parse_judgment}
     custom_settings = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
 
     def __init__(self, *args, **kwargs):

@@ -209,11 +209,7 @@ def heading_of(p1) -> str | None:
 
 
 def parse_document(response):
-    """Any CLML document: whole Act, a section, a Part, or contents only.
-
-    @url https://www.legislation.gov.uk/ukpga/2003/42/section/66B/data.xml
-    @returns items 2
-    """
+    """Any CLML document (`.../data.xml`): whole Act, a section, a Part, or contents only."""
     root = etree.fromstring(response.body)
     if local(root.tag) != "Legislation":
         raise ValueError(f"not a CLML document (root element {local(root.tag)!r})")
@@ -297,10 +293,7 @@ def contents_items(the_id: str, root):
 
 
 def parse_feed(response):
-    """An Atom list or search feed: candidates for review, and the next page.
-
-    @url https://www.legislation.gov.uk/all/data.feed?text=%22intimate+image%22&sort=published
-    """
+    """An Atom list or search feed (`.../data.feed`): candidates for review, and the next page."""
     root = etree.fromstring(response.body)
     if local(root.tag) != "feed":
         raise ValueError(f"not an Atom feed (root element {local(root.tag)!r})")
@@ -346,6 +339,7 @@ class LegislationGovUkSpider(SourceSpider):
         (r"/data\.feed$", parse_feed),
         (r"/data\.xml$", parse_document),
     ]
+    root_elements = {"feed": parse_feed, "Legislation": parse_document}
     # Fair-use terms: 3,000 requests per 5 minutes per user. The delay keeps us far below.
     rate_limit = (3000, 300)
     custom_settings = {"DOWNLOAD_DELAY": 0.5, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
