@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from . import curated
@@ -86,6 +86,9 @@ def crawl(args) -> int:
         arguments = {"base_url": args.base_url, "since": args.since, "limit": args.limit}
         process.crawl(spider, **{k: v for k, v in arguments.items() if v is not None})
     if len(skipped) < len(sources):
+        if "example.org" in settings["USER_AGENT"] and not os.environ.get("CI"):
+            print("warning: set SII_ATLAS_CONTACT to your e-mail address: sources require a real contact "
+                  "in the User-Agent", file=sys.stderr)
         process.start()
 
     runs = list(db.query("SELECT * FROM crawl_runs WHERE id > ? ORDER BY id", [last_run]))
@@ -98,7 +101,9 @@ def crawl(args) -> int:
         ]
         + [[source, "skipped", "", "", "", "", "", ""] for source in skipped],
     )
-    failed = [r["source"] for r in runs if r["outcome"] in (None, "failed")]
+    # A source that was started but left no run row crashed before it could say so.
+    missing = [s for s in sources if s not in skipped and s not in {r["source"] for r in runs}]
+    failed = [r["source"] for r in runs if r["outcome"] in (None, "failed")] + missing
     if failed:
         print(f"failed: {', '.join(failed)} (see the crawl_errors table)", file=sys.stderr)
     return 1 if failed else 0
@@ -154,6 +159,9 @@ def parse(args) -> int:
     except LookupError as error:
         print(f"{error}; pass --url with the page's official URL", file=sys.stderr)
         return 2
+    except (ValueError, OSError) as error:
+        print(f"{args.source} cannot parse {args.file}: {error}", file=sys.stderr)
+        return 1
     try:
         for record in records:
             print(json.dumps(record, ensure_ascii=False, sort_keys=True))
@@ -202,6 +210,20 @@ def print_table(headers: list[str], rows: list[list]) -> None:
 # --------------------------------------------------------------------------- main
 
 
+def iso_date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="sii-atlas", description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="SQLite database (default: %(default)s)")
@@ -212,8 +234,9 @@ def main(argv=None) -> int:
 
     crawl_parser = commands.add_parser("crawl", help="run spiders into the database")
     crawl_parser.add_argument("sources", nargs="*", help="source ids (default: all)")
-    crawl_parser.add_argument("--since", help="only documents published on or after this ISO date")
-    crawl_parser.add_argument("--limit", type=int, help="at most N documents per source")
+    crawl_parser.add_argument("--since", type=iso_date, help="only documents published on or after this date (YYYY-MM-DD)")
+    crawl_parser.add_argument("--limit", type=positive_int,
+                              help="at most N documents (provision or judgment pages) per source; listing feeds are always read")
     crawl_parser.add_argument("--base-url", help="send every request to this host instead (a mirror or test server)")
     crawl_parser.add_argument("--cache", action="store_true", help="use Scrapy's HTTP cache (development and replay)")
     crawl_parser.add_argument("--setting", "-s", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")

@@ -263,10 +263,23 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
         problem = check_date(case.get("decision_date"), "decision_date", today)
         if problem:
             problems.append(f"{where}: {problem}")
+        crawl_key = find_case_law_key(case.get("url") or "")
+        if crawl_key and case.get("id") != crawl_key:
+            problems.append(f"{where}: a Find Case Law decision must use the crawler's id {crawl_key!r}, "
+                            "so that the crawl completes this row instead of adding a second one")
         for instrument in case.get("instruments") or []:
             if instrument not in instrument_ids:
                 problems.append(f"{where}: unknown instrument {instrument!r}")
     return problems
+
+
+def find_case_law_key(url: str) -> str | None:
+    """The id the find_case_law spider gives the decision at this URL (None elsewhere)."""
+    parts = urlsplit(url)
+    if parts.hostname != "caselaw.nationalarchives.gov.uk":
+        return None
+    path = re.sub(r"/data\.(xml|html|pdf)$", "", parts.path).strip("/")
+    return path.replace("/", "-") or None
 
 
 def answer_problems(question_id: str, answer, questions: dict, labels: set[str]) -> list[str]:
@@ -391,7 +404,8 @@ def load_instrument(db, entry: dict) -> None:
     row["uncertain"] = " ".join(str(row["uncertain"] or "").split()) or None
     row["source"] = row["source"] or "curated"
     row["curated"] = 1
-    db["instruments"].upsert(row, pk="id")
+    # An empty curated field leaves alone what a crawl filled in: a build never blanks.
+    db["instruments"].upsert({k: v for k, v in row.items() if v is not None}, pk="id")
     for provision in entry.get("provisions") or []:
         the_id = provision_id(entry["id"], provision)
         existing = db.execute("SELECT heading FROM provisions WHERE id = ?", [the_id]).fetchone()
@@ -436,6 +450,6 @@ def load_case(db, case: dict) -> None:
     row["summary"] = " ".join(str(row["summary"] or "").split()) or None
     row["curated"] = 1
     row["source"] = case.get("source") or "curated"
-    db["cases"].upsert(row, pk="id")
+    db["cases"].upsert({k: v for k, v in row.items() if v is not None}, pk="id")
     for instrument in case.get("instruments") or []:
         db["case_instruments"].insert({"case_id": case["id"], "instrument_id": instrument}, ignore=True)

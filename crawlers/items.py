@@ -5,14 +5,11 @@ raises `KeyError` at the spider instead of silently creating a new column.
 Each class maps to one table; `ITEM_TYPES` names them for `sii-atlas parse`
 and for the store.
 
-Provenance fields (`source`, `fetched_at`, `content_hash`) are filled by the
-validation pipeline when a spider leaves them empty, so spiders only state
-what the page says.
+Spiders state what the page says and which source it came from; the store adds
+`fetched_at` (when a changed version was last stored) and `content_hash`.
 """
 
 import scrapy
-
-PROVENANCE = ("source", "fetched_at", "content_hash")
 
 
 class InstrumentItem(scrapy.Item):
@@ -116,5 +113,5 @@ class PageError(scrapy.Item):
 
     url = scrapy.Field()
     status = scrapy.Field()
-    kind = scrapy.Field()  # http | download | refused | parse | dropped
+    kind = scrapy.Field()  # http | download | refused | ignored (see spiders.base.on_error)
     reason = scrapy.Field()

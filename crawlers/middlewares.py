@@ -12,7 +12,7 @@ import asyncio
 import email.utils
 import re
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
@@ -24,17 +24,38 @@ MEDIA_EXTENSIONS = frozenset(
     mp3 m4a aac wav flac ogg oga opus wma""".split()
 )
 MEDIA_TYPE = re.compile(r"^\s*(image|video|audio)/", re.IGNORECASE)
-STREAMING_TYPES = {"application/vnd.apple.mpegurl", "application/x-mpegurl", "application/dash+xml"}
+# Media that servers label outside image/ video/ audio/, and bodies of unknown kind.
+OTHER_MEDIA_TYPES = {
+    "application/vnd.apple.mpegurl", "application/x-mpegurl", "application/dash+xml", "application/ogg",
+    "application/mp4", "application/octet-stream", "multipart/x-mixed-replace", "application/x-shockwave-flash",
+}
+# The first bytes of image, video and audio files, for bodies labelled as something else.
+MEDIA_SIGNATURES = (
+    b"\xff\xd8\xff", b"\x89PNG", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*", b"\x00\x00\x01\x00",
+    b"OggS", b"fLaC", b"ID3", b"\x1aE\xdf\xa3", b"FLV", b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3",
+)
 
 
 class MediaRefused(IgnoreRequest):
     """A request or response refused because it is, or would be, media."""
 
 
+def has_media_extension(name: str) -> bool:
+    name = name.lower().rstrip("/").split(";", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return "." in last and last.rsplit(".", 1)[-1] in MEDIA_EXTENSIONS
+
+
 def is_media_url(url: str) -> bool:
-    path = urlsplit(url).path.lower()
-    extension = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
-    return extension in MEDIA_EXTENSIONS
+    """By the path's extension (`photo.jpg`, `photo.jpg;jsessionid=1`, `photo.jpg/`) or a
+    query value naming a media file or format (`?file=a.png`, `?format=jpg`)."""
+    parts = urlsplit(url)
+    if has_media_extension(parts.path):
+        return True
+    for _, value in parse_qsl(parts.query):
+        if has_media_extension(value) or value.lower() in MEDIA_EXTENSIONS:
+            return True
+    return False
 
 
 def is_media_type(content_type: bytes | str | None) -> bool:
@@ -42,7 +63,15 @@ def is_media_type(content_type: bytes | str | None) -> bool:
         return False
     if isinstance(content_type, bytes):
         content_type = content_type.decode("latin-1")
-    return bool(MEDIA_TYPE.match(content_type)) or content_type.split(";")[0].strip().lower() in STREAMING_TYPES
+    return bool(MEDIA_TYPE.match(content_type)) or content_type.split(";")[0].strip().lower() in OTHER_MEDIA_TYPES
+
+
+def looks_like_media(first_bytes: bytes) -> bool:
+    head = first_bytes.lstrip()[:16]
+    if head.startswith(MEDIA_SIGNATURES):
+        return True
+    # RIFF containers (WEBP, AVI, WAV) and ISO media (MP4, MOV, HEIC, AVIF).
+    return (first_bytes[:4] == b"RIFF" and first_bytes[8:12] in (b"WEBP", b"AVI ", b"WAVE")) or first_bytes[4:8] == b"ftyp"
 
 
 class NoMediaMiddleware:
@@ -51,11 +80,19 @@ class NoMediaMiddleware:
         middleware = cls()
         # Fires when headers arrive: stopping here means no media byte is read.
         crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware
 
     def headers_received(self, headers, body_length, request, spider):
         if is_media_type(headers.get(b"Content-Type")):
             raise StopDownload(fail=True)
+
+    def bytes_received(self, data, request, spider):
+        # A media body under a text label: stop at its first chunk.
+        if not request.meta.get("_sii_checked_bytes"):
+            request.meta["_sii_checked_bytes"] = True
+            if looks_like_media(data):
+                raise StopDownload(fail=True)
 
     def process_request(self, request):
         if is_media_url(request.url):
@@ -63,9 +100,9 @@ class NoMediaMiddleware:
         return None
 
     def process_response(self, request, response):
-        # Second line of defence (cached responses, handlers without the signal).
-        if is_media_type(response.headers.get(b"Content-Type")):
-            raise MediaRefused(f"media Content-Type refused: {request.url}")
+        # Second line of defence (cached responses, handlers without the signals).
+        if is_media_type(response.headers.get(b"Content-Type")) or looks_like_media(response.body[:16]):
+            raise MediaRefused(f"media refused: {request.url}")
         return response
 
 
@@ -84,6 +121,11 @@ def retry_after_seconds(value: bytes | None, now: float | None = None) -> float 
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
+    """Retries 429 and 5xx. When the server says how long to wait (Retry-After), the
+    whole site waits, not only the retried request: the delay is put on Scrapy's
+    download slot for that host. A wait longer than RETRY_BACKOFF_MAX_SECONDS is
+    not shortened: the page is given up and recorded instead."""
+
     def __init__(self, settings):
         super().__init__(settings)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE_SECONDS", 2.0)
@@ -92,17 +134,27 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(self, request, response):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
+        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if asked is not None and asked > self.backoff_max:
+            return response  # the server wants more time than we wait: record the failure
         retries = request.meta.get("retry_times", 0)
         retry = get_retry_request(
             request, spider=self.crawler.spider, reason=f"HTTP {response.status}", max_retry_times=self.max_retry_times
         )
         if retry is None:
             return response
-        delay = retry_after_seconds(response.headers.get(b"Retry-After"))
-        if delay is None:
-            delay = self.backoff_base * (2**retries)
-        await asyncio.sleep(min(delay, self.backoff_max))
+        delay = asked if asked is not None else min(self.backoff_base * (2**retries), self.backoff_max)
+        self.hold_site(request, delay)
+        await asyncio.sleep(delay)
         return retry
+
+    def hold_site(self, request, seconds: float) -> None:
+        """No request to this host leaves before `seconds` from now."""
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None:
+            # Scrapy waits `delay - now + lastseen` (monotonic clock) before the next request.
+            slot.lastseen = max(slot.lastseen, time.monotonic() + seconds)
 
 
 class RateLimitMiddleware:

@@ -54,6 +54,7 @@ class StorePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
         return pipeline
 
     # --- signals ---
@@ -61,7 +62,6 @@ class StorePipeline:
     def spider_opened(self, spider):
         arguments = {key: getattr(spider, key, None) for key in ("since", "limit", "download_base")}
         self.run_id = self.store.start_run(spider.name, {k: str(v) for k, v in arguments.items() if v})
-        spider.crawl_run_id = self.run_id
 
     def item_dropped(self, item, response, exception, spider):
         if isinstance(item, PageError):
@@ -70,14 +70,22 @@ class StorePipeline:
         self._error(getattr(response, "url", None), getattr(response, "status", None), "dropped", str(exception))
 
     def spider_error(self, failure, response, spider):
-        self._error(response.url, response.status, "parse", f"{failure.type.__name__}: {failure.value}")
+        url = spider.to_official_url(response.url) if hasattr(spider, "to_official_url") else response.url
+        self._error(url, response.status, "parse", f"{failure.type.__name__}: {failure.value}")
+
+    def item_error(self, item, response, spider, failure):
+        """A pipeline raised (not a DropItem): the item is lost for this run; say so."""
+        self.counts["items_dropped"] += 1
+        self._error(getattr(response, "url", None), None, "store", f"{failure.type.__name__}: {failure.value}")
 
     def spider_closed(self, spider, reason):
         self.flush()
         stats = self.crawler.stats
         pages = stats.get_value("response_received_count", 0)
         stored = self.counts["items_new"] + self.counts["items_changed"] + self.counts["items_unchanged"]
-        if stored == 0 and self.counts["errors"] == 0:
+        # A source that should have results and gives none is an error, unless the run
+        # asked only for what is new (--since) and nothing is.
+        if stored == 0 and self.counts["errors"] == 0 and not getattr(spider, "since", None):
             self._error(None, None, "empty", "the source gave no items: it should have results")
         if self.counts["errors"] == 0 and reason == "finished":
             outcome = "ok"

@@ -7,13 +7,13 @@ from scrapy import signals
 
 
 class ProgressReporter:
-    INTERVAL_SECONDS = 2.0
+    # Whole lines, not a rewritten one: several sources crawl at once and share stderr.
+    INTERVAL_SECONDS = 5.0
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.pages = self.items = self.errors = 0
         self.last_print = 0.0
-        self.interactive = sys.stderr.isatty()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -49,13 +49,8 @@ class ProgressReporter:
             return
         self.last_print = now
         line = f"{self.crawler.spider.name:>20}: {self.pages} pages, {self.items} items, {self.errors} errors"
-        if self.interactive and not final:
-            sys.stderr.write("\r" + line)
-        else:
-            sys.stderr.write(line + ("  (done)" if final else "") + "\n")
+        sys.stderr.write(line + ("  (done)" if final else "") + "\n")
         sys.stderr.flush()
 
     def spider_closed(self, spider, reason):
-        if self.interactive:
-            sys.stderr.write("\r")
         self.show(final=True)

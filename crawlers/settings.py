@@ -2,8 +2,9 @@
 
 Politeness first: robots.txt obeyed, a User-Agent that names us and a contact,
 one request at a time per domain with a delay, AutoThrottle on top, retries
-with backoff on 429/5xx honouring Retry-After. Per-source limits go in each
-spider's `custom_settings` (taken from that source's published terms).
+with backoff on 429/5xx honouring Retry-After. Per-source limits come from each
+source's published terms: a spider's `rate_limit` attribute (enforced by
+RateLimitMiddleware) and its `custom_settings` (delay, concurrency).
 """
 
 import os
@@ -62,6 +63,8 @@ EXTENSIONS = {
 HTTPCACHE_ENABLED = False
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.DummyPolicy"
+# Never replay a refusal or an outage from the cache.
+HTTPCACHE_IGNORE_HTTP_CODES = RETRY_HTTP_CODES + [403, 404]
 
 # Every failed page is recorded in crawl_errors; keep 4xx/5xx visible to callbacks' errbacks.
 HTTPERROR_ALLOW_ALL = False

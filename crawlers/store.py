@@ -29,9 +29,9 @@ TABLES = {
     "candidate": "candidate_instruments",
 }
 PROVENANCE = {"fetched_at", "content_hash"}
-# On a curated instrument a crawl may only fill empty columns, except these,
-# which say what the source says and when we fetched it.
-CRAWL_OWNED_INSTRUMENT_COLUMNS = {"extent", "fetched_at", "content_hash"}
+# On a curated instrument or case a crawl may only fill empty columns, except these,
+# which say what the source says and when we last saw it change.
+CRAWL_OWNED_COLUMNS = {"extent", "text", "judges", "cited_legislation", "fetched_at", "content_hash"}
 VERSIONED_PROVISION_COLUMNS = ("heading", "text", "extent", "in_force_status", "valid_from", "url", "source")
 JSON_COLUMNS = {"judges", "cited_legislation"}
 
@@ -124,6 +124,8 @@ class Store:
         row["content_hash"] = row.get("content_hash") or content_hash(row)
         row["fetched_at"] = row.get("fetched_at") or now
         existing = self._get(table, row["id"])
+        if kind == "candidate" and existing is None and self._get("instruments", row["id"]):
+            return "unchanged"  # already tracked: not a candidate for review
         if existing is None:
             self.db[table].insert(row)
             if kind == "provision":
@@ -132,10 +134,10 @@ class Store:
         if existing.get("content_hash") == row["content_hash"]:
             return "unchanged"
         update = {key: value for key, value in row.items() if value is not None and key != "id"}
-        if kind == "instrument" and existing.get("curated"):
+        if kind in ("instrument", "case") and existing.get("curated"):
             # What a curator wrote stands; the crawl fills what the curator left empty.
             for column in list(update):
-                if column not in CRAWL_OWNED_INSTRUMENT_COLUMNS and existing.get(column) is not None:
+                if column not in CRAWL_OWNED_COLUMNS and existing.get(column) is not None:
                     del update[column]
         if kind == "candidate":
             # A candidate stays as first found (with the query that found it) until a person
@@ -159,16 +161,23 @@ class Store:
         return rows[0] if rows else None
 
     def _add_version(self, provision: dict, now: str) -> None:
+        """Make this content the provision's current version. A text seen before (an
+        amendment reverted) becomes current again; its row keeps when it was first seen."""
         self.db.execute(
             "UPDATE provision_versions SET superseded_at = ? WHERE provision_id = ? AND superseded_at IS NULL",
             [now, provision["id"]],
         )
+        reopened = self.db.execute(
+            "UPDATE provision_versions SET superseded_at = NULL WHERE provision_id = ? AND content_hash = ?",
+            [provision["id"], provision["content_hash"]],
+        ).rowcount
+        if reopened:
+            return
         self.db["provision_versions"].insert(
             {
                 "provision_id": provision["id"],
                 "content_hash": provision["content_hash"],
                 "first_seen": now,
                 **{column: provision.get(column) for column in VERSIONED_PROVISION_COLUMNS},
-            },
-            ignore=True,
+            }
         )

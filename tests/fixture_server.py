@@ -17,15 +17,34 @@ from urllib.parse import parse_qs, urlsplit
 EXAMPLES = Path(__file__).parent / "examples"
 LEG = EXAMPLES / "legislation_gov_uk"
 FCL = EXAMPLES / "find_case_law"
-SECTION = re.compile(r"^/(?P<item>[a-z]+/\d{4}/\d+)/(?P<kind>section|regulation|article|schedule)/(?P<number>[^/]+)/data\.xml$")
+ITEM = r"^/(?P<item>[a-z]+/\d{4}/\d+)/"
+SECTION = re.compile(ITEM + r"(?P<fragment>(?:section|regulation|article)/(?P<number>[^/]+)|schedule/[^/]+/paragraph/(?P<paragraph>[^/]+))/data\.xml$")
+SCHEDULE = re.compile(ITEM + r"schedule/(?P<number>[^/]+)/data\.xml$")
+
+
+def same_metadata_for_every_page(body: str, item: str, own_item: str) -> str:
+    """Pages of one Act must agree on its title and dates, as the real site's do."""
+    if item == own_item:
+        return body
+    body = re.sub(r"<dc:title>[^<]*</dc:title>", f"<dc:title>Test Act {item}</dc:title>", body)
+    return re.sub(r'<ukm:EnactmentDate Date="[^"]*"/>', '<ukm:EnactmentDate Date="2020-01-01"/>', body)
 
 
 def legislation_section(match) -> bytes:
-    """A section document in CLML, made from our 66B example with the path's identifiers."""
+    """A section (or schedule paragraph) document in CLML, made from our 66B example
+    with the path's identifiers."""
+    number = match["number"] or match["paragraph"]
     body = (LEG / "soa-2003-section-66B.xml").read_text(encoding="utf-8")
-    body = body.replace("ukpga/2003/42", match["item"]).replace("section/66B", f"{match['kind']}/{match['number']}")
-    body = body.replace("section-66B", f"{match['kind']}-{match['number']}").replace(">66B<", f">{match['number']}<")
-    return body.encode("utf-8")
+    body = body.replace("ukpga/2003/42", match["item"]).replace("section/66B", match["fragment"])
+    body = body.replace("section-66B", match["fragment"].replace("/", "-")).replace(">66B<", f">{number}<")
+    return same_metadata_for_every_page(body, match["item"], "ukpga/2003/42").encode("utf-8")
+
+
+def legislation_schedule(match) -> bytes:
+    body = (LEG / "osa-2023-schedule-7.xml").read_text(encoding="utf-8")
+    body = body.replace("ukpga/2023/50", match["item"]).replace("schedule/7", f"schedule/{match['number']}")
+    body = body.replace("schedule-7", f"schedule-{match['number']}")
+    return same_metadata_for_every_page(body, match["item"], "").encode("utf-8")
 
 
 def route(path: str, query: dict) -> tuple[int, str, bytes]:
@@ -39,6 +58,9 @@ def route(path: str, query: dict) -> tuple[int, str, bytes]:
     match = SECTION.match(path)
     if match:
         return 200, "application/xml", legislation_section(match)
+    match = SCHEDULE.match(path)
+    if match:
+        return 200, "application/xml", legislation_schedule(match)
     if path in ("/all/data.feed", "/new/data.feed"):
         page = query.get("page", ["1"])[0]
         name = "search-intimate-image-page2.feed" if page == "2" else "search-intimate-image-page1.feed"

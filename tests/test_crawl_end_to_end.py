@@ -58,14 +58,20 @@ def test_crawl_stores_tracked_provisions_and_candidates(crawled):
     assert (act["jurisdiction"], act["status"], act["curated"]) == ("GB-EAW", "in_force", 1)
     assert act["fetched_at"] is not None
     candidates = {row["id"] for row in database["candidate_instruments"].rows}
-    assert {"ukpga-2025-18", "ssi-2024-99", "nia-2016-21"} <= candidates
+    assert "ssi-2024-99" in candidates
+    # Instruments already tracked are no candidates for review.
+    assert not {"ukpga-2025-18", "nia-2016-21"} & candidates
+    # A schedule fetched as itself is one provision, with its paragraphs beside it.
+    schedule = database["provisions"].get("ukpga-2023-50/schedule/7")
+    assert schedule["heading"] == "Priority offences" and "section 66B" in schedule["text"]
     assert all(row["review_status"] == "to_review" for row in database["candidate_instruments"].rows)
     [run] = database["crawl_runs"].rows
     assert run["source"] == "legislation_gov_uk" and run["outcome"] == "partial"
     assert run["pages"] > 10 and run["items_new"] + run["items_changed"] > 10
     # s. 66F is served as an image: refused before its body is read, recorded, nothing stored.
-    [refused] = database.query("SELECT * FROM crawl_errors WHERE kind = 'refused'")
-    assert refused["url"].endswith("/ukpga/2003/42/section/66F/data.xml")
+    # It is the run's only error, so the run is partial.
+    [refused] = database.query("SELECT * FROM crawl_errors")
+    assert refused["kind"] == "refused" and refused["url"].endswith("/ukpga/2003/42/section/66F/data.xml")
     assert database["provisions"].get("ukpga-2003-42/section/66F")["text"] is None
     assert "legislation_gov_uk" in result.stdout and "partial" in result.stdout
     assert "/robots.txt" in server.requests
@@ -169,3 +175,18 @@ def test_failing_case_law_source_leaves_stored_cases_identical(tmp_path, mode):
     assert snapshot(db) == before
     run = list(sqlite_utils.Database(db).query("SELECT * FROM crawl_runs ORDER BY id"))[-1]
     assert run["outcome"] == "failed" and run["errors"] > 0
+
+
+def test_since_with_nothing_new_is_ok_not_failed(tmp_path):
+    db = tmp_path / "sii_atlas.db"
+    with FixtureServer() as server:
+        result = sii_atlas(db, "crawl", "find_case_law", "--since", "2026-11-20", "--base-url", server.url, *FAST)
+    assert result.returncode == 0, result.stderr
+    [run] = sqlite_utils.Database(db)["crawl_runs"].rows
+    assert run["outcome"] == "ok" and run["errors"] == 0
+
+
+def test_bad_arguments_are_refused_before_crawling(tmp_path):
+    for arguments in (["--since", "2024-13-45"], ["--limit", "0"], ["--limit", "-3"]):
+        result = sii_atlas(tmp_path / "x.db", "crawl", "legislation_gov_uk", *arguments)
+        assert result.returncode == 2 and "error: argument" in result.stderr

@@ -86,3 +86,24 @@ def test_domains_include_parents_and_subdomains():
     assert curated.on_domains("https://leginfo.legislature.ca.gov/faces/x", domains)
     assert not curated.on_domains("https://evilcongress.gov/", domains)
 
+
+
+def test_a_build_never_blanks_what_a_crawl_filled_in(tmp_path):
+    from crawlers.schema import open_database
+    from crawlers.store import Store
+
+    data = copy.deepcopy(DATA)
+    act = next(entry for entry in data.instruments if entry["id"] == "ukpga-2003-42")
+    act.pop("date_enacted")  # the curator left it empty
+    db = open_database(tmp_path / "atlas.db")
+    curated.load_into(db, data)
+    Store(db).write_batch([{"type": "instrument", "id": "ukpga-2003-42", "jurisdiction": "GB-EAW",
+                            "title": "Sexual Offences Act 2003", "date_enacted": "2003-11-20",
+                            "official_url": "https://www.legislation.gov.uk/ukpga/2003/42", "source": "legislation_gov_uk"}])
+    curated.load_into(db, data)
+    assert db["instruments"].get("ukpga-2003-42")["date_enacted"] == "2003-11-20"
+
+
+def test_find_case_law_decisions_use_the_crawlers_id():
+    problems = problems_after(lambda d: next(c for c in d.cases if "caselaw.nationalarchives" in (c.get("url") or "")).update(id="gb-some-other-id"))
+    assert any("must use the crawler's id" in p for p in problems)

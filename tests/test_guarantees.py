@@ -12,6 +12,8 @@ from crawlers.store import Store
 @pytest.mark.parametrize("url", [
     "https://example.org/img/photo.JPG", "https://example.org/a/b.png?x=1", "https://example.org/v/clip.mp4",
     "https://example.org/stream/index.m3u8", "https://example.org/a.webp", "https://example.org/sound.mp3",
+    "https://example.org/photo.jpg;jsessionid=1", "https://example.org/photo.jpg/", "https://example.org/get?format=jpg",
+    "https://example.org/get?file=nude.png",
 ])
 def test_media_urls_are_refused_before_download(url):
     assert is_media_url(url)
@@ -29,11 +31,27 @@ def test_text_urls_pass(url):
 
 
 @pytest.mark.parametrize("content_type", [b"image/jpeg", b"video/mp4", b"audio/mpeg", b"Image/PNG; charset=x",
-                                          b"application/vnd.apple.mpegurl"])
+                                          b"application/vnd.apple.mpegurl", b"application/ogg", b"application/mp4",
+                                          b"application/octet-stream", b"multipart/x-mixed-replace"])
 def test_media_content_types_stop_the_download_at_headers(content_type):
     assert is_media_type(content_type)
     with pytest.raises(StopDownload):
         NoMediaMiddleware().headers_received(Headers({"Content-Type": content_type}), 100, None, None)
+
+
+@pytest.mark.parametrize("first_bytes", [
+    b"\xff\xd8\xff\xe0JFIF", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+    b"\x00\x00\x00\x18ftypmp42", b"ID3\x04", b"OggS\x00", b"\x1aE\xdf\xa3",
+])
+def test_media_bodies_under_a_text_label_stop_at_the_first_chunk(first_bytes):
+    request = scrapy.Request("https://example.org/data.xml")
+    with pytest.raises(StopDownload):
+        NoMediaMiddleware().bytes_received(first_bytes + b"0" * 100, request, None)
+
+
+def test_text_bodies_pass_the_first_chunk_check():
+    for body in (b'<?xml version="1.0"?><Legislation/>', b"<feed xmlns=", b"  <akomaNtoso>", b"{\"a\": 1}"):
+        NoMediaMiddleware().bytes_received(body, scrapy.Request("https://example.org/data.xml"), None)
 
 
 def test_text_content_types_pass():
@@ -70,6 +88,15 @@ def test_changed_text_keeps_the_old_version(store):
     assert [v["text"] for v in versions] == ["First text.", "Amended text."]
     assert versions[0]["superseded_at"] and versions[1]["superseded_at"] is None
     assert store.db["provisions"].get("act/section/1")["text"] == "Amended text."
+
+
+def test_a_text_that_comes_back_becomes_current_again(store):
+    for text in ("A.", "B.", "A."):
+        store.write_batch([provision(text)])
+    versions = list(store.db.query("SELECT text, superseded_at FROM provision_versions ORDER BY id"))
+    assert [v["text"] for v in versions] == ["A.", "B."]
+    current = [v["text"] for v in versions if v["superseded_at"] is None]
+    assert current == ["A."]
 
 
 def test_a_missing_value_never_blanks_a_stored_one(store):

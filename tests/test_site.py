@@ -60,8 +60,9 @@ async def test_search_laws_in_any_language(site, query, expected_id):
         assert expected_id in {row["id"] for row in found}
 
 
-async def test_empty_search_returns_nothing(site):
-    assert await rows(site, "/sii_atlas/search_instruments.json?q=&_shape=array") == []
+@pytest.mark.parametrize("query", ["", "%20", "%25", "_"])
+async def test_empty_or_wildcard_search_returns_nothing(site, query):
+    assert await rows(site, f"/sii_atlas/search_instruments.json?q={query}&_shape=array") == []
 
 
 def test_fts_query_quotes_what_people_type():

@@ -57,7 +57,7 @@ class SourceSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.download_base = (base_url or self.official_base).rstrip("/")
         self.since = date.fromisoformat(since) if since else None
-        self.limit = int(limit) if limit else None
+        self.limit = int(limit) if limit is not None else None
 
     # --- URL mapping between the official site and where we download from ---
 

@@ -25,9 +25,13 @@ Format notes (CLML, namespace http://www.legislation.gov.uk/namespaces/legislati
   of the provision that quotes them.
 - Headings live on the enclosing `P1group/Title`; commentaries (`CommentaryRef`,
   `Commentary`) are editorial annotations, not law, and are left out of the text.
-- `Status="Prospective"` marks text not yet in force; `Match="false"` marks text
-  not valid at the requested date; `RestrictExtent` gives where it applies
-  ("E+W", "S", "N.I.", "E+W+S+N.I.") and `RestrictStartDate` from when.
+- `Status="Prospective"` marks text not yet in force (`Match="false"`, text not
+  valid at the requested date, goes with it and is not read separately);
+  `RestrictExtent` gives where it applies ("E+W", "S", "N.I.", "E+W+S+N.I.") and
+  `RestrictStartDate` from when. Repealed words often appear only as a row of dots
+  with no Status attribute: such a provision is stored as repealed.
+- A section document's root carries the section's extent, not the Act's, so the
+  instrument's extent is taken from whole documents only.
 - Atom feeds: OpenSearch paging (`leg:page`, `leg:morePages`, `link rel="next"`),
   `ukm:DocumentMainType`, `ukm:Year`, `ukm:Number` on each entry. History:
   2015 captures show `legislation.data.gov.uk` links; 2024 captures `www.`.
@@ -62,6 +66,9 @@ SEARCH_TERMS = (
     '"sexually explicit" AND "digitally altered"',
 )
 
+#: Words that make an entry of the new-legislation feed worth a person's review.
+NEW_FEED_TERMS = ("intimate", "deepfake", "sexual", "image", "online safety", "voyeurism", "pornograph", "photograph")
+
 # type code -> (citation pattern, kind, jurisdiction when the text gives no extent)
 DOCUMENT_TYPES = {
     "ukpga": ("{year} c. {number}", "statute", "GB"),
@@ -73,6 +80,12 @@ DOCUMENT_TYPES = {
     "ssi": ("S.S.I. {year}/{number}", "regulation", "GB-SCT"),
     "wsi": ("S.I. {year}/{number}", "regulation", "GB-WLS"),
     "nisr": ("S.R. {year}/{number}", "regulation", "GB-NIR"),
+    "nisi": ("S.I. {year}/{number} (N.I.)", "regulation", "GB-NIR"),
+    "apni": ("{year} c. {number} (N.I.)", "statute", "GB-NIR"),
+    "ukla": ("{year} c. {number}", "statute", "GB"),
+    "eur": ("Regulation {year}/{number} (EU-origin)", "regulation", "GB"),
+    "eudr": ("Directive {year}/{number} (EU-origin)", "directive", "GB"),
+    "eudn": ("Decision {year}/{number} (EU-origin)", "regulation", "GB"),
 }
 EXTENT_JURISDICTIONS = {
     "E+W": "GB-EAW",
@@ -82,7 +95,10 @@ EXTENT_JURISDICTIONS = {
     "N.I.": "GB-NIR",
     "E+W+S+N.I.": "GB",
 }
-PROVISION_LABELS = {"section": "s. {}", "regulation": "reg. {}", "article": "art. {}", "rule": "r. {}"}
+PROVISION_LABELS = {
+    "section": "s.", "regulation": "reg.", "article": "art.", "rule": "r.", "schedule": "Sch.",
+    "part": "Pt.", "chapter": "Ch.", "paragraph": "para.",
+}
 NUMBER_ONLY = re.compile(r"^(\([^()\s]+\)\s*)+$|^[0-9A-Z]+$")
 ITEM_PATH = re.compile(r"/(?:id/)?([a-z]+)/(\d{4})/(\d+)")
 SKIPPED_IN_TEXT = {"Commentary", "CommentaryRef", "Commentaries", "FootnoteRef", "Footnotes", "MarginNoteRef"}
@@ -185,24 +201,26 @@ def inherited(element, attribute: str) -> str | None:
 
 
 def provision_label(path: str) -> str:
-    """"s. 66B" from "section/66B"; "Sch. 2 para. 14" from "schedule/2/paragraph/14"."""
+    """"s. 66B" from "section/66B"; "Sch. 1 Pt. 2 para. 3" from "schedule/1/part/2/paragraph/3"."""
     parts = path.split("/")
-    if parts[0] == "schedule":
-        label = f"Sch. {parts[1]}" if len(parts) > 1 else "Sch."
-        if len(parts) > 3:
-            label += f" para. {parts[3]}"
-        return label
-    if parts[0] in PROVISION_LABELS and len(parts) > 1:
-        return PROVISION_LABELS[parts[0]].format(parts[1])
-    return path
+    words = []
+    for index in range(0, len(parts), 2):
+        name = PROVISION_LABELS.get(parts[index])
+        if name is None:
+            return path
+        words.append(f"{name} {parts[index + 1]}" if index + 1 < len(parts) else name)
+    return " ".join(words)
 
 
-def heading_of(p1) -> str | None:
-    parent = p1.getparent()
+def heading_of(element) -> str | None:
+    """A section's heading is its P1group's title; a schedule's is in its TitleBlock."""
+    parent = element.getparent()
     title = parent.find(f"{{{LEG}}}Title") if parent is not None and local(parent.tag) == "P1group" else None
     if title is None:
-        title = p1.find(f"{{{LEG}}}Title")
-    return clean("".join(t for t in title.itertext())) if title is not None else None
+        title = element.find(f"{{{LEG}}}Title")
+    if title is None:
+        title = element.find(f"{{{LEG}}}TitleBlock/{{{LEG}}}Title")
+    return clean("".join(title.itertext())) if title is not None else None
 
 
 # --------------------------------------------------------------------------- parsers
@@ -219,14 +237,18 @@ def parse_document(response):
     doc_type, year, number = key
     the_id = instrument_id(*key)
     meta = root.find("ukm:Metadata", NS)
-    extent = root.get("RestrictExtent")
+    identifier = meta.findtext("dc:identifier", namespaces=NS) if meta is not None else None
+    fragment = fragment_path(identifier or response.url, key)
+    # A section's extent is the section's, not the Act's: only a whole document says
+    # where the instrument applies.
+    extent = None if fragment else root.get("RestrictExtent")
     pattern, kind, _ = DOCUMENT_TYPES.get(doc_type, ("{year}/{number}", "statute", "GB"))
     enacted = meta.find(".//ukm:EnactmentDate", NS) if meta is not None else None
     made = meta.find(".//ukm:Made", NS) if meta is not None else None
     date_enacted = (enacted if enacted is not None else made)
     yield InstrumentItem(
         id=the_id,
-        jurisdiction=response.meta.get("jurisdiction") or jurisdiction_for(doc_type, extent),
+        jurisdiction=response.meta.get("jurisdiction") or jurisdiction_for(doc_type, root.get("RestrictExtent")),
         title=clean(meta.findtext("dc:title", namespaces=NS)) if meta is not None else None,
         citation=pattern.format(year=year, number=number),
         kind=kind,
@@ -239,26 +261,59 @@ def parse_document(response):
         source=SOURCE,
     )
     provisions = [p for p in root.iter(f"{{{LEG}}}P1") if p.get("IdURI")]
+    requested = requested_element(root, key, fragment)
+    if requested is not None and requested not in provisions:
+        # A schedule or Part fetched as itself: one provision for the whole of it,
+        # besides its paragraphs.
+        yield provision_item(the_id, requested)
     if provisions:
         for p1 in provisions:
             yield provision_item(the_id, p1)
-    else:
+    elif requested is None:
         yield from contents_items(the_id, root)
+
+
+VERSION_SUFFIX = re.compile(r"/(made|enacted|created|adopted|prospective|\d{4}-\d{2}-\d{2})$")
+DOTS_ONLY = re.compile(r"^[\s.…]+$")
+
+
+def fragment_path(uri: str, key: tuple[str, str, str]) -> str:
+    """"section/66B" from ".../ukpga/2003/42/section/66B/2024-01-31/data.xml"; "" for a whole item."""
+    path = urlsplit(uri).path
+    path = re.sub(r"/data\.(xml|feed|akn|htm|html|rdf)$", "", path)
+    path = path.split("/{}/{}/{}".format(*key), 1)[-1].strip("/")
+    while VERSION_SUFFIX.search("/" + path):
+        path = VERSION_SUFFIX.sub("", "/" + path).strip("/")
+    return "" if path in ("", "contents", "introduction", "body") else path
+
+
+def requested_element(root, key, fragment: str):
+    if not fragment:
+        return None
+    wanted = "/{}/{}/{}/{}".format(*key, fragment)
+    for element in root.iter():
+        # The root names the item (and in some captures the fragment too): look inside it.
+        if element is not root and isinstance(element.tag, str) and (element.get("IdURI") or "").endswith(wanted):
+            return element
+    return None
 
 
 def provision_item(the_id: str, p1) -> ProvisionItem:
     doc_type, year, number = item_key(p1.get("IdURI"))
     path = urlsplit(p1.get("IdURI")).path.split(f"/{doc_type}/{year}/{number}/", 1)[-1]
+    text = plain_text(p1) or None
+    # Repealed words are shown as a row of dots, often with no Status attribute.
+    status = "repealed" if text and DOTS_ONLY.match(text) else status_of(p1)
     return ProvisionItem(
         id=f"{the_id}/{path}",
         instrument_id=the_id,
         label=provision_label(path),
         heading=heading_of(p1),
-        text=plain_text(p1) or None,
+        text=text,
         language="en",
         url=f"{OFFICIAL}/{doc_type}/{year}/{number}/{path}",
         extent=inherited(p1, "RestrictExtent"),
-        in_force_status=status_of(p1),
+        in_force_status=status,
         valid_from=inherited(p1, "RestrictStartDate"),
         source=SOURCE,
     )
@@ -273,7 +328,7 @@ def contents_items(the_id: str, root):
             continue
         doc_type, year, number = key
         path = urlsplit(uri).path.split(f"/{doc_type}/{year}/{number}/", 1)[-1]
-        path = re.sub(r"/(made|enacted|\d{4}-\d{2}-\d{2})$", "", path)
+        path = VERSION_SUFFIX.sub("", path)
         title = entry.find(f"{{{LEG}}}ContentsTitle")
         # Generated titles are the first words of the text, not a heading.
         heading = None if title is None or title.get("Generated") == "true" else clean("".join(title.itertext()))
@@ -299,14 +354,18 @@ def parse_feed(response):
         raise ValueError(f"not an Atom feed (root element {local(root.tag)!r})")
     since = response.meta.get("since")
     query = response.meta.get("query")
+    # The new-legislation feed lists everything: keep only entries on the subject.
+    match_terms = response.meta.get("match_terms")
     reached_since = False
     for entry in root.findall("atom:entry", NS):
         key = item_key(entry.findtext("atom:id", namespaces=NS) or "")
         if key is None:
             continue
-        published = (entry.findtext("atom:published", namespaces=NS) or "")[:10] or None
+        published = entry_date(entry)
         if since and published and published < since:
             reached_since = True
+            continue
+        if match_terms and not mentions(entry, match_terms):
             continue
         doc_type, year, number = key
         yield CandidateItem(
@@ -325,7 +384,23 @@ def parse_feed(response):
 
 def carry(response) -> dict:
     """The context a next page needs, copied from this page's request."""
-    return {key: response.meta.get(key) for key in ("since", "query") if response.meta.get(key)}
+    return {key: response.meta.get(key) for key in ("since", "query", "match_terms") if response.meta.get(key)}
+
+
+def entry_date(entry) -> str | None:
+    """When an entry was published; feeds without <published> fall back to <updated>
+    and then to the document's creation date."""
+    for text in (entry.findtext("atom:published", namespaces=NS), entry.findtext("atom:updated", namespaces=NS)):
+        if text and text[:10].count("-") == 2:
+            return text[:10]
+    created = entry.find("ukm:CreationDate", NS)
+    return created.get("Date") if created is not None else None
+
+
+def mentions(entry, terms) -> bool:
+    words = " ".join(filter(None, (entry.findtext("atom:title", namespaces=NS),
+                                   entry.findtext("atom:summary", namespaces=NS)))).lower()
+    return any(term in words for term in terms)
 
 
 # --------------------------------------------------------------------------- spider
@@ -355,7 +430,7 @@ class LegislationGovUkSpider(SourceSpider):
             for term in SEARCH_TERMS:
                 url = f"{OFFICIAL}/all/data.feed?text={quote(term)}&sort=published"
                 yield self.request(url, query=term, **({"since": self.since.isoformat()} if self.since else {}))
-            yield self.request(f"{OFFICIAL}/new/data.feed", query="new legislation",
+            yield self.request(f"{OFFICIAL}/new/data.feed", query="new legislation", match_terms=list(NEW_FEED_TERMS),
                                **({"since": self.since.isoformat()} if self.since else {}))
 
     def tracked_requests(self):
