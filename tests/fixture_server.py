@@ -3,13 +3,16 @@
 Modes:
 * "fixtures": answers like the real sites, from tests/examples/<source>/;
 * "error": answers 500 to every page (robots.txt included);
-* "garbage": answers 200 with bytes that are no format at all.
-Every request path is logged in `server.requests`, so tests can assert what
-was (and was not) asked for.
+* "garbage": answers 200 with bytes that are no format at all;
+* "busy": like "fixtures", but the first request for s. 66A is answered 429 with
+  Retry-After: 2.
+Every request path is logged in `server.requests` (and with its time in
+`server.log`), so tests can assert what was (and was not) asked for, and when.
 """
 
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -90,12 +93,21 @@ class FixtureServer:
     def __init__(self, mode: str = "fixtures"):
         self.mode = mode
         self.requests: list[str] = []
+        self.log: list[tuple[float, str]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
+                server.log.append((time.monotonic(), self.path))
                 parts = urlsplit(self.path)
+                busy = server.mode == "busy" and parts.path.endswith("/section/66A/data.xml")
+                if busy and server.requests.count(self.path) == 1:
+                    self.send_response(429)
+                    self.send_header("Retry-After", "2")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if server.mode == "error":
                     status, content_type, body = 500, "text/html", b"<html>Internal Server Error</html>"
                 elif server.mode == "garbage" and parts.path != "/robots.txt":

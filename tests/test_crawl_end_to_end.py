@@ -190,3 +190,17 @@ def test_bad_arguments_are_refused_before_crawling(tmp_path):
     for arguments in (["--since", "2024-13-45"], ["--limit", "0"], ["--limit", "-3"]):
         result = sii_atlas(tmp_path / "x.db", "crawl", "legislation_gov_uk", *arguments)
         assert result.returncode == 2 and "error: argument" in result.stderr
+
+
+def test_retry_after_holds_every_request_to_the_site(tmp_path):
+    db = tmp_path / "sii_atlas.db"
+    settings = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "AUTOTHROTTLE_ENABLED=False",
+                "-s", "RETRY_TIMES=2"]
+    with FixtureServer("busy") as server:
+        result = sii_atlas(db, "crawl", "legislation_gov_uk", "--limit", "4", "--base-url", server.url, *settings)
+        log = list(server.log)
+    assert result.returncode == 0, result.stderr
+    refused_at = next(t for t, path in log if path.endswith("/section/66A/data.xml"))
+    during = [path for t, path in log if refused_at < t < refused_at + 1.8]
+    assert during == [], f"requests sent while the server asked us to wait: {during}"
+    assert sum(path.endswith("/section/66A/data.xml") for _, path in log) == 2
