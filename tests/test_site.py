@@ -79,3 +79,20 @@ async def test_side_by_side_matrix_has_every_question_as_a_column(site):
     row = next(r for r in matrix if r["jurisdiction"] == "GB-EAW")
     assert row["sharing"] == "yes" and row["creating"] == "yes"
     assert {q["id"] for q in curated.load().codebook} <= set(row)
+
+
+def test_datasette_command_line_serves_the_site_with_plugin_and_metadata(tmp_path):
+    """The way `sii-atlas serve` runs it, smoke-tested with `datasette --get`."""
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "sii_atlas.db"
+    curated.load_into(open_database(path), curated.load())
+    result = subprocess.run(
+        [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", str(PROJECT / "metadata.yml"),
+         "--get", "/sii_atlas/search_instruments.json?q=l%27intimit%C3%A9&_shape=array"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "fr-cp-226-1-226-2" in {row["id"] for row in json.loads(result.stdout)}
