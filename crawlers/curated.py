@@ -230,6 +230,10 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
             domains = official_domains(jurisdictions, code)
             if not on_domains(url, domains):
                 problems.append(f"{where}: official_url {url} is not on the official domains of {code} ({' '.join(sorted(domains))})")
+        if entry.get("source") == "legislation_gov_uk" and entry.get("source_identifier"):
+            spider_id = entry["source_identifier"].strip("/").replace("/", "-").lower()
+            if the_id != spider_id:
+                problems.append(f"{where}: an instrument the legislation.gov.uk spider fetches must have its id {spider_id!r}")
         labels = {str(p.get("label")) for p in entry.get("provisions") or []}
         if not labels:
             problems.append(f"{where}: no key provisions listed")

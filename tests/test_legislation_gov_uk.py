@@ -108,3 +108,13 @@ def test_mirror_urls_map_both_ways():
     assert spider.to_official_url(local) == official
     assert spider.to_download_url("http://legislation.data.gov.uk/all/data.feed?page=2") == \
         "http://127.0.0.1:8999/mirror/all/data.feed?page=2"
+
+
+def test_regnal_year_acts():
+    from crawlers.spiders.legislation_gov_uk import instrument_id, item_key, year_label
+
+    key = item_key("http://www.legislation.gov.uk/id/ukpga/Eliz2/7-8/66/section/1")
+    assert key == ("ukpga", "Eliz2/7-8", "66")
+    assert instrument_id(*key) == "ukpga-eliz2-7-8-66"
+    assert year_label("Eliz2/7-8") == "7 & 8 Eliz. 2" and year_label("Vict/24-25") == "24 & 25 Vict."
+    assert year_label("2003") == "2003"

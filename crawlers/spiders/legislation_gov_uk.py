@@ -100,7 +100,9 @@ PROVISION_LABELS = {
     "part": "Pt.", "chapter": "Ch.", "paragraph": "para.",
 }
 NUMBER_ONLY = re.compile(r"^(\([^()\s]+\)\s*)+$|^[0-9A-Z]+$")
-ITEM_PATH = re.compile(r"/(?:id/)?([a-z]+)/(\d{4})/(\d+)")
+# An item is type/year/number; older Acts use a regnal year instead (ukpga/Eliz2/7-8/66).
+ITEM_PATH = re.compile(r"/(?:id/)?([a-z]+)/(\d{4}|[A-Z][A-Za-z]+\d*/[\d-]+)/(\d+)")
+REGNAL = re.compile(r"^([A-Z][a-z]+)(\d*)/([\d-]+)$")
 SKIPPED_IN_TEXT = {"Commentary", "CommentaryRef", "Commentaries", "FootnoteRef", "Footnotes", "MarginNoteRef"}
 BLOCKS = {
     "P1para", "P2", "P2para", "P3", "P3para", "P4", "P4para", "P5", "P5para", "Text", "Para",
@@ -127,7 +129,16 @@ def item_key(uri: str) -> tuple[str, str, str] | None:
 
 
 def instrument_id(doc_type: str, year: str, number: str) -> str:
-    return f"{doc_type}-{year}-{number}"
+    return f"{doc_type}-{year}-{number}".replace("/", "-").lower()
+
+
+def year_label(year: str) -> str:
+    """"2003", or a regnal year as cited: "Eliz2/7-8" -> "7 & 8 Eliz. 2"."""
+    match = REGNAL.match(year)
+    if not match:
+        return year
+    monarch, ordinal, sessions = match.groups()
+    return f"{sessions.replace('-', ' & ')} {monarch}." + (f" {ordinal}" if ordinal else "")
 
 
 def jurisdiction_for(doc_type: str, extent: str | None) -> str:
@@ -250,7 +261,7 @@ def parse_document(response):
         id=the_id,
         jurisdiction=response.meta.get("jurisdiction") or jurisdiction_for(doc_type, root.get("RestrictExtent")),
         title=clean(meta.findtext("dc:title", namespaces=NS)) if meta is not None else None,
-        citation=pattern.format(year=year, number=number),
+        citation=pattern.format(year=year_label(year), number=number),
         kind=kind,
         status=response.meta.get("status"),
         date_enacted=date_enacted.get("Date") if date_enacted is not None else None,
