@@ -231,7 +231,7 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
             if not on_domains(url, domains):
                 problems.append(f"{where}: official_url {url} is not on the official domains of {code} ({' '.join(sorted(domains))})")
         if entry.get("source") == "legislation_gov_uk" and entry.get("source_identifier"):
-            spider_id = entry["source_identifier"].strip("/").replace("/", "-").lower()
+            spider_id = legislation_gov_uk_key(entry["source_identifier"])
             if the_id != spider_id:
                 problems.append(f"{where}: an instrument the legislation.gov.uk spider fetches must have its id {spider_id!r}")
         labels = {str(p.get("label")) for p in entry.get("provisions") or []}
@@ -279,11 +279,20 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
 
 def find_case_law_key(url: str) -> str | None:
     """The id the find_case_law spider gives the decision at this URL (None elsewhere)."""
-    parts = urlsplit(url)
-    if parts.hostname != "caselaw.nationalarchives.gov.uk":
+    # Imported here: the spiders import this module for their tracked lists.
+    from .spiders.find_case_law import OFFICIAL, case_id, document_uri
+
+    if urlsplit(url).netloc != urlsplit(OFFICIAL).netloc:
         return None
-    path = re.sub(r"/data\.(xml|html|pdf)$", "", parts.path).strip("/")
-    return path.replace("/", "-") or None
+    return case_id(document_uri(url))
+
+
+def legislation_gov_uk_key(source_identifier: str) -> str | None:
+    """The id the legislation_gov_uk spider gives the instrument `ukpga/2003/42`."""
+    from .spiders.legislation_gov_uk import instrument_id, item_key
+
+    key = item_key("/" + source_identifier.strip("/"))
+    return instrument_id(*key) if key else None
 
 
 def answer_problems(question_id: str, answer, questions: dict, labels: set[str]) -> list[str]:

@@ -208,6 +208,11 @@ def _iso_date(value) -> str | None:
         return None
 
 
+def case_id(document_uri: str | None) -> str | None:
+    """Our id for a decision: its document URI with dashes (`ewca-civ-2004-632`)."""
+    return document_uri.replace("/", "-") if document_uri else None
+
+
 def document_uri(url: str) -> str | None:
     """`ewca/civ/2004/632` from `https://caselaw.nationalarchives.gov.uk/ewca/civ/2004/632/data.xml`."""
     path = urlsplit(url).path.strip("/")
@@ -312,7 +317,7 @@ def parse_judgment(response):
         code = next((c for segment, c in URL_COURTS.items() if uri == segment or uri.startswith(segment + "/")), None)
     citation = _proprietary(meta, "cite") or _first_text(document, "akn:header//akn:neutralCitation")
     yield CaseItem(
-        id=uri.replace("/", "-") if uri else None,
+        id=case_id(uri),
         jurisdiction=court_jurisdiction(code),
         court=_court_name(code, meta),
         decision_date=_decision_date(document, meta),

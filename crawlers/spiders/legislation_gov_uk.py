@@ -292,9 +292,10 @@ def fragment_path(uri: str, key: tuple[str, str, str]) -> str:
     """"section/66B" from ".../ukpga/2003/42/section/66B/2024-01-31/data.xml"; "" for a whole item."""
     path = urlsplit(uri).path
     path = re.sub(r"/data\.(xml|feed|akn|htm|html|rdf)$", "", path)
-    path = path.split("/{}/{}/{}".format(*key), 1)[-1].strip("/")
-    while VERSION_SUFFIX.search("/" + path):
-        path = VERSION_SUFFIX.sub("", "/" + path).strip("/")
+    path = path.split("/{}/{}/{}".format(*key), 1)[-1]
+    while VERSION_SUFFIX.search(path):  # e.g. .../section/1/made/2024-01-31
+        path = VERSION_SUFFIX.sub("", path)
+    path = path.strip("/")
     return "" if path in ("", "contents", "introduction", "body") else path
 
 
@@ -310,8 +311,9 @@ def requested_element(root, key, fragment: str):
 
 
 def provision_item(the_id: str, p1) -> ProvisionItem:
-    doc_type, year, number = item_key(p1.get("IdURI"))
-    path = urlsplit(p1.get("IdURI")).path.split(f"/{doc_type}/{year}/{number}/", 1)[-1]
+    key = item_key(p1.get("IdURI"))
+    doc_type, year, number = key
+    path = fragment_path(p1.get("IdURI"), key)
     text = plain_text(p1) or None
     # Repealed words are shown as a row of dots, often with no Status attribute.
     status = "repealed" if text and DOTS_ONLY.match(text) else status_of(p1)
@@ -438,11 +440,11 @@ class LegislationGovUkSpider(SourceSpider):
         for request in self.tracked_requests():
             yield request
         if self.discover:
+            since = {"since": self.since.isoformat()} if self.since else {}
             for term in SEARCH_TERMS:
                 url = f"{OFFICIAL}/all/data.feed?text={quote(term)}&sort=published"
-                yield self.request(url, query=term, **({"since": self.since.isoformat()} if self.since else {}))
-            yield self.request(f"{OFFICIAL}/new/data.feed", query="new legislation", match_terms=list(NEW_FEED_TERMS),
-                               **({"since": self.since.isoformat()} if self.since else {}))
+                yield self.request(url, query=term, **since)
+            yield self.request(f"{OFFICIAL}/new/data.feed", query="new legislation", match_terms=list(NEW_FEED_TERMS), **since)
 
     def tracked_requests(self):
         count = 0
