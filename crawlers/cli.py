@@ -11,8 +11,8 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from . import curated
-from .schema import SCHEMA_VERSION, open_database
+from .registry import curated
+from .store.schema import SCHEMA_VERSION, open_database
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path(os.environ.get("SII_ATLAS_DB", PROJECT / "data" / "sii_atlas.db"))
@@ -55,7 +55,7 @@ def crawl(args) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from .spiders import SPIDERS
+    from .sources import SPIDERS
 
     sources = args.sources or sorted(SPIDERS)
     unknown = [s for s in sources if s not in SPIDERS]
@@ -65,7 +65,7 @@ def crawl(args) -> int:
     if build(args.db, quiet=True) != 0:
         return 1
     settings = Settings()
-    settings.setmodule("crawlers.settings", priority="project")
+    settings.setmodule("crawlers.crawling.settings", priority="project")
     settings.set("SII_ATLAS_DB", str(args.db), priority="cmdline")
     if args.cache:
         settings.set("HTTPCACHE_ENABLED", True, priority="cmdline")
@@ -84,7 +84,8 @@ def crawl(args) -> int:
             skipped.append(source)
             continue
         arguments = {"base_url": args.base_url, "since": args.since, "limit": args.limit}
-        process.crawl(spider, **{k: v for k, v in arguments.items() if v is not None})
+        process.crawl(spider, tracked=curated.tracked_instruments(source),
+                      **{k: v for k, v in arguments.items() if v is not None})
     if len(skipped) < len(sources):
         if "example.org" in settings["USER_AGENT"] and not os.environ.get("CI"):
             print("warning: set SII_ATLAS_CONTACT to your e-mail address: sources require a real contact "

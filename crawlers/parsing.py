@@ -12,7 +12,7 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
 from .items import item_type
-from .spiders import SPIDERS
+from .sources import SPIDERS
 
 
 def response_from_file(path: Path, url: str, meta: dict | None = None) -> TextResponse:

@@ -3,7 +3,7 @@
 import copy
 import pytest
 
-from crawlers import curated
+from crawlers.registry import curated
 
 DATA = curated.load()
 
@@ -38,7 +38,7 @@ def test_coverage_the_registry_promises():
 
 
 def test_build_loads_everything(tmp_path):
-    from crawlers.schema import open_database
+    from crawlers.store.schema import open_database
 
     db = open_database(tmp_path / "atlas.db")
     counts = curated.load_into(db, DATA)
@@ -89,7 +89,7 @@ def test_domains_include_parents_and_subdomains():
 
 
 def test_a_build_never_blanks_what_a_crawl_filled_in(tmp_path):
-    from crawlers.schema import open_database
+    from crawlers.store.schema import open_database
     from crawlers.store import Store
 
     data = copy.deepcopy(DATA)

@@ -11,7 +11,7 @@ from conftest import sample
 
 from crawlers.items import CaseItem
 from crawlers.parsing import parse_file, response_from_file
-from crawlers.spiders.find_case_law import (
+from crawlers.sources.find_case_law import (
     SEARCH_TERMS,
     FindCaseLawSpider,
     parse_judgment,

@@ -5,7 +5,7 @@ import scrapy
 from scrapy.exceptions import StopDownload
 from scrapy.http import Headers
 
-from crawlers.middlewares import MediaRefused, NoMediaMiddleware, is_media_type, is_media_url, retry_after_seconds
+from crawlers.crawling.middlewares import MediaRefused, NoMediaMiddleware, is_media_type, is_media_url, retry_after_seconds
 from crawlers.store import Store
 
 
@@ -117,7 +117,7 @@ async def test_rate_limit_holds_requests_back_to_the_sources_terms():
     import time
     from types import SimpleNamespace
 
-    from crawlers.middlewares import RateLimitMiddleware
+    from crawlers.crawling.middlewares import RateLimitMiddleware
 
     middleware = RateLimitMiddleware(SimpleNamespace(spider=SimpleNamespace(rate_limit=(3, 0.3))))
     started = time.monotonic()
@@ -129,7 +129,7 @@ async def test_rate_limit_holds_requests_back_to_the_sources_terms():
 
 def test_a_source_without_its_api_key_is_skipped_with_a_message(tmp_path, monkeypatch, capsys):
     from crawlers import cli
-    from crawlers.spiders import SPIDERS
+    from crawlers.sources import SPIDERS
 
     monkeypatch.setattr(SPIDERS["find_case_law"], "api_key_env", "SII_ATLAS_TEST_MISSING_KEY")
     monkeypatch.delenv("SII_ATLAS_TEST_MISSING_KEY", raising=False)

@@ -4,7 +4,7 @@ import time
 
 from conftest import sample
 from crawlers.parsing import parse_file
-from crawlers.spiders.legislation_gov_uk import LegislationGovUkSpider, provision_label
+from crawlers.sources.legislation_gov_uk import LegislationGovUkSpider, provision_label
 
 SOURCE = "legislation_gov_uk"
 
@@ -111,7 +111,7 @@ def test_mirror_urls_map_both_ways():
 
 
 def test_regnal_year_acts():
-    from crawlers.spiders.legislation_gov_uk import instrument_id, item_key, year_label
+    from crawlers.sources.legislation_gov_uk import instrument_id, item_key, year_label
 
     key = item_key("http://www.legislation.gov.uk/id/ukpga/Eliz2/7-8/66/section/1")
     assert key == ("ukpga", "Eliz2/7-8", "66")

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from crawlers.parsing import parse_file
-from crawlers.spiders import SPIDERS
+from crawlers.sources import SPIDERS
 
 EXAMPLES = Path(__file__).parent / "examples"
 PARSE_BUDGET_SECONDS = 2.0

@@ -6,9 +6,9 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from crawlers import curated
-from crawlers.datasette_plugin import fts_query
-from crawlers.schema import open_database
+from crawlers.registry import curated
+from crawlers.site.plugin import fts_query
+from crawlers.store.schema import open_database
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -26,7 +26,7 @@ from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..items import PageError
-from ..middlewares import MediaRefused
+from ..crawling.middlewares import MediaRefused
 
 
 def root_element(body: bytes) -> str | None:
@@ -53,8 +53,12 @@ class SourceSpider(scrapy.Spider):
     #: Name of the environment variable holding an API key, when the source needs one.
     api_key_env: str | None = None
 
-    def __init__(self, base_url=None, since=None, limit=None, **kwargs):
+    def __init__(self, base_url=None, since=None, limit=None, tracked=None, **kwargs):
         super().__init__(**kwargs)
+        #: The curated instruments this source fetches (registry rows with their
+        #: `source_identifier` and provisions), handed over by whoever starts the crawl,
+        #: so that sources never read data/ themselves.
+        self.tracked = list(tracked or [])
         self.download_base = (base_url or self.official_base).rstrip("/")
         self.since = date.fromisoformat(since) if since else None
         self.limit = int(limit) if limit is not None else None

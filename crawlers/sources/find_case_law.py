@@ -70,7 +70,7 @@ import scrapy
 from lxml import etree
 
 from ..items import CaseItem
-from .base import SourceSpider
+from .spider import SourceSpider
 
 SOURCE = "find_case_law"
 OFFICIAL = "https://caselaw.nationalarchives.gov.uk"

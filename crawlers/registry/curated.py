@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import pycountry
 import yaml
 
-from .validation import check_date, is_language
+from ..validation import check_date, is_language
 
-DATA_DIR = Path(os.environ.get("SII_ATLAS_DATA", Path(__file__).resolve().parents[1] / "data"))
+DATA_DIR = Path(os.environ.get("SII_ATLAS_DATA", Path(__file__).resolve().parents[2] / "data"))
 
 INSTRUMENT_KINDS = {"statute", "code_provisions", "amendment", "regulation", "directive", "treaty", "bill"}
 STATUSES = {"in_force", "enacted_not_in_force", "pending", "failed", "repealed"}
@@ -280,7 +280,7 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
 def find_case_law_key(url: str) -> str | None:
     """The id the find_case_law spider gives the decision at this URL (None elsewhere)."""
     # Imported here: the spiders import this module for their tracked lists.
-    from .spiders.find_case_law import OFFICIAL, case_id, document_uri
+    from ..sources.find_case_law import OFFICIAL, case_id, document_uri
 
     if urlsplit(url).netloc != urlsplit(OFFICIAL).netloc:
         return None
@@ -289,7 +289,7 @@ def find_case_law_key(url: str) -> str | None:
 
 def legislation_gov_uk_key(source_identifier: str) -> str | None:
     """The id the legislation_gov_uk spider gives the instrument `ukpga/2003/42`."""
-    from .spiders.legislation_gov_uk import instrument_id, item_key
+    from ..sources.legislation_gov_uk import instrument_id, item_key
 
     key = item_key("/" + source_identifier.strip("/"))
     return instrument_id(*key) if key else None

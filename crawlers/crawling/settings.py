@@ -10,8 +10,8 @@ RateLimitMiddleware) and its `custom_settings` (delay, concurrency).
 import os
 
 BOT_NAME = "sii-atlas"
-SPIDER_MODULES = ["crawlers.spiders"]
-NEWSPIDER_MODULE = "crawlers.spiders"
+SPIDER_MODULES = ["crawlers.sources"]
+NEWSPIDER_MODULE = "crawlers.sources"
 
 CONTACT = os.environ.get("SII_ATLAS_CONTACT", "sii-atlas@example.org")
 USER_AGENT = os.environ.get(
@@ -45,18 +45,18 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawlers.middlewares.BackoffRetryMiddleware": 550,
-    "crawlers.middlewares.NoMediaMiddleware": 50,
-    "crawlers.middlewares.RateLimitMiddleware": 60,
+    "crawlers.crawling.middlewares.BackoffRetryMiddleware": 550,
+    "crawlers.crawling.middlewares.NoMediaMiddleware": 50,
+    "crawlers.crawling.middlewares.RateLimitMiddleware": 60,
 }
 
 ITEM_PIPELINES = {
-    "crawlers.pipelines.ValidationPipeline": 100,
-    "crawlers.pipelines.StorePipeline": 800,
+    "crawlers.crawling.pipelines.ValidationPipeline": 100,
+    "crawlers.crawling.pipelines.StorePipeline": 800,
 }
 
 EXTENSIONS = {
-    "crawlers.progress.ProgressReporter": 500,
+    "crawlers.crawling.progress.ProgressReporter": 500,
 }
 
 # Off by default; `sii-atlas crawl --cache` turns it on for development and replay.

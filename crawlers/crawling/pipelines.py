@@ -9,9 +9,9 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from .items import PageError, item_type
-from .store import Store
-from .validation import problems
+from ..items import PageError, item_type
+from ..store import Store
+from ..validation import problems
 
 BATCH_SIZE = 200
 

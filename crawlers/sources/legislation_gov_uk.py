@@ -43,9 +43,8 @@ from urllib.parse import quote, urlsplit
 import scrapy
 from lxml import etree
 
-from ..curated import tracked_instruments
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
-from .base import SourceSpider
+from .spider import SourceSpider
 
 SOURCE = "legislation_gov_uk"
 OFFICIAL = "https://www.legislation.gov.uk"
@@ -448,7 +447,7 @@ class LegislationGovUkSpider(SourceSpider):
 
     def tracked_requests(self):
         count = 0
-        for instrument in tracked_instruments(SOURCE):
+        for instrument in self.tracked:
             for provision in instrument.get("provisions") or []:
                 path = provision.get("key")
                 if not path:

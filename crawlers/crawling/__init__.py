@@ -1,0 +1,1 @@
+"""Scrapy machinery shared by every source: settings, middlewares, pipelines, progress."""

@@ -1,0 +1,1 @@
+"""The served site: the Datasette plugin (and, beside it, templates and pages)."""
