@@ -260,7 +260,7 @@ class Store:
             insert(conn, "provisions", {k: v for k, v in row.items() if v is not None})
             self._write_related(conn, "provision", the_id, row, row.get("source"))
             if row["text"] is not None or row["heading"] is not None:
-                self._open_version(conn, the_id, row.get("language"), row, now)
+                self._open_version(conn, the_id, row.get("language"), row, now, fresh=True)
             return "new"
         language = row.get("language") or existing.get("language")
         if existing.get("language") and row.get("language") and row["language"] != existing["language"]:
@@ -317,10 +317,17 @@ class Store:
         self._open_version(conn, the_id, language, {**row, "heading": heading, "text": text}, now)
         return "changed" if current else "new"
 
-    def _open_version(self, conn, provision_id: str, language, values: dict, now: str) -> None:
+    def _open_version(self, conn, provision_id: str, language, values: dict, now: str, fresh: bool = False) -> None:
         """Make this text the provision's current version in its language. A text seen
-        before (an amendment reverted) becomes current again and keeps its first_seen."""
-        the_hash = text_hash(values.get("heading"), values.get("text"))
+        before (an amendment reverted) becomes current again and keeps its first_seen.
+        (`fresh`: the provision was just created, so it has no version to close.)"""
+        the_hash = values["content_hash"] if fresh else text_hash(values.get("heading"), values.get("text"))
+        if fresh:
+            insert(conn, "provision_versions", {
+                "provision_id": provision_id, "language": language, "content_hash": the_hash, "first_seen": now,
+                **{c: values.get(c) for c in VERSION_COLUMNS},
+            })
+            return
         valid_from = values.get("valid_from")
         # The previous text applied until the new one did, when the source dates it.
         conn.execute(
