@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.items import ITEM_CLASSES, column_fields
 from crawlers.store import Store
 from crawlers.store.schema import MIGRATION_1, MIGRATION_2, open_database
 
@@ -209,6 +208,8 @@ def test_a_withdrawn_provision_loses_its_text_and_versions(store):
 
 
 def test_the_schema_columns_and_the_item_fields_agree(store):
+    from crawlers.items import ITEM_CLASSES, column_fields
+
     tables = {"instrument": "crawled_instruments", "provision": "provisions", "case": "crawled_cases",
               "bill": "bills", "candidate": "candidate_instruments"}
     store_only = {"gone_at", "review_status"}
