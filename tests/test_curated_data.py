@@ -116,5 +116,7 @@ def test_the_curated_checks_and_the_schema_accept_the_same_values():
     assert curated.STATUSES == set(vocabulary.INSTRUMENT_STATUSES)
     assert curated.JURISDICTION_KINDS == set(vocabulary.JURISDICTION_KINDS)
     assert curated.CODING_STATUSES == set(vocabulary.CODING_STATUSES)
+    assert curated.REGIONS == set(vocabulary.REGIONS)
+    assert {s["kind"] for s in DATA.sources} <= set(vocabulary.SOURCE_KINDS)
     assert {q["answer_type"] for q in DATA.codebook} <= set(vocabulary.ANSWER_TYPES)
     assert {q.get("rollup") for q in DATA.codebook} - {None} <= set(vocabulary.ROLLUPS)

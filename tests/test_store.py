@@ -227,6 +227,8 @@ def test_the_schema_columns_and_the_item_fields_agree(store):
     "INSERT INTO bill_actions (bill_id, action) VALUES ('b', 'vetoed twice')",
     "INSERT INTO identifiers (scheme, value, item_type, item_id) VALUES ('ISBN', 'x', 'case', 'c')",
     "UPDATE jurisdictions SET kind = 'empire'",
+    "UPDATE jurisdictions SET region = 'Atlantis'",
+    "UPDATE sources SET kind = 'rumour'",
 ])
 def test_enumerated_columns_refuse_other_values(store, sql):
     store.write_batch([provision(), {"type": "candidate", "id": "c", "title": "C", "url": "https://example.org/c", "source": "test"}])
@@ -294,6 +296,9 @@ def v2_database(path: Path) -> None:
         INSERT INTO crawl_runs (id, source, started, finished, outcome) VALUES (1, 'spider', 't', 't', 'ok'), (2, 'spider', 't', NULL, NULL);
         INSERT INTO crawl_errors (run_id, source, kind, reason, occurred_at) VALUES (1, 'spider', 'http', 'HTTP 500', 't'),
                                                                                    (1, 'spider', 'weird', 'odd', 't');
+        CREATE VIEW comparison_matrix AS SELECT jurisdiction, jurisdiction_name, region,
+          MAX(CASE WHEN question_id = 'creating' THEN answer END) AS [creating]
+          FROM comparison GROUP BY jurisdiction ORDER BY region, jurisdiction;
     """)
     conn.commit()
     conn.close()
@@ -320,6 +325,7 @@ def test_migration_from_v2_keeps_every_row(tmp_path):
     assert db["crawled_instruments"].get("crawl")["title"] == "Crawled Act"
     assert db["cases"].get("c1")["text"] == "Judgment." and db["curated_cases"].count == 1
     assert db["crawl_runs"].get(2)["outcome"] == "interrupted"
+    assert db.execute("SELECT jurisdiction, [creating] FROM comparison_matrix").fetchall() == [("GB", "yes")]
     assert db.execute("SELECT kind, reason FROM crawl_errors ORDER BY id").fetchall() == [("http", "HTTP 500"), ("other", "weird: odd")]
     assert db.execute("SELECT COUNT(*) FROM provisions_fts WHERE provisions_fts MATCH 'now'").fetchone()[0] == 1
     # The re-derived version key: a crawl of the same text makes no new version.

@@ -12,8 +12,8 @@ import sqlite_utils
 from .hashing import text_hash
 from ..vocabulary import (
     ANSWER_TYPES, BILL_ACTIONS, CODE_SYSTEMS, CODING_STATUSES, ERROR_KINDS, IDENTIFIED_TYPES, IDENTIFIER_SCHEMES,
-    IN_FORCE_STATUSES, INSTRUMENT_KINDS, INSTRUMENT_RELATIONS, INSTRUMENT_STATUSES, JURISDICTION_KINDS,
-    REVIEW_STATUSES, ROLLUPS, RUN_OUTCOMES, sql_in,
+    IN_FORCE_STATUSES, INSTRUMENT_KINDS, INSTRUMENT_RELATIONS, INSTRUMENT_STATUSES, JURISDICTION_KINDS, REGIONS,
+    REVIEW_STATUSES, ROLLUPS, RUN_OUTCOMES, SOURCE_KINDS, sql_in,
 )
 
 FTS_TABLES = {
@@ -531,12 +531,24 @@ CREATE_JURISDICTIONS = f"""CREATE TABLE jurisdictions (
     name TEXT NOT NULL,
     kind TEXT NOT NULL {sql_in('kind', JURISDICTION_KINDS, nullable=False)},
     parent TEXT REFERENCES jurisdictions(code),
-    region TEXT,
+    region TEXT {sql_in('region', REGIONS)},
     languages TEXT,
     latitude REAL,
     longitude REAL,
     official_domains TEXT,
     code_system TEXT {sql_in('code_system', CODE_SYSTEMS)}
+)"""
+CREATE_SOURCES = f"""CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT {sql_in('kind', SOURCE_KINDS)},
+    base_url TEXT NOT NULL,
+    licence TEXT NOT NULL,
+    licence_url TEXT,
+    terms_url TEXT,
+    rate_limit TEXT,
+    api_key_env TEXT,
+    notes TEXT
 )"""
 CREATE_QUESTIONS = f"""CREATE TABLE codebook_questions (
     id TEXT PRIMARY KEY,
@@ -605,6 +617,9 @@ DROP TRIGGER IF EXISTS cases_au;
 DROP TABLE IF EXISTS instruments_fts;
 DROP TABLE IF EXISTS provisions_fts;
 DROP TABLE IF EXISTS cases_fts;
+
+{rebuilt("sources", CREATE_SOURCES,
+         "id, name, kind, base_url, licence, licence_url, terms_url, rate_limit, api_key_env, notes")}
 
 {rebuilt("jurisdictions", CREATE_JURISDICTIONS,
          "code, name, kind, parent, region, languages, latitude, longitude, official_domains, code_system")}
