@@ -333,3 +333,12 @@ def test_migration_from_v2_keeps_every_row(tmp_path):
     store.write_batch([{"type": "provision", "id": "cur/1", "instrument_id": "cur", "label": "s. 1",
                         "heading": "H", "text": "Now.", "url": "https://example.org/1", "source": "spider"}])
     assert db.execute("SELECT COUNT(*) FROM provision_versions").fetchone()[0] == 2
+
+
+def test_the_first_crawled_text_fills_a_curated_entry_whatever_its_language(store):
+    store.db.execute("INSERT INTO provisions (id, instrument_id, label, heading, language) "
+                     "VALUES ('act/section/1', 'act', 's. 1', 'Curated heading', 'fr')")
+    counts, _ = store.write_batch([provision(text="Tekst in het Nederlands.", language="nl")])
+    row = store.db["provisions"].get("act/section/1")
+    assert counts["changed"] == 1 and row["text"] == "Tekst in het Nederlands." and row["language"] == "nl"
+    assert [v["language"] for v in versions(store)] == ["nl"]

@@ -263,14 +263,18 @@ class Store:
                 self._open_version(conn, the_id, row.get("language"), row, now, fresh=True)
             return "new"
         language = row.get("language") or existing.get("language")
-        if existing.get("language") and row.get("language") and row["language"] != existing["language"]:
+        placeholder = existing.get("fetched_at") is None  # a curated entry no crawl has filled yet
+        if not placeholder and existing.get("language") and row.get("language") and row["language"] != existing["language"]:
             # The same provision in another of its languages: a text of its own.
             return self._write_translation(conn, the_id, row, now)
+        if not placeholder and row.get("language") and not existing.get("language"):
+            # The language is learnt late: the texts stored without one were in it.
+            conn.execute("UPDATE provision_versions SET language = ? WHERE provision_id = ? AND language IS NULL",
+                         [row["language"], the_id])
         # Never blank: a text or heading the page does not give stays as stored.
         heading = row["heading"] if row["heading"] is not None else existing.get("heading")
         text = row["text"] if row["text"] is not None else existing.get("text")
         new_hash = text_hash(heading, text)
-        placeholder = existing.get("fetched_at") is None  # a curated entry no crawl has filled yet
         if new_hash == existing.get("content_hash") and not placeholder:
             changes = {c: row[c] for c in ("label", "instrument_id", "language", *PROVISION_METADATA)
                        if row.get(c) is not None and row[c] != existing.get(c)}
