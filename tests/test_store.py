@@ -342,3 +342,14 @@ def test_the_first_crawled_text_fills_a_curated_entry_whatever_its_language(stor
     row = store.db["provisions"].get("act/section/1")
     assert counts["changed"] == 1 and row["text"] == "Tekst in het Nederlands." and row["language"] == "nl"
     assert [v["language"] for v in versions(store)] == ["nl"]
+
+
+def test_an_earlier_dated_text_fetched_late_is_history_not_an_amendment(store):
+    store.write_batch([provision(text="Current text.", valid_from="2024-06-01")])
+    counts, _ = store.write_batch([provision(text="Original text.", valid_from="2010-01-01")])
+    assert counts["changed"] == 1
+    assert store.db["provisions"].get("act/section/1")["text"] == "Current text."
+    by_text = {v["text"]: v for v in versions(store)}
+    assert by_text["Original text."]["valid_to"] == "2024-06-01" and by_text["Original text."]["superseded_at"]
+    assert by_text["Current text."]["superseded_at"] is None and by_text["Current text."]["valid_to"] is None
+    assert store.write_batch([provision(text="Original text.", valid_from="2010-01-01")])[0]["unchanged"] == 1

@@ -290,6 +290,8 @@ class Store:
                     [*version_changes.values(), the_id, language, new_hash],
                 )
             return "changed"
+        if not placeholder and self._is_earlier_text(conn, the_id, language, row):
+            return self._add_past_version(conn, the_id, language, {**row, "heading": heading, "text": text}, now)
         # A new text. Its validity is the source's statement about this text, never
         # inherited from the previous one.
         changes = {c: v for c, v in row.items() if v is not None and c != "id"}
@@ -298,6 +300,39 @@ class Store:
         update(conn, "provisions", the_id, changes)
         self._write_related(conn, "provision", the_id, row, row.get("source"))
         self._open_version(conn, the_id, language, {**row, "heading": heading, "text": text}, now)
+        return "changed"
+
+    @staticmethod
+    def _is_earlier_text(conn, the_id: str, language, row: dict) -> bool:
+        """The source dates this text before the current one: a point-in-time version
+        fetched late, which is history and not an amendment."""
+        if not row.get("valid_from"):
+            return False
+        current = conn.execute(
+            "SELECT valid_from FROM provision_versions WHERE provision_id = ? AND language IS ? "
+            "AND superseded_at IS NULL ORDER BY id DESC LIMIT 1", [the_id, language]).fetchone()
+        return bool(current and current[0] and row["valid_from"] < current[0])
+
+    def _add_past_version(self, conn, the_id: str, language, values: dict, now: str) -> str:
+        the_hash = text_hash(values.get("heading"), values.get("text"))
+        metadata = {c: values.get(c) for c in PROVISION_METADATA if values.get(c) is not None}
+        known = conn.execute("SELECT id FROM provision_versions WHERE provision_id = ? AND language IS ? AND content_hash = ?",
+                             [the_id, language, the_hash]).fetchone()
+        if known:
+            conn.execute(
+                f"UPDATE provision_versions SET {', '.join(c + ' = ?' for c in metadata)} WHERE id = ? AND ("
+                + " OR ".join(f"{c} IS NOT ?" for c in metadata) + ")",
+                [*metadata.values(), known[0], *metadata.values()])
+            return "changed" if conn.execute("SELECT changes()").fetchone()[0] else "unchanged"
+        # It applied until the next dated text did, unless the source says when it ended.
+        following = conn.execute(
+            "SELECT MIN(valid_from) FROM provision_versions WHERE provision_id = ? AND language IS ? AND valid_from > ?",
+            [the_id, language, values["valid_from"]]).fetchone()[0]
+        insert(conn, "provision_versions", {
+            "provision_id": the_id, "language": language, "content_hash": the_hash, "first_seen": now,
+            "last_seen": now, "superseded_at": now,
+            **{c: values.get(c) for c in VERSION_COLUMNS}, "valid_to": values.get("valid_to") or following,
+        })
         return "changed"
 
     def _write_translation(self, conn, the_id: str, row: dict, now: str) -> str:
@@ -338,7 +373,7 @@ class Store:
             "UPDATE provision_versions SET superseded_at = ?, last_seen = ?, valid_to = COALESCE(valid_to, ?) "
             "WHERE provision_id = ? AND language IS ? AND superseded_at IS NULL AND content_hash != ?",
             [now, now, valid_from, provision_id, language, the_hash],
-        )
+        )  # (an earlier-dated text never gets here: see _is_earlier_text)
         metadata = {c: values.get(c) for c in PROVISION_METADATA}
         reopened = conn.execute(
             f"UPDATE provision_versions SET superseded_at = NULL, last_seen = NULL, "
