@@ -3,6 +3,21 @@
 Each migration runs once, inside a transaction, and is recorded in
 `schema_migrations`; later work appends migrations, never edits applied ones,
 so a database full of crawled data is carried forward without loss.
+
+Schema v3 (MIGRATION_3) in short:
+* curated values (`curated_instruments`, `curated_provisions`, `curated_cases`, and
+  the registry's own tables) apart from crawled ones (`crawled_instruments`,
+  `crawled_cases`; `provisions`, `bills` and `candidate_instruments` are crawled);
+  the served `instruments` and `cases` merge them (views `*_merged`, store/served.py);
+* `provision_versions` keyed by (provision, language, hash of the normalised text),
+  with the source's `valid_from`/`valid_to` apart from our `first_seen`/`last_seen`/
+  `superseded_at`; views `provision_texts` (current text per language) and
+  `provision_history` (what applied when);
+* `gone_at` on documents a source withdrew; `crawl_runs.tracked_failed` and the
+  `interrupted` outcome;
+* `identifiers`, `bill_actions`, `case_citations`, `instrument_links`;
+* a CHECK on every enumerated column (values in crawlers/vocabulary.py), for which
+  the tables are rebuilt; a word index and a trigram index on each searched table.
 """
 
 import sqlite3
