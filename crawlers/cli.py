@@ -1,6 +1,9 @@
 """`sii-atlas`: build, crawl, serve, parse, status, check-data.
 
-Every command takes `--db` (default `data/sii_atlas.db`, or $SII_ATLAS_DB).
+Every command takes `--db PATH` and `--data DIR`, before or after the command name.
+The curated data folder is --data, else $SII_ATLAS_DATA, else a data/ holding codebook.yaml
+in the current directory or beside the package source (see curated.find_data_dir). The
+database is --db, else $SII_ATLAS_DB, else sii_atlas.db inside that data folder.
 """
 
 import argparse
@@ -14,16 +17,27 @@ from pathlib import Path
 from .registry import curated
 from .store.schema import SCHEMA_VERSION, open_database
 
-PROJECT = Path(__file__).resolve().parents[1]
-DEFAULT_DB = Path(os.environ.get("SII_ATLAS_DB", PROJECT / "data" / "sii_atlas.db"))
-METADATA = PROJECT / "metadata.yml"
+DATABASE_FILE = "sii_atlas.db"  # Datasette names the database `sii_atlas` after this file
+METADATA_FILE = "metadata.yml"
+
+
+def default_db(data: Path | None) -> Path:
+    """$SII_ATLAS_DB, else the database beside the curated files it is built from (in a
+    checkout: data/sii_atlas.db, which .gitignore keeps out of git)."""
+    if os.environ.get("SII_ATLAS_DB"):
+        return Path(os.environ["SII_ATLAS_DB"])
+    try:
+        return curated.find_data_dir(data) / DATABASE_FILE
+    except curated.DataNotFound as error:
+        raise curated.DataNotFound(f"{error}; or pass --db PATH (the default database is "
+                                   f"{DATABASE_FILE} in the data folder)") from None
 
 
 # --------------------------------------------------------------------------- build
 
 
-def build(db_path: Path, quiet: bool = False) -> int:
-    data = curated.load()
+def build(db_path: Path, data_dir: Path | None = None, quiet: bool = False) -> int:
+    data = curated.load(data_dir)
     db = open_database(db_path)
     try:
         counts = curated.load_into(db, data)
@@ -40,11 +54,12 @@ def build(db_path: Path, quiet: bool = False) -> int:
     return 0
 
 
-def check_data(_args) -> int:
-    problems = curated.check(curated.load())
+def check_data(args) -> int:
+    data_dir = curated.find_data_dir(args.data)
+    problems = curated.check(curated.load(data_dir))
     for problem in problems:
         print(problem)
-    print(f"{len(problems)} problem(s)" if problems else "data/ is consistent", file=sys.stderr)
+    print(f"{len(problems)} problem(s)" if problems else f"{data_dir} is consistent", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -62,7 +77,8 @@ def crawl(args) -> int:
     if unknown:
         print(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(SPIDERS))}", file=sys.stderr)
         return 2
-    if build(args.db, quiet=True) != 0:
+    data_dir = curated.find_data_dir(args.data)
+    if build(args.db, data_dir, quiet=True) != 0:
         return 1
     settings = Settings()
     settings.setmodule("crawlers.crawling.settings", priority="project")
@@ -84,7 +100,7 @@ def crawl(args) -> int:
             skipped.append(source)
             continue
         arguments = {"base_url": args.base_url, "since": args.since, "limit": args.limit}
-        process.crawl(spider, tracked=curated.tracked_instruments(source),
+        process.crawl(spider, tracked=curated.tracked_instruments(source, data_dir),
                       **{k: v for k, v in arguments.items() if v is not None})
     if len(skipped) < len(sources):
         if "example.org" in settings["USER_AGENT"] and not os.environ.get("CI"):
@@ -113,12 +129,17 @@ def crawl(args) -> int:
 # --------------------------------------------------------------------------- serve
 
 
+class MetadataNotFound(LookupError):
+    """No metadata.yml where we looked; the message says where and how to fix it."""
+
+
 def serve(args) -> int:
-    if not Path(args.db).exists() and build(args.db) != 0:
+    if not Path(args.db).exists() and build(args.db, args.data) != 0:
         return 1
+    metadata = find_metadata(args.metadata, args.data)
     command = [
         sys.executable, "-m", "datasette", "serve", str(args.db),
-        "--metadata", str(metadata_for(Path(args.db))),
+        "--metadata", str(metadata_for(Path(args.db), metadata)),
         "--port", str(args.port), "--host", args.host,
         "--setting", "sql_time_limit_ms", "5000",
         "--setting", "facet_time_limit_ms", "1000",
@@ -128,17 +149,36 @@ def serve(args) -> int:
     return subprocess.call(command)
 
 
-def metadata_for(db_path: Path) -> Path:
+def find_metadata(explicit: Path | None, data: Path | None) -> Path:
+    """--metadata, else metadata.yml in the folder that holds the data folder (a checkout's
+    top level), else in the current directory. It is not part of the installed package."""
+    if explicit:
+        if not Path(explicit).is_file():
+            raise MetadataNotFound(f"--metadata {explicit}: no such file")
+        return Path(explicit)
+    candidates = []
+    try:
+        candidates.append(curated.find_data_dir(data).parent / METADATA_FILE)
+    except curated.DataNotFound:
+        pass  # a database served on its own still finds metadata.yml in the current directory
+    candidates.append(Path.cwd() / METADATA_FILE)
+    for path in candidates:
+        if path.is_file():
+            return path
+    looked = ", ".join(str(path) for path in dict.fromkeys(candidates))
+    raise MetadataNotFound(f"no {METADATA_FILE} found (looked for {looked}); "
+                           f"pass --metadata FILE (the repository's {METADATA_FILE})")
+
+
+def metadata_for(db_path: Path, metadata_path: Path) -> Path:
     """metadata.yml describes the database `sii_atlas`; Datasette names a database after
     its file, so a database at another path gets a copy keyed (and linked) by its name."""
     name = db_path.stem
-    if name == "sii_atlas":
-        return METADATA
+    if name == Path(DATABASE_FILE).stem:
+        return metadata_path
     import tempfile
 
-    import yaml
-
-    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    metadata = curated.read_yaml(metadata_path)
     metadata["databases"] = {name: metadata["databases"].pop("sii_atlas")}
     metadata["description_html"] = metadata["description_html"].replace("/sii_atlas/", f"/{name}/")
     handle = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="sii-atlas-metadata-", delete=False)
@@ -225,15 +265,31 @@ def positive_int(text: str) -> int:
 
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="sii-atlas", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="SQLite database (default: %(default)s)")
+def location_options(default) -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--db", type=Path, default=default,
+                         help="SQLite database (default: $SII_ATLAS_DB, else sii_atlas.db in the data folder)")
+    options.add_argument("--data", type=Path, default=default,
+                         help="curated data folder (default: $SII_ATLAS_DATA, else ./data or the checkout's data/)")
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db and --data work before or after the command: the top-level parser and every
+    # command accept them; a command's copy has no default (SUPPRESS), so a value given
+    # before the command is not overwritten by the command's default.
+    parser = argparse.ArgumentParser(prog="sii-atlas", description=__doc__.splitlines()[0],
+                                     parents=[location_options(None)])
     commands = parser.add_subparsers(dest="command", required=True)
+    after_command = location_options(argparse.SUPPRESS)
 
-    commands.add_parser("build", help="create or migrate the database and load data/ (offline)")
-    commands.add_parser("check-data", help="check the curated files in data/ and list every problem")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, parents=[after_command])
 
-    crawl_parser = commands.add_parser("crawl", help="run spiders into the database")
+    command("build", "create or migrate the database and load data/ (offline)")
+    command("check-data", "check the curated files in data/ and list every problem")
+
+    crawl_parser = command("crawl", "run spiders into the database")
     crawl_parser.add_argument("sources", nargs="*", help="source ids (default: all)")
     crawl_parser.add_argument("--since", type=iso_date, help="only documents published on or after this date (YYYY-MM-DD)")
     crawl_parser.add_argument("--limit", type=positive_int,
@@ -242,24 +298,33 @@ def main(argv=None) -> int:
     crawl_parser.add_argument("--cache", action="store_true", help="use Scrapy's HTTP cache (development and replay)")
     crawl_parser.add_argument("--setting", "-s", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
 
-    serve_parser = commands.add_parser("serve", help="serve the database with Datasette")
+    serve_parser = command("serve", "serve the database with Datasette")
     serve_parser.add_argument("--port", type=int, default=8001)
     serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--metadata", type=Path,
+                              help="Datasette metadata (default: metadata.yml beside the data folder, else in the current directory)")
 
-    parse_parser = commands.add_parser("parse", help="run a source's parser on a saved response")
+    parse_parser = command("parse", "run a source's parser on a saved response")
     parse_parser.add_argument("source")
     parse_parser.add_argument("file")
     parse_parser.add_argument("--url", help="the official URL the file was fetched from (picks the callback)")
     parse_parser.add_argument("--meta", help="request meta as JSON, e.g. '{\"query\": \"deepfake\"}'")
 
-    commands.add_parser("status", help="per source: last run, outcome, items, errors, data age")
+    command("status", "per source: last run, outcome, items, errors, data age")
+    return parser
 
-    args = parser.parse_args(argv)
-    args.db = Path(args.db)
-    if args.command == "build":
-        return build(args.db)
-    handlers = {"check-data": check_data, "crawl": crawl, "serve": serve, "parse": parse, "status": status}
-    return handlers[args.command](args)
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"build": lambda a: build(a.db, a.data), "check-data": check_data, "crawl": crawl,
+                "serve": serve, "parse": parse, "status": status}
+    try:
+        if args.command != "parse":  # parse reads a file and prints; it has no database
+            args.db = Path(args.db) if args.db else default_db(args.data)
+        return handlers[args.command](args)
+    except (curated.DataNotFound, MetadataNotFound) as error:
+        print(f"sii-atlas: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -27,7 +27,13 @@ from ..store import served
 from ..store.schema import transaction
 from ..validation import check_date, is_language
 
-DATA_DIR = Path(os.environ.get("SII_ATLAS_DATA", Path(__file__).resolve().parents[2] / "data"))
+# A checkout keeps data/ beside the package; an installed package has no data/ of its own.
+SOURCE_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_MARKER = "codebook.yaml"  # a folder holding this file is a curated data folder
+
+# libyaml parses the curated files several times faster than pure Python and builds the
+# same values (same safe constructor and resolver: dates stay dates, yes/no stay booleans).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 INSTRUMENT_KINDS = {"statute", "code_provisions", "amendment", "regulation", "directive", "treaty", "bill"}
 STATUSES = {"in_force", "enacted_not_in_force", "pending", "failed", "repealed"}
@@ -74,10 +80,15 @@ def answer_text(value) -> str:
     return str(value).strip()
 
 
+def read_yaml(path: Path):
+    with path.open("rb") as handle:  # bytes: libyaml decodes UTF-8 itself
+        return yaml.load(handle, Loader=YAML_LOADER)
+
+
 def read_yaml_list(folder: Path) -> list[dict]:
     entries = []
     for path in sorted(folder.glob("*.yaml")):
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for entry in read_yaml(path) or []:
             entries.append({**normalised(entry), "pack": path.stem})
     return entries
 
@@ -92,14 +103,38 @@ def read_jurisdictions(folder: Path) -> list[dict]:
     return rows
 
 
+class DataNotFound(LookupError):
+    """No curated data folder where we looked; the message says where and how to fix it."""
+
+
+def find_data_dir(explicit: Path | str | None = None) -> Path:
+    """The curated data folder: `explicit` (the CLI's --data), else $SII_ATLAS_DATA, else a
+    data/ holding codebook.yaml in the current directory, else the one beside the package
+    source (an editable checkout). An explicit or environment choice is never second-guessed
+    by a fallback: if it is wrong, the user hears so."""
+    for origin, chosen in (("--data", explicit), ("$SII_ATLAS_DATA", os.environ.get("SII_ATLAS_DATA"))):
+        if chosen:
+            folder = Path(chosen).expanduser().resolve()
+            if not (folder / DATA_MARKER).is_file():
+                raise DataNotFound(f"{origin} {folder}: no {DATA_MARKER} there; "
+                                   f"point it at the curated data folder (the repository's data/)")
+            return folder
+    candidates = [Path.cwd() / "data", SOURCE_DATA_DIR]
+    for folder in candidates:
+        if (folder / DATA_MARKER).is_file():
+            return folder
+    looked = ", ".join(str(folder) for folder in dict.fromkeys(candidates))
+    raise DataNotFound(f"no curated data folder found (looked for {DATA_MARKER} in {looked}); "
+                       f"pass --data DIR or set $SII_ATLAS_DATA to the repository's data/ folder")
+
+
 def load(data_dir: Path | None = None) -> CuratedData:
-    data_dir = Path(data_dir or DATA_DIR)
-    codebook = yaml.safe_load((data_dir / "codebook.yaml").read_text(encoding="utf-8"))
+    data_dir = find_data_dir(data_dir)
     return CuratedData(
-        sources=yaml.safe_load((data_dir / "sources.yaml").read_text(encoding="utf-8")),
-        project_codes=yaml.safe_load((data_dir / "project_codes.yaml").read_text(encoding="utf-8")),
+        sources=read_yaml(data_dir / "sources.yaml"),
+        project_codes=read_yaml(data_dir / "project_codes.yaml"),
         jurisdictions=read_jurisdictions(data_dir / "jurisdictions"),
-        codebook=codebook["questions"],
+        codebook=read_yaml(data_dir / "codebook.yaml")["questions"],
         instruments=read_yaml_list(data_dir / "instruments"),
         cases=read_yaml_list(data_dir / "cases"),
     )
@@ -112,7 +147,7 @@ def _instruments(data_dir: str) -> tuple:
 
 def tracked_instruments(source: str, data_dir: Path | None = None) -> list[dict]:
     """The curated instruments a spider fetches, with the identifier it uses."""
-    return [i for i in _instruments(str(data_dir or DATA_DIR)) if i.get("source") == source and i.get("source_identifier")]
+    return [i for i in _instruments(str(find_data_dir(data_dir))) if i.get("source") == source and i.get("source_identifier")]
 
 
 def provision_id(instrument_id: str, provision: dict) -> str:
