@@ -1,9 +1,16 @@
-"""The one vocabulary every spider speaks.
+"""The one vocabulary every spider speaks, and the one definition of each item's fields.
 
 Items are Scrapy `Item` classes with declared fields, so a typo in a field name
 raises `KeyError` at the spider instead of silently creating a new column.
 Each class maps to one table; `ITEM_TYPES` names them for `sii-atlas parse`
 and for the store.
+
+Each field says, in its declaration, what the rest of the code needs to know:
+`required` (validation refuses the item without it), `provenance` (set by the
+store, never by a spider) and `related` (a list stored in its own table, not a
+column). Validation's required fields and the store's columns are derived from
+these declarations (see `required_fields`, `column_fields`), and a test checks
+that the schema's columns agree with them.
 
 Spiders state what the page says and which source it came from; the store adds
 `fetched_at` (when a changed version was last stored) and `content_hash`.
@@ -12,87 +19,113 @@ Spiders state what the page says and which source it came from; the store adds
 import scrapy
 
 
+def field(required: bool = False, provenance: bool = False, related: str | None = None) -> scrapy.Field:
+    return scrapy.Field(required=required, provenance=provenance, related=related)
+
+
+# Each entry of the list fields below is a dict with these keys:
+#   identifiers: {"scheme": ECLI | ELI | CELEX | LEGIARTI | BWBR | USLM | NEUTRAL | ..., "value": "..."}
+#   links:       {"relation": amends | repeals | transposes, "target": instrument id}
+#   actions:     {"date": "YYYY-MM-DD", "action": one of BILL_ACTIONS, "wording": the source's own words}
+#   citations:   {"instrument_id": "...", "provision_id": "..." or None, "span": the matched text}
+
+
 class InstrumentItem(scrapy.Item):
-    # Core fields (names fixed by the data model).
-    id = scrapy.Field()
-    jurisdiction = scrapy.Field()
-    title = scrapy.Field()
-    citation = scrapy.Field()
-    kind = scrapy.Field()
-    status = scrapy.Field()
-    date_enacted = scrapy.Field()
-    date_in_force = scrapy.Field()
-    official_url = scrapy.Field()
-    language = scrapy.Field()
+    id = field(required=True)
+    jurisdiction = field(required=True)
+    title = field(required=True)
+    citation = field()
+    kind = field()
+    status = field()
+    date_enacted = field()
+    date_in_force = field()
+    official_url = field(required=True)
+    language = field()
     # What the source says about where the instrument applies ("E+W+S+N.I.").
-    extent = scrapy.Field()
-    source = scrapy.Field()
-    fetched_at = scrapy.Field()
-    content_hash = scrapy.Field()
+    extent = field()
+    source = field(required=True)
+    parser_version = field(provenance=True)
+    fetched_at = field(provenance=True)
+    content_hash = field(provenance=True)
+    identifiers = field(related="identifiers")
+    links = field(related="instrument_links")
 
 
 class ProvisionItem(scrapy.Item):
-    id = scrapy.Field()
-    instrument_id = scrapy.Field()
-    label = scrapy.Field()
-    heading = scrapy.Field()
-    text = scrapy.Field()
-    language = scrapy.Field()
-    url = scrapy.Field()
-    extent = scrapy.Field()
+    id = field(required=True)
+    instrument_id = field(required=True)
+    label = field(required=True)
+    heading = field()
+    text = field()
+    # The language of this text (ISO 639-1): a provision published in several
+    # languages is one provision with one text per language.
+    language = field()
+    url = field(required=True)
+    extent = field()
     # in_force | prospective | repealed, as the source marks it.
-    in_force_status = scrapy.Field()
-    # The date from which the text shown applies (legislation.gov.uk RestrictStartDate).
-    valid_from = scrapy.Field()
-    source = scrapy.Field()
-    fetched_at = scrapy.Field()
-    content_hash = scrapy.Field()
+    in_force_status = field()
+    # The dates between which the text shown applies, as the source states them
+    # (legislation.gov.uk RestrictStartDate / RestrictEndDate); not when we saw it.
+    valid_from = field()
+    valid_to = field()
+    source = field(required=True)
+    parser_version = field(provenance=True)
+    fetched_at = field(provenance=True)
+    content_hash = field(provenance=True)
+    identifiers = field(related="identifiers")
 
 
 class CaseItem(scrapy.Item):
-    id = scrapy.Field()
-    jurisdiction = scrapy.Field()
-    court = scrapy.Field()
-    decision_date = scrapy.Field()
-    name = scrapy.Field()
-    citation = scrapy.Field()
-    url = scrapy.Field()
-    language = scrapy.Field()
-    judges = scrapy.Field()  # list of names
-    text = scrapy.Field()
-    cited_legislation = scrapy.Field()  # list of {"title", "href"}
-    source = scrapy.Field()
-    fetched_at = scrapy.Field()
-    content_hash = scrapy.Field()
+    id = field(required=True)
+    jurisdiction = field(required=True)
+    court = field()
+    decision_date = field()
+    name = field(required=True)
+    citation = field()
+    url = field(required=True)
+    language = field()
+    judges = field()  # list of names
+    text = field()
+    cited_legislation = field()  # list of {"title", "href"}
+    source = field(required=True)
+    parser_version = field(provenance=True)
+    fetched_at = field(provenance=True)
+    content_hash = field(provenance=True)
+    identifiers = field(related="identifiers")
+    citations = field(related="case_citations")
 
 
 class BillItem(scrapy.Item):
-    id = scrapy.Field()
-    jurisdiction = scrapy.Field()
-    identifier = scrapy.Field()
-    session = scrapy.Field()
-    title = scrapy.Field()
-    status = scrapy.Field()
-    status_date = scrapy.Field()
-    url = scrapy.Field()
-    source = scrapy.Field()
-    fetched_at = scrapy.Field()
-    content_hash = scrapy.Field()
+    id = field(required=True)
+    jurisdiction = field(required=True)
+    identifier = field(required=True)
+    session = field()
+    title = field()
+    status = field()
+    status_date = field()
+    url = field(required=True)
+    source = field(required=True)
+    parser_version = field(provenance=True)
+    fetched_at = field(provenance=True)
+    content_hash = field(provenance=True)
+    identifiers = field(related="identifiers")
+    actions = field(related="bill_actions")
 
 
 class CandidateItem(scrapy.Item):
     """An instrument a discovery feed turned up: kept apart for a person to review,
     never mixed into the tracked instruments."""
 
-    id = scrapy.Field()
-    jurisdiction = scrapy.Field()
-    title = scrapy.Field()
-    url = scrapy.Field()
-    published = scrapy.Field()
-    matched_query = scrapy.Field()
-    source = scrapy.Field()
-    fetched_at = scrapy.Field()
-    content_hash = scrapy.Field()
+    id = field(required=True)
+    jurisdiction = field()
+    title = field(required=True)
+    url = field(required=True)
+    published = field()
+    matched_query = field()
+    source = field(required=True)
+    parser_version = field(provenance=True)
+    fetched_at = field(provenance=True)
+    content_hash = field(provenance=True)
 
 
 ITEM_TYPES = {
@@ -102,10 +135,25 @@ ITEM_TYPES = {
     BillItem: "bill",
     CandidateItem: "candidate",
 }
+ITEM_CLASSES = {name: cls for cls, name in ITEM_TYPES.items()}
 
 
 def item_type(item) -> str:
     return ITEM_TYPES[type(item)]
+
+
+def required_fields(kind: str) -> tuple[str, ...]:
+    return tuple(name for name, meta in ITEM_CLASSES[kind].fields.items() if meta.get("required"))
+
+
+def column_fields(kind: str) -> tuple[str, ...]:
+    """The fields stored as columns of the item's table (provenance included)."""
+    return tuple(name for name, meta in ITEM_CLASSES[kind].fields.items() if not meta.get("related"))
+
+
+def related_fields(kind: str) -> dict[str, str]:
+    """List fields stored in their own tables: field name -> table."""
+    return {name: meta["related"] for name, meta in ITEM_CLASSES[kind].fields.items() if meta.get("related")}
 
 
 class PageError(scrapy.Item):
@@ -113,5 +161,12 @@ class PageError(scrapy.Item):
 
     url = scrapy.Field()
     status = scrapy.Field()
-    kind = scrapy.Field()  # http | download | refused | ignored (see spiders.base.on_error)
+    kind = scrapy.Field()  # http | download | refused | ignored (see sources.spider.on_error)
     reason = scrapy.Field()
+    # True when the failed request was for a document we track (not a listing or a
+    # discovery feed): the run's `tracked_failed` counts these.
+    tracked = scrapy.Field()
+    # Set when the source says the document is withdrawn (a judgment pulled for
+    # anonymisation, HTTP 410): the store marks that row gone and drops its text.
+    gone_type = scrapy.Field()  # an item type: "case", "provision", "instrument", "bill"
+    gone_id = scrapy.Field()

@@ -107,3 +107,16 @@ def test_a_build_never_blanks_what_a_crawl_filled_in(tmp_path):
 def test_find_case_law_decisions_use_the_crawlers_id():
     problems = problems_after(lambda d: next(c for c in d.cases if "caselaw.nationalarchives" in (c.get("url") or "")).update(id="gb-some-other-id"))
     assert any("must use the crawler's id" in p for p in problems)
+
+
+def test_the_curated_checks_and_the_schema_accept_the_same_values():
+    from crawlers import vocabulary
+
+    assert curated.INSTRUMENT_KINDS == set(vocabulary.INSTRUMENT_KINDS)
+    assert curated.STATUSES == set(vocabulary.INSTRUMENT_STATUSES)
+    assert curated.JURISDICTION_KINDS == set(vocabulary.JURISDICTION_KINDS)
+    assert curated.CODING_STATUSES == set(vocabulary.CODING_STATUSES)
+    assert curated.REGIONS == set(vocabulary.REGIONS)
+    assert {s["kind"] for s in DATA.sources} <= set(vocabulary.SOURCE_KINDS)
+    assert {q["answer_type"] for q in DATA.codebook} <= set(vocabulary.ANSWER_TYPES)
+    assert {q.get("rollup") for q in DATA.codebook} - {None} <= set(vocabulary.ROLLUPS)

@@ -96,3 +96,37 @@ def test_datasette_command_line_serves_the_site_with_plugin_and_metadata(tmp_pat
     )
     assert result.returncode == 0, result.stderr
     assert "fr-cp-226-1-226-2" in {row["id"] for row in json.loads(result.stdout)}
+
+
+@pytest.fixture(scope="module")
+def crawled_site(tmp_path_factory):
+    """The curated build plus crawled provision texts, one in Korean with two dated versions."""
+    from crawlers.store import Store
+
+    path = tmp_path_factory.mktemp("crawled") / "sii_atlas.db"
+    db = open_database(path)
+    curated.load_into(db, curated.load())
+    provision = {"type": "provision", "id": "kr-scpsc-14-2/article/14-2", "instrument_id": "kr-scpsc-14-2",
+                 "label": "제14조의2", "heading": "허위영상물 등의 반포등", "language": "ko",
+                 "url": "https://www.law.go.kr/법령/성폭력범죄의처벌등에관한특례법", "source": "curated"}
+    store = Store(db)
+    store.write_batch([{**provision, "text": "반포할 목적으로 사람의 얼굴을 편집한 자는 처벌한다.", "valid_from": "2020-06-25"}])
+    store.write_batch([{**provision, "text": "딥페이크 영상물을 소지·구입·저장 또는 시청한 자도 처벌한다.", "valid_from": "2024-10-16"}])
+    metadata = yaml.safe_load((PROJECT / "metadata.yml").read_text())
+    return Datasette([str(path)], metadata=metadata, settings={"sql_time_limit_ms": 5000})
+
+
+async def test_korean_found_inside_words_through_the_trigram_index(crawled_site):
+    from urllib.parse import quote
+
+    for query in ("딥페이크", "페이크 영상"):
+        found = await rows(crawled_site, f"/sii_atlas/search_provisions.json?q={quote(query)}&_shape=array")
+        assert [row["provision_id"] for row in found] == ["kr-scpsc-14-2/article/14-2"], query
+        assert "«" in found[0]["snippet"]
+
+
+async def test_the_text_of_a_provision_on_a_date_through_the_site(crawled_site):
+    path = "/sii_atlas/provision_text_on.json?provision=kr-scpsc-14-2/article/14-2&language=&_shape=array&date="
+    assert [r["valid_from"] for r in await rows(crawled_site, path + "2022-01-01")] == ["2020-06-25"]
+    assert [r["valid_from"] for r in await rows(crawled_site, path + "2025-01-01")] == ["2024-10-16"]
+    assert await rows(crawled_site, path + "2019-01-01") == []

@@ -1,40 +1,31 @@
-"""Item pipelines: validation (drops with a reason), then the store (batched writes).
+"""Item pipelines: the store (validated, atomic batches) and the crawl run it records.
 
-`StorePipeline` also owns the crawl run: it opens the `crawl_runs` row, records
-every failed page, dropped item and parser exception in `crawl_errors`, and
-closes the run with its outcome.
+`StorePipeline` owns the crawl run: it opens the `crawl_runs` row, and with each
+batch of items records, in the batch's own transaction, every failed page,
+dropped item and parser exception in `crawl_errors` and the run's counters; it
+closes the run with its outcome. A run killed before it closes is marked
+`interrupted` by the next run of its source.
 """
 
-from itemadapter import ItemAdapter
 from scrapy import signals
-from scrapy.exceptions import DropItem
 
 from ..items import PageError, item_type
+from ..redaction import redact_url
 from ..store import Store
-from ..validation import problems
 
 BATCH_SIZE = 200
 
 
 def record_of(item) -> dict:
-    return {"type": item_type(item), **ItemAdapter(item).asdict()}
+    return {"type": item_type(item), **item}
 
 
 class ValidationPipeline:
-    def __init__(self, db_path: str):
-        with Store.open(db_path).db.conn as conn:
-            self.known_jurisdictions = {row[0] for row in conn.execute("SELECT code FROM jurisdictions")}
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.settings["SII_ATLAS_DB"])
+    """Kept so that ITEM_PIPELINES stays valid: validation now runs inside the store,
+    per record and in the batch's transaction, so a refused item is counted and
+    recorded together with the batch it came in."""
 
     def process_item(self, item):
-        if isinstance(item, PageError):
-            return item
-        found = problems(record_of(item), self.known_jurisdictions)
-        if found:
-            raise DropItem(f"{item_type(item)} {ItemAdapter(item).get('id')!r}: {'; '.join(found)}")
         return item
 
 
@@ -44,8 +35,11 @@ class StorePipeline:
         self.store = Store.open(crawler.settings["SII_ATLAS_DB"])
         self.pending: list[dict] = []
         self.errors: list[dict] = []
-        self.counts = {"items_new": 0, "items_changed": 0, "items_unchanged": 0, "items_dropped": 0, "errors": 0}
+        self.counts = {"items_new": 0, "items_changed": 0, "items_unchanged": 0, "items_dropped": 0,
+                       "errors": 0, "tracked_failed": 0}
+        self.unsaved = {"tracked_failed": 0}  # counted, not yet added to the run's row
         self.run_id = None
+        self.source = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -57,9 +51,16 @@ class StorePipeline:
         crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
         return pipeline
 
+    @property
+    def secret_params(self) -> frozenset:
+        return frozenset(getattr(self.crawler.spider, "secret_params", None) or ())
+
     # --- signals ---
 
     def spider_opened(self, spider):
+        self.source = spider.name
+        self.store.secret_params = frozenset(getattr(spider, "secret_params", None) or ())
+        self.store.parser_version = str(getattr(spider, "parser_version", None) or "1")
         arguments = {key: getattr(spider, key, None) for key in ("since", "limit", "download_base")}
         self.run_id = self.store.start_run(spider.name, {k: str(v) for k, v in arguments.items() if v})
 
@@ -79,48 +80,58 @@ class StorePipeline:
         self._error(getattr(response, "url", None), None, "store", f"{failure.type.__name__}: {failure.value}")
 
     def spider_closed(self, spider, reason):
+        if reason != "finished":
+            self._error(None, None, "run", f"crawl ended early: {reason}")
         self.flush()
-        stats = self.crawler.stats
-        pages = stats.get_value("response_received_count", 0)
+        pages = self.crawler.stats.get_value("response_received_count", 0)
         stored = self.counts["items_new"] + self.counts["items_changed"] + self.counts["items_unchanged"]
         # A source that should have results and gives none is an error, unless the run
         # asked only for what is new (--since) and nothing is.
         if stored == 0 and self.counts["errors"] == 0 and not getattr(spider, "since", None):
             self._error(None, None, "empty", "the source gave no items: it should have results")
-        if self.counts["errors"] == 0 and reason == "finished":
+            self.flush()
+        if self.counts["errors"] == 0 and self.counts["tracked_failed"] == 0 and reason == "finished":
             outcome = "ok"
         elif stored > 0:
             outcome = "partial"
         else:
             outcome = "failed"
-        if reason != "finished":
-            self._error(None, None, "run", f"crawl ended early: {reason}")
-        self.store.record_errors(self.run_id, spider.name, self.errors)
-        self.errors = []
         self.store.finish_run(self.run_id, outcome, {"pages": pages, **self.counts})
 
     # --- items ---
 
     def process_item(self, item):
         if isinstance(item, PageError):
-            self._error(**ItemAdapter(item).asdict())
+            self.page_error(item)
             return item
         self.pending.append(record_of(item))
         if len(self.pending) >= BATCH_SIZE:
             self.flush()
         return item
 
+    def page_error(self, error: PageError) -> None:
+        if error.get("tracked"):
+            self.counts["tracked_failed"] += 1
+            self.unsaved["tracked_failed"] += 1
+        self._error(error.get("url"), error.get("status"), error.get("kind") or "download", error.get("reason") or "")
+        if error.get("gone_type") and error.get("gone_id"):
+            self.flush()  # the withdrawal comes after anything already queued for that row
+            self.store.mark_gone(error["gone_type"], error["gone_id"])
+
     def flush(self):
+        if self.run_id is None:
+            return
         batch, self.pending = self.pending, []
-        counts, failures = self.store.write_batch(batch)
+        errors, self.errors = self.errors, []
+        counters, self.unsaved = self.unsaved, {"tracked_failed": 0}
+        if not (batch or errors or any(counters.values())):
+            return
+        counts, failures = self.store.write_batch(batch, run_id=self.run_id, source=self.source,
+                                                  errors=errors, counters=counters)
         for key, value in counts.items():
             self.counts[f"items_{key}"] += value
-        for failure in failures:
-            self._error(**failure)
-        if self.errors and self.run_id is not None:
-            self.store.record_errors(self.run_id, self.crawler.spider.name, self.errors)
-            self.errors = []
+        self.counts["errors"] += len(failures)
 
     def _error(self, url=None, status=None, kind="error", reason=""):
         self.counts["errors"] += 1
-        self.errors.append({"url": url, "status": status, "kind": kind, "reason": reason})
+        self.errors.append({"url": redact_url(url, self.secret_params), "status": status, "kind": kind, "reason": reason})

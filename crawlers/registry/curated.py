@@ -4,10 +4,10 @@ People edit `data/` by hand (see `data/README.md`); this module is the only code
 that reads it. `check()` returns every problem as a readable line, so that
 `sii-atlas check-data`, the build and the tests share one set of rules.
 
-Curated tables (sources, jurisdictions, codebook, coding, case links) are
-rebuilt from the files on every build. Curated instruments, provisions and
-cases are upserted: a build fills and corrects them but never blanks text a
-crawl has stored.
+Every build replaces the curated tables exactly with what the files say,
+writing only the rows that differ; crawled values live in tables of their own
+and the served tables merge both (see `load_into`), so a build never blanks
+what a crawl stored and a value deleted in data/ leaves the database.
 """
 
 import csv
@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 import pycountry
 import yaml
 
+from ..store import served
+from ..store.schema import transaction
 from ..validation import check_date, is_language
 
 # A checkout keeps data/ beside the package; an installed package has no data/ of its own.
@@ -372,72 +374,140 @@ class CuratedDataError(Exception):
 
 
 def load_into(db, data: CuratedData) -> dict[str, int]:
-    """Write the curated data into an open, migrated database, in one transaction."""
+    """Write the curated data into an open, migrated database, in one transaction.
+
+    The registry's rows go to their own tables (`sources`, `jurisdictions`,
+    `codebook_questions`, `curated_instruments`, `curated_provisions`,
+    `coded_answers`, `curated_cases`, `case_instruments`), replaced exactly: a row
+    or value deleted in data/ leaves the database, and only rows that differ are
+    written, so a build of unchanged data writes nothing. The served `instruments`
+    and `cases` are then refreshed for the rows that changed (see store/served.py)."""
     problems = check(data)
     if problems:
         raise CuratedDataError(problems)
-    jurisdictions = sorted(data.jurisdictions, key=lambda row: (row.get("parent") != "", row["code"]))
-    with db.conn:
-        db["sources"].upsert_all(({k: v for k, v in s.items()} for s in data.sources), pk="id", alter=False)
-        db["jurisdictions"].upsert_all(
-            (
-                {
-                    "code": row["code"],
-                    "name": row["name"],
-                    "kind": row["kind"],
-                    "parent": row.get("parent") or None,
-                    "region": row["region"],
-                    "languages": row.get("languages"),
-                    "latitude": float(row["latitude"]),
-                    "longitude": float(row["longitude"]),
-                    "official_domains": row.get("official_domains"),
-                    "code_system": "project" if row["code"] in data.project_codes else ("ISO 3166-1" if len(row["code"]) == 2 else "ISO 3166-2"),
-                }
-                for row in jurisdictions
-            ),
-            pk="code",
-        )
-        db.execute("DELETE FROM coded_answers")
-        db.execute("DELETE FROM case_instruments")
-        db.execute("DELETE FROM codebook_questions")
-        db["codebook_questions"].insert_all(
-            {
-                "id": q["id"],
-                "position": position,
-                "label": q["label"],
-                "answer_type": q["answer_type"],
-                "choices": json.dumps(q.get("choices")) if q.get("choices") else None,
-                "rollup": q.get("rollup"),
-                "rules": " ".join(str(q.get("rules", "")).split()),
-            }
-            for position, q in enumerate(data.codebook, start=1)
-        )
-        for entry in data.instruments:
-            load_instrument(db, entry)
-        for case in data.cases:
-            load_case(db, case)
+    codes = {row["code"] for row in data.jurisdictions}
+    with transaction(db) as conn:
+        # Rows reference each other (a jurisdiction its parent, a provision its
+        # instrument): checked once, when the whole build commits.
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        replace_rows(conn, "sources", ("id",), [source_row(s) for s in data.sources])
+        replace_rows(conn, "jurisdictions", ("code",), [jurisdiction_row(r, data.project_codes) for r in data.jurisdictions])
+        replace_rows(conn, "codebook_questions", ("id",),
+                     [question_row(q, position) for position, q in enumerate(data.codebook, start=1)])
+        changed_instruments = replace_rows(conn, "curated_instruments", ("id",), [instrument_row(e) for e in data.instruments])
+        replace_rows(conn, "curated_provisions", ("id",),
+                     [provision_row(e, p) for e in data.instruments for p in e.get("provisions") or []])
+        replace_rows(conn, "coded_answers", ("instrument_id", "question_id"),
+                     [answer_row(e["id"], q, a) for e in data.instruments for q, a in (e.get("coding") or {}).items()])
+        changed_cases = replace_rows(conn, "curated_cases", ("id",), [case_row(c) for c in data.cases])
+        replace_rows(conn, "case_instruments", ("case_id", "instrument_id"),
+                     [{"case_id": c["id"], "instrument_id": i} for c in data.cases for i in dict.fromkeys(c.get("instruments") or [])])
+        served.refresh(conn, "instruments", {key[0] for key in changed_instruments})
+        sync_placeholder_provisions(conn)
+        served.refresh(conn, "instruments", {key[0] for key in changed_instruments})  # removals, now unreferenced
+        served.refresh(conn, "cases", {key[0] for key in changed_cases})
         create_comparison_matrix(db, [q["id"] for q in data.codebook])
     return {
-        "jurisdictions": len(data.jurisdictions),
+        "jurisdictions": len(codes),
         "instruments": len(data.instruments),
         "coded_answers": db.execute("SELECT COUNT(*) FROM coded_answers").fetchone()[0],
         "cases": len(data.cases),
     }
 
 
+def replace_rows(conn, table: str, key: tuple[str, ...], rows: list[dict]) -> set[tuple]:
+    """Make `table` hold exactly `rows`, writing only the rows that differ. Returns
+    the keys of the rows inserted, updated or deleted."""
+    if not rows:
+        columns = list(key)
+    else:
+        columns = list(rows[0])
+    stored = {}
+    cursor = conn.execute(f"SELECT {', '.join(columns)} FROM {table}")
+    for values in cursor:
+        row = dict(zip(columns, values))
+        stored[tuple(row[k] for k in key)] = row
+    wanted = {tuple(row[k] for k in key): row for row in rows}
+    changed = {k for k, row in wanted.items() if stored.get(k) != row}
+    removed = set(stored) - set(wanted)
+    where = " AND ".join(f"{k} = ?" for k in key)
+    if removed:
+        conn.executemany(f"DELETE FROM {table} WHERE {where}", [list(k) for k in removed])
+    if changed:
+        others = [c for c in columns if c not in key]
+        upsert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        if others:
+            upsert += f" ON CONFLICT({', '.join(key)}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in others)
+        else:
+            upsert += " ON CONFLICT DO NOTHING"
+        conn.executemany(upsert, [[wanted[k][c] for c in columns] for k in changed])
+    return changed | removed
+
+
+def sync_placeholder_provisions(conn) -> None:
+    """Each curated provision no crawl has filled yet is served as a row with its label
+    and heading; the build owns such rows (no `fetched_at`) and nothing else."""
+    columns = ("instrument_id", "label", "heading", "url", "language")
+    conn.execute(
+        f"INSERT INTO provisions (id, {', '.join(columns)}) SELECT id, {', '.join(columns)} FROM curated_provisions "
+        "WHERE true ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns)
+        + " WHERE provisions.fetched_at IS NULL AND ("
+        + " OR ".join(f"provisions.{c} IS NOT excluded.{c}" for c in columns) + ")"
+    )
+    conn.execute("DELETE FROM provisions WHERE fetched_at IS NULL AND id NOT IN (SELECT id FROM curated_provisions)")
+
+
 def create_comparison_matrix(db, question_ids: list[str]) -> None:
     """One row per jurisdiction, one column per codebook question: the side-by-side table.
 
-    A view holds no data, so it is rebuilt from the codebook at every build and
-    follows the questions as they change."""
+    A view holds no data, so it is rebuilt from the codebook when the questions
+    change (and left alone when they do not: an unchanged build writes nothing)."""
     columns = ",\n  ".join(
         f"MAX(CASE WHEN question_id = '{qid}' THEN answer END) AS [{qid}]" for qid in question_ids
     )
-    db.execute("DROP VIEW IF EXISTS comparison_matrix")
-    db.execute(
-        "CREATE VIEW comparison_matrix AS\nSELECT jurisdiction, jurisdiction_name, region,\n  "
-        f"{columns}\nFROM comparison GROUP BY jurisdiction ORDER BY region, jurisdiction"
-    )
+    sql = ("CREATE VIEW comparison_matrix AS\nSELECT jurisdiction, jurisdiction_name, region,\n  "
+           f"{columns}\nFROM comparison GROUP BY jurisdiction ORDER BY region, jurisdiction")
+    current = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'comparison_matrix'").fetchone()
+    if current and current[0] == sql:
+        return
+    db.conn.execute("DROP VIEW IF EXISTS comparison_matrix")
+    db.conn.execute(sql)
+
+
+def one_line(value) -> str | None:
+    return " ".join(str(value or "").split()) or None
+
+
+def source_row(source: dict) -> dict:
+    columns = ("id", "name", "kind", "base_url", "licence", "licence_url", "terms_url", "rate_limit", "api_key_env", "notes")
+    return {column: source.get(column) for column in columns}
+
+
+def jurisdiction_row(row: dict, project_codes: dict) -> dict:
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "parent": row.get("parent") or None,
+        "region": row["region"],
+        "languages": row.get("languages"),
+        "latitude": float(row["latitude"]),
+        "longitude": float(row["longitude"]),
+        "official_domains": row.get("official_domains"),
+        "code_system": "project" if row["code"] in project_codes else ("ISO 3166-1" if len(row["code"]) == 2 else "ISO 3166-2"),
+    }
+
+
+def question_row(question: dict, position: int) -> dict:
+    return {
+        "id": question["id"],
+        "position": position,
+        "label": question["label"],
+        "answer_type": question["answer_type"],
+        "choices": json.dumps(question.get("choices")) if question.get("choices") else None,
+        "rollup": question.get("rollup"),
+        "rules": " ".join(str(question.get("rules", "")).split()),
+    }
 
 
 INSTRUMENT_COLUMNS = (
@@ -446,58 +516,81 @@ INSTRUMENT_COLUMNS = (
 )
 
 
-def load_instrument(db, entry: dict) -> None:
+def instrument_row(entry: dict) -> dict:
     row = {column: entry.get(column) for column in INSTRUMENT_COLUMNS}
-    row["summary"] = " ".join(str(row["summary"] or "").split()) or None
-    row["uncertain"] = " ".join(str(row["uncertain"] or "").split()) or None
+    row["summary"] = one_line(row["summary"])
+    row["uncertain"] = one_line(row["uncertain"])
     row["source"] = row["source"] or "curated"
-    row["curated"] = 1
-    # An empty curated field leaves alone what a crawl filled in: a build never blanks.
-    db["instruments"].upsert({k: v for k, v in row.items() if v is not None}, pk="id")
-    for provision in entry.get("provisions") or []:
-        the_id = provision_id(entry["id"], provision)
-        existing = db.execute("SELECT heading FROM provisions WHERE id = ?", [the_id]).fetchone()
-        if existing is None:
-            db["provisions"].insert(
-                {
-                    "id": the_id,
-                    "instrument_id": entry["id"],
-                    "label": str(provision["label"]),
-                    "heading": provision.get("heading"),
-                    "language": entry.get("language"),
-                    "url": provision.get("url") or entry.get("official_url"),
-                }
-            )
-        elif existing[0] is None and provision.get("heading"):
-            # Fill a gap, never overwrite what the official text says.
-            db.execute("UPDATE provisions SET heading = ? WHERE id = ?", [provision["heading"], the_id])
-    for question_id, answer in (entry.get("coding") or {}).items():
-        value = answer_text(answer["answer"])
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
-        db["coded_answers"].insert(
-            {
-                "instrument_id": entry["id"],
-                "question_id": question_id,
-                "answer": value,
-                "answer_number": number,
-                "provision_label": str(answer["provision"]),
-                "evidence": " ".join(str(answer["evidence"]).split()),
-                "status": answer["status"],
-            }
-        )
+    return row
 
 
-CASE_COLUMNS = ("id", "jurisdiction", "court", "decision_date", "name", "citation", "url", "language", "outcome", "summary", "evidence_url", "verified_on")
+def load_instrument(db, entry: dict) -> None:
+    """One curated instrument (with its provisions and coding) into its curated tables,
+    and the served rows refreshed. `load_into` replaces them all at once instead."""
+    with transaction(db) as conn:
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        key = (entry["id"],)
+        upsert_row(conn, "curated_instruments", ("id",), instrument_row(entry))
+        for provision in entry.get("provisions") or []:
+            upsert_row(conn, "curated_provisions", ("id",), provision_row(entry, provision))
+        for question_id, answer in (entry.get("coding") or {}).items():
+            upsert_row(conn, "coded_answers", ("instrument_id", "question_id"), answer_row(entry["id"], question_id, answer))
+        served.refresh(conn, "instruments", [key[0]])
+        sync_placeholder_provisions(conn)
+
+
+def provision_row(entry: dict, provision: dict) -> dict:
+    return {
+        "id": provision_id(entry["id"], provision),
+        "instrument_id": entry["id"],
+        "label": str(provision["label"]),
+        "heading": provision.get("heading"),
+        "url": provision.get("url") or entry.get("official_url"),
+        "language": entry.get("language"),
+    }
+
+
+def answer_row(instrument_id: str, question_id: str, answer: dict) -> dict:
+    value = answer_text(answer["answer"])
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    return {
+        "instrument_id": instrument_id,
+        "question_id": question_id,
+        "answer": value,
+        "answer_number": number,
+        "provision_label": str(answer["provision"]),
+        "evidence": " ".join(str(answer["evidence"]).split()),
+        "status": answer["status"],
+    }
+
+
+CASE_COLUMNS = ("id", "jurisdiction", "court", "decision_date", "name", "citation", "url", "language", "outcome",
+                "summary", "evidence_url", "verified_on")
+
+
+def case_row(case: dict) -> dict:
+    row = {column: case.get(column) for column in CASE_COLUMNS}
+    row["summary"] = one_line(row["summary"])
+    row["source"] = case.get("source") or "curated"
+    return row
 
 
 def load_case(db, case: dict) -> None:
-    row = {column: case.get(column) for column in CASE_COLUMNS}
-    row["summary"] = " ".join(str(row["summary"] or "").split()) or None
-    row["curated"] = 1
-    row["source"] = case.get("source") or "curated"
-    db["cases"].upsert({k: v for k, v in row.items() if v is not None}, pk="id")
-    for instrument in case.get("instruments") or []:
-        db["case_instruments"].insert({"case_id": case["id"], "instrument_id": instrument}, ignore=True)
+    """One curated case (and its instrument links) into its curated tables, served row refreshed."""
+    with transaction(db) as conn:
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        upsert_row(conn, "curated_cases", ("id",), case_row(case))
+        for instrument in case.get("instruments") or []:
+            upsert_row(conn, "case_instruments", ("case_id", "instrument_id"), {"case_id": case["id"], "instrument_id": instrument})
+        served.refresh(conn, "cases", [case["id"]])
+
+
+def upsert_row(conn, table: str, key: tuple[str, ...], row: dict) -> None:
+    columns = list(row)
+    others = [c for c in columns if c not in key]
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) ON CONFLICT({', '.join(key)}) "
+    sql += ("DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in others)) if others else "DO NOTHING"
+    conn.execute(sql, list(row.values()))

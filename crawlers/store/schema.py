@@ -3,12 +3,39 @@
 Each migration runs once, inside a transaction, and is recorded in
 `schema_migrations`; later work appends migrations, never edits applied ones,
 so a database full of crawled data is carried forward without loss.
+
+Schema v3 (MIGRATION_3) in short:
+* curated values (`curated_instruments`, `curated_provisions`, `curated_cases`, and
+  the registry's own tables) apart from crawled ones (`crawled_instruments`,
+  `crawled_cases`; `provisions`, `bills` and `candidate_instruments` are crawled);
+  the served `instruments` and `cases` merge them (views `*_merged`, store/served.py);
+* `provision_versions` keyed by (provision, language, hash of the normalised text),
+  with the source's `valid_from`/`valid_to` apart from our `first_seen`/`last_seen`/
+  `superseded_at`; views `provision_texts` (current text per language) and
+  `provision_history` (what applied when);
+* `gone_at` on documents a source withdrew; `crawl_runs.tracked_failed` and the
+  `interrupted` outcome;
+* `identifiers`, `bill_actions`, `case_citations`, `instrument_links`;
+* a CHECK on every enumerated column (values in crawlers/vocabulary.py), for which
+  the tables are rebuilt; a word index and a trigram index on each searched table.
 """
+
+import sqlite3
 
 import sqlite_utils
 
+from .hashing import text_hash
+from ..vocabulary import (
+    ANSWER_TYPES, BILL_ACTIONS, CODE_SYSTEMS, CODING_STATUSES, ERROR_KINDS, IDENTIFIED_TYPES, IDENTIFIER_SCHEMES,
+    IN_FORCE_STATUSES, INSTRUMENT_KINDS, INSTRUMENT_RELATIONS, INSTRUMENT_STATUSES, JURISDICTION_KINDS, REGIONS,
+    REVIEW_STATUSES, ROLLUPS, RUN_OUTCOMES, SOURCE_KINDS, sql_in,
+)
+
 FTS_TABLES = {
-    # table: columns indexed for full-text search (kept in sync by triggers)
+    # table: columns indexed for full-text search (kept in sync by triggers). Each has
+    # two indexes: `<table>_fts` splits words (unicode61, accents folded) and ranks;
+    # `<table>_trigram` indexes every three characters, for scripts written without
+    # spaces (Korean, Japanese, Chinese) and for substrings inside words.
     "instruments": ["title", "title_en", "citation", "summary"],
     "provisions": ["label", "heading", "text"],
     "cases": ["name", "citation", "summary", "text"],
@@ -247,17 +274,544 @@ WHERE COALESCE(i.date_enacted, i.date_in_force) IS NOT NULL
 ORDER BY date;
 """
 
-MIGRATIONS = [MIGRATION_1, MIGRATION_2]
+def search_sql(table: str, columns: list[str]) -> str:
+    """Both search indexes of a served table, their triggers, and a rebuild from its rows.
+
+    The triggers fire only when an indexed column changes, so updating a row's
+    metadata costs no re-indexing."""
+    listed = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    parts = []
+    for suffix, tokenize in (("fts", "unicode61 remove_diacritics 2"), ("trigram", "trigram")):
+        fts = f"{table}_{suffix}"
+        parts.append(f"""
+DROP TABLE IF EXISTS [{fts}];
+CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({listed}, tokenize='{tokenize}', content=[{table}]);
+CREATE TRIGGER [{fts}_ai] AFTER INSERT ON [{table}] BEGIN
+  INSERT INTO [{fts}] (rowid, {listed}) VALUES (new.rowid, {new});
+END;
+CREATE TRIGGER [{fts}_ad] AFTER DELETE ON [{table}] BEGIN
+  INSERT INTO [{fts}] ([{fts}], rowid, {listed}) VALUES ('delete', old.rowid, {old});
+END;
+CREATE TRIGGER [{fts}_au] AFTER UPDATE OF {listed} ON [{table}] BEGIN
+  INSERT INTO [{fts}] ([{fts}], rowid, {listed}) VALUES ('delete', old.rowid, {old});
+  INSERT INTO [{fts}] (rowid, {listed}) VALUES (new.rowid, {new});
+END;
+INSERT INTO [{fts}] ([{fts}]) VALUES ('rebuild');""")
+    return "\n".join(parts)
+
+
+def rebuilt(table: str, create: str, columns: str, select: str | None = None, indexes: str = "") -> str:
+    """SQLite cannot add a CHECK to a table: create the new table, copy every row
+    (rowids kept; `select`, with its FROM, when the copy transforms them), drop the
+    old one, rename, recreate its indexes."""
+    return f"""
+{create.replace(f"CREATE TABLE {table} (", f"CREATE TABLE {table}_v3 (", 1)};
+{f"INSERT INTO {table}_v3 ({columns}) SELECT {select}" if select else
+  f"INSERT INTO {table}_v3 (rowid, {columns}) SELECT rowid, {columns} FROM {table}"};
+DROP TABLE {table};
+ALTER TABLE {table}_v3 RENAME TO {table};
+{indexes}"""
+
+
+INSTRUMENT_CHECKS = f"{sql_in('kind', INSTRUMENT_KINDS)}, {sql_in('status', INSTRUMENT_STATUSES)}"
+
+# Curated and crawled values live in tables of their own; the served tables
+# (instruments, cases) hold their merge, curated value first, refreshed for the
+# rows either side writes (see `refresh_served`). A curated value deleted in
+# data/ thus disappears, and what a crawl says survives a curator's edit.
+CREATE_CURATED_INSTRUMENTS = f"""CREATE TABLE curated_instruments (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    title TEXT NOT NULL,
+    title_en TEXT,
+    citation TEXT,
+    kind TEXT,
+    status TEXT,
+    date_enacted TEXT,
+    date_in_force TEXT,
+    official_url TEXT,
+    language TEXT,
+    source TEXT REFERENCES sources(id),
+    source_identifier TEXT,
+    summary TEXT,
+    evidence_url TEXT,
+    verified_on TEXT,
+    uncertain TEXT,
+    {INSTRUMENT_CHECKS}
+)"""
+CREATE_CRAWLED_INSTRUMENTS = f"""CREATE TABLE crawled_instruments (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    title TEXT NOT NULL,
+    citation TEXT,
+    kind TEXT,
+    status TEXT,
+    date_enacted TEXT,
+    date_in_force TEXT,
+    official_url TEXT,
+    language TEXT,
+    extent TEXT,
+    source TEXT REFERENCES sources(id),
+    parser_version TEXT,
+    fetched_at TEXT,
+    content_hash TEXT,
+    gone_at TEXT,
+    {INSTRUMENT_CHECKS}
+)"""
+CREATE_INSTRUMENTS = f"""CREATE TABLE instruments (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    title TEXT NOT NULL,
+    title_en TEXT,
+    citation TEXT,
+    kind TEXT,
+    status TEXT,
+    date_enacted TEXT,
+    date_in_force TEXT,
+    official_url TEXT,
+    language TEXT,
+    extent TEXT,
+    source TEXT REFERENCES sources(id),
+    source_identifier TEXT,
+    summary TEXT,
+    evidence_url TEXT,
+    verified_on TEXT,
+    uncertain TEXT,
+    curated INTEGER NOT NULL DEFAULT 0 CHECK (curated IN (0, 1)),
+    fetched_at TEXT,
+    content_hash TEXT,
+    parser_version TEXT,
+    gone_at TEXT,
+    {INSTRUMENT_CHECKS}
+)"""
+INSTRUMENT_V2_COLUMNS = ("id, jurisdiction, title, title_en, citation, kind, status, date_enacted, date_in_force, "
+                         "official_url, language, extent, source, source_identifier, summary, evidence_url, "
+                         "verified_on, uncertain, curated, fetched_at, content_hash")
+CREATE_INSTRUMENTS_MERGED = """CREATE VIEW instruments_merged AS
+SELECT ids.id,
+       COALESCE(cur.jurisdiction, cr.jurisdiction) AS jurisdiction, COALESCE(cur.title, cr.title) AS title,
+       cur.title_en, COALESCE(cur.citation, cr.citation) AS citation, COALESCE(cur.kind, cr.kind) AS kind,
+       COALESCE(cur.status, cr.status) AS status, COALESCE(cur.date_enacted, cr.date_enacted) AS date_enacted,
+       COALESCE(cur.date_in_force, cr.date_in_force) AS date_in_force,
+       COALESCE(cur.official_url, cr.official_url) AS official_url, COALESCE(cur.language, cr.language) AS language,
+       cr.extent, COALESCE(cur.source, cr.source) AS source, cur.source_identifier, cur.summary, cur.evidence_url,
+       cur.verified_on, cur.uncertain, cur.id IS NOT NULL AS curated, cr.fetched_at, cr.content_hash,
+       cr.parser_version, cr.gone_at
+FROM (SELECT id FROM curated_instruments UNION SELECT id FROM crawled_instruments) AS ids
+LEFT JOIN curated_instruments AS cur ON cur.id = ids.id
+LEFT JOIN crawled_instruments AS cr ON cr.id = ids.id"""
+
+CREATE_CURATED_CASES = """CREATE TABLE curated_cases (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    court TEXT,
+    decision_date TEXT,
+    name TEXT NOT NULL,
+    citation TEXT,
+    url TEXT,
+    language TEXT,
+    outcome TEXT,
+    summary TEXT,
+    evidence_url TEXT,
+    verified_on TEXT,
+    source TEXT REFERENCES sources(id)
+)"""
+CREATE_CRAWLED_CASES = """CREATE TABLE crawled_cases (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    court TEXT,
+    decision_date TEXT,
+    name TEXT NOT NULL,
+    citation TEXT,
+    url TEXT,
+    language TEXT,
+    judges TEXT,
+    text TEXT,
+    cited_legislation TEXT,
+    source TEXT REFERENCES sources(id),
+    parser_version TEXT,
+    fetched_at TEXT,
+    content_hash TEXT,
+    gone_at TEXT
+)"""
+CREATE_CASES = """CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    court TEXT,
+    decision_date TEXT,
+    name TEXT NOT NULL,
+    citation TEXT,
+    url TEXT,
+    language TEXT,
+    judges TEXT,
+    outcome TEXT,
+    summary TEXT,
+    text TEXT,
+    cited_legislation TEXT,
+    curated INTEGER NOT NULL DEFAULT 0 CHECK (curated IN (0, 1)),
+    evidence_url TEXT,
+    verified_on TEXT,
+    source TEXT REFERENCES sources(id),
+    fetched_at TEXT,
+    content_hash TEXT,
+    parser_version TEXT,
+    gone_at TEXT
+)"""
+CASE_V2_COLUMNS = ("id, jurisdiction, court, decision_date, name, citation, url, language, judges, outcome, summary, "
+                   "text, cited_legislation, curated, evidence_url, verified_on, source, fetched_at, content_hash")
+CREATE_CASES_MERGED = """CREATE VIEW cases_merged AS
+SELECT ids.id,
+       COALESCE(cur.jurisdiction, cr.jurisdiction) AS jurisdiction, COALESCE(cur.court, cr.court) AS court,
+       COALESCE(cur.decision_date, cr.decision_date) AS decision_date, COALESCE(cur.name, cr.name) AS name,
+       COALESCE(cur.citation, cr.citation) AS citation, COALESCE(cur.url, cr.url) AS url,
+       COALESCE(cur.language, cr.language) AS language, cr.judges, cur.outcome, cur.summary,
+       CASE WHEN cr.gone_at IS NULL THEN cr.text END AS text, cr.cited_legislation,
+       cur.id IS NOT NULL AS curated, cur.evidence_url, cur.verified_on,
+       COALESCE(cur.source, cr.source) AS source, cr.fetched_at, cr.content_hash, cr.parser_version, cr.gone_at
+FROM (SELECT id FROM curated_cases UNION SELECT id FROM crawled_cases) AS ids
+LEFT JOIN curated_cases AS cur ON cur.id = ids.id
+LEFT JOIN crawled_cases AS cr ON cr.id = ids.id"""
+
+CREATE_PROVISIONS = f"""CREATE TABLE provisions (
+    id TEXT PRIMARY KEY,
+    instrument_id TEXT NOT NULL REFERENCES instruments(id),
+    label TEXT NOT NULL,
+    heading TEXT,
+    text TEXT,
+    language TEXT,
+    url TEXT,
+    extent TEXT,
+    in_force_status TEXT {sql_in('in_force_status', IN_FORCE_STATUSES)},
+    valid_from TEXT,
+    valid_to TEXT,
+    source TEXT REFERENCES sources(id),
+    fetched_at TEXT,
+    content_hash TEXT,
+    parser_version TEXT,
+    gone_at TEXT
+)"""
+PROVISION_V2_COLUMNS = ("id, instrument_id, label, heading, text, language, url, extent, in_force_status, valid_from, "
+                        "source, fetched_at, content_hash")
+CREATE_PROVISION_VERSIONS = f"""CREATE TABLE provision_versions (
+    id INTEGER PRIMARY KEY,
+    provision_id TEXT NOT NULL REFERENCES provisions(id),
+    language TEXT,
+    content_hash TEXT NOT NULL,
+    heading TEXT,
+    text TEXT,
+    extent TEXT,
+    in_force_status TEXT {sql_in('in_force_status', IN_FORCE_STATUSES)},
+    valid_from TEXT,
+    valid_to TEXT,
+    url TEXT,
+    source TEXT REFERENCES sources(id),
+    parser_version TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT,
+    superseded_at TEXT
+)"""
+
+CREATE_BILLS = """CREATE TABLE bills (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    identifier TEXT NOT NULL,
+    session TEXT,
+    title TEXT,
+    status TEXT,
+    status_date TEXT,
+    url TEXT,
+    source TEXT REFERENCES sources(id),
+    fetched_at TEXT,
+    content_hash TEXT,
+    parser_version TEXT,
+    gone_at TEXT
+)"""
+CREATE_CANDIDATES = f"""CREATE TABLE candidate_instruments (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT REFERENCES jurisdictions(code),
+    title TEXT,
+    url TEXT,
+    published TEXT,
+    matched_query TEXT,
+    review_status TEXT NOT NULL DEFAULT 'to_review' {sql_in('review_status', REVIEW_STATUSES, nullable=False)},
+    source TEXT REFERENCES sources(id),
+    fetched_at TEXT,
+    content_hash TEXT,
+    parser_version TEXT
+)"""
+CREATE_JURISDICTIONS = f"""CREATE TABLE jurisdictions (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL {sql_in('kind', JURISDICTION_KINDS, nullable=False)},
+    parent TEXT REFERENCES jurisdictions(code),
+    region TEXT {sql_in('region', REGIONS)},
+    languages TEXT,
+    latitude REAL,
+    longitude REAL,
+    official_domains TEXT,
+    code_system TEXT {sql_in('code_system', CODE_SYSTEMS)}
+)"""
+CREATE_SOURCES = f"""CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT {sql_in('kind', SOURCE_KINDS)},
+    base_url TEXT NOT NULL,
+    licence TEXT NOT NULL,
+    licence_url TEXT,
+    terms_url TEXT,
+    rate_limit TEXT,
+    api_key_env TEXT,
+    notes TEXT
+)"""
+CREATE_QUESTIONS = f"""CREATE TABLE codebook_questions (
+    id TEXT PRIMARY KEY,
+    position INTEGER,
+    label TEXT NOT NULL,
+    answer_type TEXT NOT NULL {sql_in('answer_type', ANSWER_TYPES, nullable=False)},
+    choices TEXT,
+    rollup TEXT {sql_in('rollup', ROLLUPS)},
+    rules TEXT
+)"""
+CREATE_ANSWERS = f"""CREATE TABLE coded_answers (
+    instrument_id TEXT NOT NULL REFERENCES instruments(id),
+    question_id TEXT NOT NULL REFERENCES codebook_questions(id),
+    answer TEXT NOT NULL,
+    answer_number REAL,
+    provision_label TEXT,
+    evidence TEXT NOT NULL,
+    status TEXT NOT NULL {sql_in('status', CODING_STATUSES, nullable=False)},
+    PRIMARY KEY (instrument_id, question_id)
+)"""
+CREATE_RUNS = f"""CREATE TABLE crawl_runs (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL REFERENCES sources(id),
+    started TEXT NOT NULL,
+    finished TEXT,
+    outcome TEXT {sql_in('outcome', RUN_OUTCOMES)},
+    arguments TEXT,
+    pages INTEGER NOT NULL DEFAULT 0,
+    items_new INTEGER NOT NULL DEFAULT 0,
+    items_changed INTEGER NOT NULL DEFAULT 0,
+    items_unchanged INTEGER NOT NULL DEFAULT 0,
+    items_dropped INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    tracked_failed INTEGER NOT NULL DEFAULT 0
+)"""
+CREATE_ERRORS = f"""CREATE TABLE crawl_errors (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+    source TEXT NOT NULL,
+    url TEXT,
+    status INTEGER,
+    kind TEXT NOT NULL {sql_in('kind', ERROR_KINDS, nullable=False)},
+    reason TEXT NOT NULL,
+    occurred_at TEXT NOT NULL
+)"""
+
+# The served views of MIGRATION_2, which read `instruments`: dropped before the
+# tables are rebuilt (a rename checks every view) and created again after.
+V2_VIEWS = ("jurisdiction_answers", "comparison", "enactment_timeline", "comparison_matrix")
+
+MIGRATION_3 = f"""
+DROP VIEW IF EXISTS jurisdiction_answers;
+DROP VIEW IF EXISTS comparison;
+DROP VIEW IF EXISTS enactment_timeline;
+DROP VIEW IF EXISTS comparison_matrix;
+-- The word indexes sqlite-utils made (rebuilt below with a trigram twin).
+DROP TRIGGER IF EXISTS instruments_ai;
+DROP TRIGGER IF EXISTS instruments_ad;
+DROP TRIGGER IF EXISTS instruments_au;
+DROP TRIGGER IF EXISTS provisions_ai;
+DROP TRIGGER IF EXISTS provisions_ad;
+DROP TRIGGER IF EXISTS provisions_au;
+DROP TRIGGER IF EXISTS cases_ai;
+DROP TRIGGER IF EXISTS cases_ad;
+DROP TRIGGER IF EXISTS cases_au;
+DROP TABLE IF EXISTS instruments_fts;
+DROP TABLE IF EXISTS provisions_fts;
+DROP TABLE IF EXISTS cases_fts;
+
+{rebuilt("sources", CREATE_SOURCES,
+         "id, name, kind, base_url, licence, licence_url, terms_url, rate_limit, api_key_env, notes")}
+
+{rebuilt("jurisdictions", CREATE_JURISDICTIONS,
+         "code, name, kind, parent, region, languages, latitude, longitude, official_domains, code_system")}
+
+{rebuilt("instruments", CREATE_INSTRUMENTS, INSTRUMENT_V2_COLUMNS, indexes='''
+CREATE INDEX instruments_jurisdiction ON instruments(jurisdiction);
+CREATE INDEX instruments_status ON instruments(status);
+CREATE INDEX instruments_kind ON instruments(kind);''')}
+{CREATE_CURATED_INSTRUMENTS};
+{CREATE_CRAWLED_INSTRUMENTS};
+INSERT INTO curated_instruments (id, jurisdiction, title, title_en, citation, kind, status, date_enacted, date_in_force,
+    official_url, language, source, source_identifier, summary, evidence_url, verified_on, uncertain)
+  SELECT id, jurisdiction, title, title_en, citation, kind, status, date_enacted, date_in_force,
+    official_url, language, source, source_identifier, summary, evidence_url, verified_on, uncertain
+  FROM instruments WHERE curated = 1;
+-- What a crawl stored: before v3 it was merged into the same row as the curated
+-- values, which cannot be told apart any more; the next crawl replaces them.
+INSERT INTO crawled_instruments (id, jurisdiction, title, citation, kind, status, date_enacted, date_in_force,
+    official_url, language, extent, source, fetched_at, content_hash)
+  SELECT id, jurisdiction, title, citation, kind, status, date_enacted, date_in_force,
+    official_url, language, extent, source, fetched_at, content_hash
+  FROM instruments WHERE curated = 0 OR fetched_at IS NOT NULL;
+{CREATE_INSTRUMENTS_MERGED};
+
+{rebuilt("provisions", CREATE_PROVISIONS, PROVISION_V2_COLUMNS, indexes='''
+CREATE INDEX provisions_instrument ON provisions(instrument_id);''')}
+-- The version key is now the normalised source text (heading and text) alone.
+UPDATE provisions SET content_hash = provision_text_hash(heading, text) WHERE fetched_at IS NOT NULL;
+CREATE TABLE curated_provisions (
+    id TEXT PRIMARY KEY,
+    instrument_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    heading TEXT,
+    url TEXT,
+    language TEXT
+);
+
+{rebuilt("provision_versions", CREATE_PROVISION_VERSIONS,
+         "id, provision_id, language, content_hash, heading, text, extent, in_force_status, valid_from, url, source, "
+         "first_seen, last_seen, superseded_at",
+         "v.id, v.provision_id, p.language, provision_text_hash(v.heading, v.text), v.heading, v.text, v.extent, "
+         "v.in_force_status, v.valid_from, v.url, v.source, v.first_seen, v.superseded_at, v.superseded_at "
+         "FROM provision_versions AS v LEFT JOIN provisions AS p ON p.id = v.provision_id",
+         indexes='''
+CREATE INDEX provision_versions_provision ON provision_versions(provision_id, language, content_hash);''')}
+
+{rebuilt("bills", CREATE_BILLS,
+         "id, jurisdiction, identifier, session, title, status, status_date, url, source, fetched_at, content_hash",
+         indexes="CREATE INDEX bills_jurisdiction ON bills(jurisdiction);")}
+
+{rebuilt("cases", CREATE_CASES, CASE_V2_COLUMNS, indexes='''
+CREATE INDEX cases_jurisdiction ON cases(jurisdiction);
+CREATE INDEX cases_court ON cases(court);
+CREATE INDEX cases_decision_date ON cases(decision_date);''')}
+{CREATE_CURATED_CASES};
+{CREATE_CRAWLED_CASES};
+INSERT INTO curated_cases (id, jurisdiction, court, decision_date, name, citation, url, language, outcome, summary,
+    evidence_url, verified_on, source)
+  SELECT id, jurisdiction, court, decision_date, name, citation, url, language, outcome, summary,
+    evidence_url, verified_on, source
+  FROM cases WHERE curated = 1;
+INSERT INTO crawled_cases (id, jurisdiction, court, decision_date, name, citation, url, language, judges, text,
+    cited_legislation, source, fetched_at, content_hash)
+  SELECT id, jurisdiction, court, decision_date, name, citation, url, language, judges, text,
+    cited_legislation, source, fetched_at, content_hash
+  FROM cases WHERE curated = 0 OR fetched_at IS NOT NULL;
+{CREATE_CASES_MERGED};
+
+{rebuilt("candidate_instruments", CREATE_CANDIDATES,
+         "id, jurisdiction, title, url, published, matched_query, review_status, source, fetched_at, content_hash")}
+
+{rebuilt("codebook_questions", CREATE_QUESTIONS, "id, position, label, answer_type, choices, rollup, rules")}
+{rebuilt("coded_answers", CREATE_ANSWERS,
+         "instrument_id, question_id, answer, answer_number, provision_label, evidence, status",
+         indexes="CREATE INDEX coded_answers_question ON coded_answers(question_id);")}
+{rebuilt("crawl_runs", CREATE_RUNS,
+         "id, source, started, finished, outcome, arguments, pages, items_new, items_changed, items_unchanged, "
+         "items_dropped, errors",
+         "id, source, started, finished, CASE WHEN finished IS NULL THEN 'interrupted' ELSE outcome END, arguments, "
+         "pages, items_new, items_changed, items_unchanged, items_dropped, errors FROM crawl_runs",
+         indexes="CREATE INDEX crawl_runs_source ON crawl_runs(source, started);")}
+{rebuilt("crawl_errors", CREATE_ERRORS,
+         "id, run_id, source, url, status, kind, reason, occurred_at",
+         "id, run_id, source, url, status, "
+         f"CASE WHEN kind IN ({', '.join(repr(k) for k in ERROR_KINDS)}) THEN kind ELSE 'other' END, "
+         f"CASE WHEN kind IN ({', '.join(repr(k) for k in ERROR_KINDS)}) THEN reason ELSE kind || ': ' || reason END, "
+         "occurred_at FROM crawl_errors",
+         indexes="CREATE INDEX crawl_errors_run ON crawl_errors(run_id);")}
+
+CREATE TABLE identifiers (
+    scheme TEXT NOT NULL {sql_in('scheme', IDENTIFIER_SCHEMES, nullable=False)},
+    value TEXT NOT NULL,
+    item_type TEXT NOT NULL {sql_in('item_type', IDENTIFIED_TYPES, nullable=False)},
+    item_id TEXT NOT NULL,
+    source TEXT REFERENCES sources(id),
+    PRIMARY KEY (scheme, value, item_type, item_id)
+);
+CREATE INDEX identifiers_item ON identifiers(item_type, item_id);
+CREATE TABLE bill_actions (
+    bill_id TEXT NOT NULL REFERENCES bills(id),
+    date TEXT,
+    action TEXT NOT NULL {sql_in('action', BILL_ACTIONS, nullable=False)},
+    wording TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (bill_id, date, action, wording)
+);
+CREATE TABLE case_citations (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    instrument_id TEXT NOT NULL,
+    provision_id TEXT NOT NULL DEFAULT '',
+    span TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (case_id, instrument_id, provision_id, span)
+);
+CREATE INDEX case_citations_instrument ON case_citations(instrument_id);
+CREATE TABLE instrument_links (
+    instrument_id TEXT NOT NULL REFERENCES instruments(id),
+    relation TEXT NOT NULL {sql_in('relation', INSTRUMENT_RELATIONS, nullable=False)},
+    target_id TEXT NOT NULL,
+    PRIMARY KEY (instrument_id, relation, target_id)
+);
+CREATE INDEX instrument_links_target ON instrument_links(target_id);
+
+-- The current text of each provision in each language it is published in.
+CREATE VIEW provision_texts AS
+SELECT provision_id, language, heading, text, valid_from, valid_to, first_seen, parser_version, url, source
+FROM provision_versions WHERE superseded_at IS NULL;
+
+-- Every text a provision has had, with the dates it applied: the source's own
+-- validity where it states one, else the span in which we saw it.
+CREATE VIEW provision_history AS
+SELECT v.provision_id, v.language, v.heading, v.text,
+       COALESCE(v.valid_from, substr(v.first_seen, 1, 10)) AS applies_from,
+       COALESCE(v.valid_to, substr(v.superseded_at, 1, 10)) AS applies_to,
+       v.valid_from, v.valid_to, v.first_seen, v.last_seen, v.superseded_at, v.url, v.parser_version
+FROM provision_versions AS v;
+
+{MIGRATION_2}
+{search_sql("instruments", FTS_TABLES["instruments"])}
+{search_sql("provisions", FTS_TABLES["provisions"])}
+{search_sql("cases", FTS_TABLES["cases"])}
+"""
+
+MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def open_database(path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
+    # Transactions are ours: the driver opens none, and sqlite-utils commits each
+    # statement run outside one. Writers say BEGIN and COMMIT (see `transaction`).
+    db.conn.isolation_level = None
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA busy_timeout = 30000")
+    db.conn.create_function("provision_text_hash", 2, text_hash, deterministic=True)
     migrate(db)
     return db
+
+
+class transaction:
+    """BEGIN IMMEDIATE ... COMMIT on the connection, ROLLBACK on any exception.
+
+    Under sqlite-utils 4 `with db.conn:` opens no transaction (each statement
+    commits on its own), so every writer uses this instead."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.conn = db.conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        return False
 
 
 def current_version(db: sqlite_utils.Database) -> int:
@@ -267,20 +821,52 @@ def current_version(db: sqlite_utils.Database) -> int:
 
 
 def migrate(db: sqlite_utils.Database) -> int:
-    """Apply every migration the database has not had yet; return the new version."""
+    """Apply every migration the database has not had yet; return the new version.
+
+    Each migration runs in one transaction with foreign keys off (a table rebuild
+    drops a table others point to), checked before it commits."""
+    db.conn.create_function("provision_text_hash", 2, text_hash, deterministic=True)
     db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     version = current_version(db)
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        with db.conn:
-            db.conn.executescript(f"BEGIN;\n{script}\nINSERT INTO schema_migrations VALUES ({number}, datetime('now'));\nCOMMIT;")
-    if version < SCHEMA_VERSION:
-        enable_search(db)
+    if version >= SCHEMA_VERSION:
+        return version
+    matrix = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'comparison_matrix'").fetchone()
+    conn = db.conn
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in split_statements(script):
+                    conn.execute(statement)
+                if matrix and number == 3:
+                    conn.execute(matrix[0])  # rebuilt with the tables it reads
+                problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise sqlite3.IntegrityError(f"migration {number} breaks foreign keys: {problems[:5]}")
+                conn.execute("INSERT INTO schema_migrations VALUES (?, datetime('now'))", [number])
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return SCHEMA_VERSION
 
 
-def enable_search(db: sqlite_utils.Database) -> None:
-    for table, columns in FTS_TABLES.items():
-        if not db[f"{table}_fts"].exists():
-            db[table].enable_fts(columns, create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+def split_statements(script: str) -> list[str]:
+    """The statements of a script, split where SQLite says a statement is complete
+    (so a trigger's body stays whole). `executescript` would commit first."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip().strip(";").strip():
+                statements.append(current)
+            current = ""
+    if current.strip():
+        statements.append(current)
+    return statements

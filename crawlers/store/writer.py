@@ -1,183 +1,453 @@
-"""The only writer of crawled data: batched upserts, provision versions, crawl runs.
+"""The only writer of crawled data: atomic batches, provision versions, crawl runs.
 
 Rules that keep "nothing is ever lost" checkable in this one file:
 
-* Nothing is ever deleted. An item missing from a later crawl stays as it was.
-* A value is never blanked: `None` from a parser never overwrites a stored value.
-* Unchanged content (same content hash) writes nothing at all.
-* A provision whose content changed keeps its old text as a `provision_versions`
-  row and gets a new one.
-* On a curated instrument, what the curator wrote wins over what a spider says;
-  the spider fills only the columns the curator left empty.
-* Writes are batched, each batch in one transaction.
+* A batch is one transaction (BEGIN ... COMMIT), each record inside it a
+  SAVEPOINT: a record refused by validation or by the database costs that record
+  alone; it is counted as dropped and recorded in `crawl_errors`, in the same
+  transaction as the batch and the run's counters. A crash at any moment leaves
+  the last committed batch whole: every provision with its version row.
+* Nothing is deleted and no value is blanked: `None` from a parser never
+  overwrites a stored value. The one exception is a document its source
+  withdraws (`mark_gone`): its text goes from every served table.
+* Unchanged content writes nothing at all.
+* A provision's version is its normalised source text (see hashing.py), per
+  language. A new text closes the previous version (its `valid_to` is the new
+  text's `valid_from` when the source dates it) and opens a new one; the same text
+  re-derived by a newer parser updates the version's metadata in place.
+* Crawled instruments and cases go to `crawled_*` tables; the served rows merge
+  them with the curated ones (see served.py), so a curator's value wins and a
+  crawl's value survives the curator's edits.
+* Every URL written goes through `redact_url` with the spider's secret parameters.
 """
 
-import hashlib
 import json
 import sqlite3
 from datetime import datetime, timezone
 
 import sqlite_utils
 
-from .schema import open_database
+from ..items import column_fields, related_fields
+from ..redaction import redact_url
+from ..validation import problems
+from ..vocabulary import ERROR_KINDS
+from . import served
+from .hashing import record_hash, text_hash
+from .schema import open_database, transaction
 
+# The table each item type is written to.
 TABLES = {
-    "instrument": "instruments",
+    "instrument": "crawled_instruments",
     "provision": "provisions",
-    "case": "cases",
+    "case": "crawled_cases",
     "bill": "bills",
     "candidate": "candidate_instruments",
 }
-PROVENANCE = {"fetched_at", "content_hash"}
-# On a curated instrument or case a crawl may only fill empty columns, except these,
-# which say what the source says and when we last saw it change.
-CRAWL_OWNED_COLUMNS = {"extent", "text", "judges", "cited_legislation", "fetched_at", "content_hash"}
-VERSIONED_PROVISION_COLUMNS = ("heading", "text", "extent", "in_force_status", "valid_from", "url", "source")
+SERVED = {"instrument": "instruments", "case": "cases"}
 JSON_COLUMNS = {"judges", "cited_legislation"}
+URL_COLUMNS = ("url", "official_url")
+# A provision's metadata: stored on its row and on its current version.
+PROVISION_METADATA = ("extent", "in_force_status", "valid_from", "valid_to", "url", "source", "parser_version")
+VERSION_COLUMNS = ("heading", "text", *PROVISION_METADATA)
+RUN_COUNTERS = ("pages", "items_new", "items_changed", "items_unchanged", "items_dropped", "errors", "tracked_failed")
+CHUNK = 400
 
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def content_hash(record: dict) -> str:
-    """A hash of what the source says, not of when we fetched it."""
-    payload = {key: value for key, value in record.items() if key not in PROVENANCE and key != "source"}
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def to_row(record: dict) -> dict:
-    row = {}
-    for key, value in record.items():
-        if key == "type":
-            continue
-        row[key] = json.dumps(value, ensure_ascii=False) if key in JSON_COLUMNS and value is not None else value
-    return row
-
-
 class Store:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, secret_params=frozenset(), parser_version: str = "1"):
         self.db = db
+        self.conn = db.conn
+        self.secret_params = frozenset(secret_params)
+        self.parser_version = str(parser_version)
+        self._columns = {kind: column_fields(kind) for kind in TABLES}
+        self._related = {kind: related_fields(kind) for kind in TABLES}
 
     @classmethod
-    def open(cls, path) -> "Store":
-        return cls(open_database(path))
+    def open(cls, path, **options) -> "Store":
+        return cls(open_database(path), **options)
 
     # --- crawl runs ---
 
     def start_run(self, source: str, arguments: dict | None = None) -> int:
-        with self.db.conn:
-            cursor = self.db.execute(
+        """Open a run. A run of this source that never finished was killed: say so."""
+        with transaction(self.db) as conn:
+            conn.execute(
+                "UPDATE crawl_runs SET outcome = 'interrupted' WHERE source = ? AND finished IS NULL "
+                "AND (outcome IS NULL OR outcome != 'interrupted')",
+                [source],
+            )
+            cursor = conn.execute(
                 "INSERT INTO crawl_runs (source, started, arguments) VALUES (?, ?, ?)",
                 [source, utc_now(), json.dumps(arguments or {}, sort_keys=True)],
             )
         return cursor.lastrowid
 
     def finish_run(self, run_id: int, outcome: str, counts: dict) -> None:
-        columns = ["pages", "items_new", "items_changed", "items_unchanged", "items_dropped", "errors"]
-        with self.db.conn:
-            self.db.execute(
-                f"UPDATE crawl_runs SET finished = ?, outcome = ?, {', '.join(c + ' = ?' for c in columns)} WHERE id = ?",
-                [utc_now(), outcome, *(counts.get(c, 0) for c in columns), run_id],
+        """Close a run with its outcome and final counts (the totals, not increments)."""
+        columns = [c for c in RUN_COUNTERS if c in counts]
+        with transaction(self.db) as conn:
+            conn.execute(
+                f"UPDATE crawl_runs SET finished = ?, outcome = ?{''.join(f', {c} = ?' for c in columns)} WHERE id = ?",
+                [utc_now(), outcome, *(counts[c] for c in columns), run_id],
             )
 
     def record_errors(self, run_id: int, source: str, errors: list[dict]) -> None:
-        if not errors:
-            return
-        with self.db.conn:
-            self.db["crawl_errors"].insert_all(
-                {"run_id": run_id, "source": source, "occurred_at": utc_now(), **error} for error in errors
-            )
+        if errors:
+            with transaction(self.db) as conn:
+                self._insert_errors(conn, run_id, source, errors, utc_now())
+
+    def _insert_errors(self, conn, run_id, source, errors, now) -> None:
+        rows = []
+        for error in errors:
+            kind, reason = error.get("kind") or "other", str(error.get("reason") or "")
+            if kind not in ERROR_KINDS:  # an unknown kind is kept, inside the reason
+                kind, reason = "other", f"{kind}: {reason}"
+            rows.append([run_id, source, redact_url(error.get("url"), self.secret_params), error.get("status"),
+                         kind, reason or "(no reason given)", now])
+        conn.executemany(
+            "INSERT INTO crawl_errors (run_id, source, url, status, kind, reason, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
     # --- items ---
 
-    def write_batch(self, records: list[dict]) -> tuple[dict[str, int], list[dict]]:
-        """Write a batch of item records (dicts with a `type` key) in one transaction.
+    def write_batch(self, records: list[dict], run_id: int | None = None, source: str | None = None,
+                    errors: list[dict] = (), counters: dict | None = None) -> tuple[dict[str, int], list[dict]]:
+        """Write a batch of item records (dicts with a `type` key) in ONE transaction.
 
-        Returns counts of new, changed, unchanged and dropped items, and one
-        error record per dropped item (a provision whose instrument is unknown,
-        for example): one bad record never costs the rest of the batch."""
+        With `run_id`, the same transaction records `errors` (the pipeline's page
+        failures) and every dropped record in `crawl_errors`, and adds this batch's
+        counts (and `counters`, e.g. pages) to the run's row. Returns the counts of
+        new, changed, unchanged and dropped records, and one error per dropped record."""
         counts = {"new": 0, "changed": 0, "unchanged": 0, "dropped": 0}
         failures = []
         now = utc_now()
-        with self.db.conn:
+        with transaction(self.db) as conn:
+            jurisdictions = {row[0] for row in conn.execute("SELECT code FROM jurisdictions")}
+            existing = self._existing(conn, records)
+            written: set[tuple] = set()  # rows this batch wrote: their prefetched state is stale
             for record in records:
+                kind = record.get("type")
+                found = problems(record, jurisdictions) if kind in TABLES else [f"unknown item type {kind!r}"]
+                if found:
+                    counts["dropped"] += 1
+                    failures.append(self._failure(record, "; ".join(found)))
+                    continue
+                key = (kind, record["id"])
+                stored = self._fetch(conn, kind, record["id"]) if key in written else existing[kind].get(record["id"])
+                conn.execute("SAVEPOINT record")
                 try:
-                    outcome = self._write(record, now)
-                except sqlite3.IntegrityError as error:
-                    outcome = "dropped"
-                    failures.append(
-                        {
-                            "url": record.get("url") or record.get("official_url"),
-                            "kind": "dropped",
-                            "reason": f"{record['type']} {record.get('id')!r}: {error}",
-                        }
-                    )
+                    outcome = self._write(conn, record, stored, now)
+                except sqlite3.Error as error:
+                    conn.execute("ROLLBACK TO record")
+                    conn.execute("RELEASE record")
+                    counts["dropped"] += 1
+                    failures.append(self._failure(record, str(error)))
+                    continue
+                conn.execute("RELEASE record")
+                written.add(key)
                 counts[outcome] += 1
+            if run_id is not None:
+                self._insert_errors(conn, run_id, source or "", [*errors, *failures], now)
+                increments = {f"items_{key}": value for key, value in counts.items()}
+                increments["errors"] = len(errors) + len(failures)
+                for key, value in (counters or {}).items():
+                    increments[key] = increments.get(key, 0) + value
+                conn.execute(
+                    f"UPDATE crawl_runs SET {', '.join(f'{c} = {c} + ?' for c in increments)} WHERE id = ?",
+                    [*increments.values(), run_id],
+                )
         return counts, failures
 
-    def _write(self, record: dict, now: str) -> str:
+    def _failure(self, record: dict, reason: str) -> dict:
+        return {
+            "url": redact_url(record.get("url") or record.get("official_url"), self.secret_params),
+            "kind": "dropped",
+            "reason": f"{record.get('type')} {record.get('id')!r}: {reason}",
+        }
+
+    def _existing(self, conn, records) -> dict[str, dict]:
+        """The stored rows of every record in the batch: one SELECT per type and 400 ids."""
+        wanted: dict[str, set] = {kind: set() for kind in TABLES}
+        for record in records:
+            if record.get("type") in TABLES and record.get("id"):
+                wanted[record["type"]].add(record["id"])
+        found: dict[str, dict] = {kind: {} for kind in TABLES}
+        for kind, ids in wanted.items():
+            ids = list(ids)
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
+                cursor = conn.execute(
+                    f"SELECT * FROM {TABLES[kind]} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                )
+                names = [d[0] for d in cursor.description]
+                for row in cursor:
+                    found[kind][row[0]] = dict(zip(names, row))
+        return found
+
+    def _fetch(self, conn, kind: str, the_id: str) -> dict | None:
+        cursor = conn.execute(f"SELECT * FROM {TABLES[kind]} WHERE id = ?", [the_id])
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row)) if row else None
+
+    def _row(self, kind: str, record: dict) -> dict:
+        """The record as column values: declared columns only, lists as JSON, URLs redacted."""
+        row = {}
+        for column in self._columns[kind]:
+            value = record.get(column)
+            if column in JSON_COLUMNS and value is not None:
+                value = json.dumps(value, ensure_ascii=False)
+            elif column in URL_COLUMNS and value:
+                value = redact_url(value, self.secret_params)
+            row[column] = value
+        row["parser_version"] = str(record.get("parser_version") or self.parser_version)
+        return row
+
+    def _write(self, conn, record: dict, existing: dict | None, now: str) -> str:
         kind = record["type"]
-        table = TABLES[kind]
-        row = to_row(record)
-        row["content_hash"] = row.get("content_hash") or content_hash(row)
-        row["fetched_at"] = row.get("fetched_at") or now
-        existing = self._get(table, row["id"])
-        if kind == "candidate" and existing is None and self._get("instruments", row["id"]):
-            return "unchanged"  # already tracked: not a candidate for review
-        if existing is None:
-            self.db[table].insert(row)
-            if kind == "provision":
-                self._add_version(row, now)
-            return "new"
-        if existing.get("content_hash") == row["content_hash"]:
-            return "unchanged"
-        update = {key: value for key, value in row.items() if value is not None and key != "id"}
-        if kind in ("instrument", "case") and existing.get("curated"):
-            # What a curator wrote stands; the crawl fills what the curator left empty.
-            for column in list(update):
-                if column not in CRAWL_OWNED_COLUMNS and existing.get(column) is not None:
-                    del update[column]
-        if kind == "candidate":
-            # A candidate stays as first found (with the query that found it) until a person
-            # reviews it; later sightings, through other queries, only fill gaps.
-            update = {key: value for key, value in update.items() if existing.get(key) is None}
-            if not update:
-                return "unchanged"
+        row = self._row(kind, record)
         if kind == "provision":
-            merged = {**existing, **update}
-            update["content_hash"] = content_hash(
-                {key: merged.get(key) for key in row if key not in PROVENANCE}
-            )
-            if update["content_hash"] == existing.get("content_hash"):
-                return "unchanged"
-            self._add_version({**merged, **update}, now)
-        self.db[table].update(row["id"], update)
+            return self._write_provision(conn, row, existing, now)
+        if kind == "candidate":
+            return self._write_candidate(conn, row, existing, now)
+        row["content_hash"] = record_hash({**row, **{f: record.get(f) for f in self._related[kind]}})
+        row["fetched_at"] = now
+        if existing is not None and existing.get("content_hash") == row["content_hash"] \
+                and existing.get("parser_version") == row["parser_version"]:
+            return "unchanged"
+        table = TABLES[kind]
+        if existing is None:
+            insert(conn, table, {k: v for k, v in row.items() if v is not None})
+            outcome = "new"
+        else:
+            # Never blank: what the page does not say now stays as it was.
+            update(conn, table, row["id"], {k: v for k, v in row.items() if v is not None and k != "id"})
+            outcome = "changed"
+        if existing is not None and existing.get("gone_at") and kind in ("instrument", "case", "bill"):
+            conn.execute(f"UPDATE {table} SET gone_at = NULL WHERE id = ?", [row["id"]])  # published again
+        if kind in SERVED:
+            served.refresh(conn, SERVED[kind], [row["id"]])  # before the lists that point at the served row
+        self._write_related(conn, kind, row["id"], record, row.get("source"))
+        return outcome
+
+    def _write_candidate(self, conn, row, existing, now) -> str:
+        if existing is None:
+            if conn.execute("SELECT 1 FROM instruments WHERE id = ?", [row["id"]]).fetchone():
+                return "unchanged"  # already tracked: not a candidate for review
+            row["content_hash"] = record_hash(row)
+            row["fetched_at"] = now
+            insert(conn, "candidate_instruments", {k: v for k, v in row.items() if v is not None})
+            return "new"
+        # A candidate stays as first found (with the query that found it) until a person
+        # reviews it; later sightings, through other queries, only fill gaps.
+        gaps = {k: v for k, v in row.items() if v is not None and existing.get(k) is None}
+        if not gaps:
+            return "unchanged"
+        update(conn, "candidate_instruments", row["id"], gaps)
         return "changed"
 
-    def _get(self, table: str, key: str) -> dict | None:
-        rows = list(self.db.query(f"SELECT * FROM [{table}] WHERE id = ?", [key]))
-        return rows[0] if rows else None
+    # --- provisions ---
 
-    def _add_version(self, provision: dict, now: str) -> None:
-        """Make this content the provision's current version. A text seen before (an
-        amendment reverted) becomes current again; its row keeps when it was first seen."""
-        self.db.execute(
-            "UPDATE provision_versions SET superseded_at = ? WHERE provision_id = ? AND superseded_at IS NULL",
-            [now, provision["id"]],
-        )
-        reopened = self.db.execute(
-            "UPDATE provision_versions SET superseded_at = NULL WHERE provision_id = ? AND content_hash = ?",
-            [provision["id"], provision["content_hash"]],
+    def _write_provision(self, conn, row: dict, existing: dict | None, now: str) -> str:
+        the_id = row["id"]
+        if existing is None:
+            row["content_hash"] = text_hash(row["heading"], row["text"])
+            row["fetched_at"] = now
+            insert(conn, "provisions", {k: v for k, v in row.items() if v is not None})
+            self._write_related(conn, "provision", the_id, row, row.get("source"))
+            if row["text"] is not None or row["heading"] is not None:
+                self._open_version(conn, the_id, row.get("language"), row, now, fresh=True)
+            return "new"
+        language = row.get("language") or existing.get("language")
+        placeholder = existing.get("fetched_at") is None  # a curated entry no crawl has filled yet
+        if not placeholder and existing.get("language") and row.get("language") and row["language"] != existing["language"]:
+            # The same provision in another of its languages: a text of its own.
+            return self._write_translation(conn, the_id, row, now)
+        if not placeholder and row.get("language") and not existing.get("language"):
+            # The language is learnt late: the texts stored without one were in it.
+            conn.execute("UPDATE provision_versions SET language = ? WHERE provision_id = ? AND language IS NULL",
+                         [row["language"], the_id])
+        # Never blank: a text or heading the page does not give stays as stored.
+        heading = row["heading"] if row["heading"] is not None else existing.get("heading")
+        text = row["text"] if row["text"] is not None else existing.get("text")
+        new_hash = text_hash(heading, text)
+        if new_hash == existing.get("content_hash") and not placeholder:
+            changes = {c: row[c] for c in ("label", "instrument_id", "language", *PROVISION_METADATA)
+                       if row.get(c) is not None and row[c] != existing.get(c)}
+            if not changes:
+                return "unchanged"
+            # Same words, new metadata (a parser upgrade, a restated date): in place.
+            update(conn, "provisions", the_id, changes)
+            version_changes = {c: v for c, v in changes.items() if c in PROVISION_METADATA}
+            if version_changes:
+                conn.execute(
+                    f"UPDATE provision_versions SET {', '.join(c + ' = ?' for c in version_changes)} "
+                    "WHERE provision_id = ? AND language IS ? AND content_hash = ? AND superseded_at IS NULL",
+                    [*version_changes.values(), the_id, language, new_hash],
+                )
+            return "changed"
+        if not placeholder and self._is_earlier_text(conn, the_id, language, row):
+            return self._add_past_version(conn, the_id, language, {**row, "heading": heading, "text": text}, now)
+        # A new text. Its validity is the source's statement about this text, never
+        # inherited from the previous one.
+        changes = {c: v for c, v in row.items() if v is not None and c != "id"}
+        changes.update(heading=heading, text=text, content_hash=new_hash, fetched_at=now,
+                       valid_from=row.get("valid_from"), valid_to=row.get("valid_to"), gone_at=None)
+        update(conn, "provisions", the_id, changes)
+        self._write_related(conn, "provision", the_id, row, row.get("source"))
+        self._open_version(conn, the_id, language, {**row, "heading": heading, "text": text}, now)
+        return "changed"
+
+    @staticmethod
+    def _is_earlier_text(conn, the_id: str, language, row: dict) -> bool:
+        """The source dates this text before the current one: a point-in-time version
+        fetched late, which is history and not an amendment."""
+        if not row.get("valid_from"):
+            return False
+        current = conn.execute(
+            "SELECT valid_from FROM provision_versions WHERE provision_id = ? AND language IS ? "
+            "AND superseded_at IS NULL ORDER BY id DESC LIMIT 1", [the_id, language]).fetchone()
+        return bool(current and current[0] and row["valid_from"] < current[0])
+
+    def _add_past_version(self, conn, the_id: str, language, values: dict, now: str) -> str:
+        the_hash = text_hash(values.get("heading"), values.get("text"))
+        metadata = {c: values.get(c) for c in PROVISION_METADATA if values.get(c) is not None}
+        known = conn.execute("SELECT id FROM provision_versions WHERE provision_id = ? AND language IS ? AND content_hash = ?",
+                             [the_id, language, the_hash]).fetchone()
+        if known:
+            conn.execute(
+                f"UPDATE provision_versions SET {', '.join(c + ' = ?' for c in metadata)} WHERE id = ? AND ("
+                + " OR ".join(f"{c} IS NOT ?" for c in metadata) + ")",
+                [*metadata.values(), known[0], *metadata.values()])
+            return "changed" if conn.execute("SELECT changes()").fetchone()[0] else "unchanged"
+        # It applied until the next dated text did, unless the source says when it ended.
+        following = conn.execute(
+            "SELECT MIN(valid_from) FROM provision_versions WHERE provision_id = ? AND language IS ? AND valid_from > ?",
+            [the_id, language, values["valid_from"]]).fetchone()[0]
+        insert(conn, "provision_versions", {
+            "provision_id": the_id, "language": language, "content_hash": the_hash, "first_seen": now,
+            "last_seen": now, "superseded_at": now,
+            **{c: values.get(c) for c in VERSION_COLUMNS}, "valid_to": values.get("valid_to") or following,
+        })
+        return "changed"
+
+    def _write_translation(self, conn, the_id: str, row: dict, now: str) -> str:
+        language = row["language"]
+        current = conn.execute(
+            "SELECT content_hash, heading, text FROM provision_versions "
+            "WHERE provision_id = ? AND language = ? AND superseded_at IS NULL ORDER BY id DESC LIMIT 1",
+            [the_id, language],
+        ).fetchone()
+        heading = row["heading"] if row["heading"] is not None else (current[1] if current else None)
+        text = row["text"] if row["text"] is not None else (current[2] if current else None)
+        if current and current[0] == text_hash(heading, text):
+            changes = {c: row[c] for c in PROVISION_METADATA if row.get(c) is not None}
+            conn.execute(
+                f"UPDATE provision_versions SET {', '.join(c + ' = ?' for c in changes)} "
+                "WHERE provision_id = ? AND language = ? AND superseded_at IS NULL AND ("
+                + " OR ".join(f"{c} IS NOT ?" for c in changes) + ")",
+                [*changes.values(), the_id, language, *changes.values()],
+            )
+            return "changed" if conn.execute("SELECT changes()").fetchone()[0] else "unchanged"
+        self._open_version(conn, the_id, language, {**row, "heading": heading, "text": text}, now)
+        return "changed" if current else "new"
+
+    def _open_version(self, conn, provision_id: str, language, values: dict, now: str, fresh: bool = False) -> None:
+        """Make this text the provision's current version in its language. A text seen
+        before (an amendment reverted) becomes current again and keeps its first_seen.
+        (`fresh`: the provision was just created, so it has no version to close.)"""
+        the_hash = values["content_hash"] if fresh else text_hash(values.get("heading"), values.get("text"))
+        if fresh:
+            insert(conn, "provision_versions", {
+                "provision_id": provision_id, "language": language, "content_hash": the_hash, "first_seen": now,
+                **{c: values.get(c) for c in VERSION_COLUMNS},
+            })
+            return
+        valid_from = values.get("valid_from")
+        # The previous text applied until the new one did, when the source dates it.
+        conn.execute(
+            "UPDATE provision_versions SET superseded_at = ?, last_seen = ?, valid_to = COALESCE(valid_to, ?) "
+            "WHERE provision_id = ? AND language IS ? AND superseded_at IS NULL AND content_hash != ?",
+            [now, now, valid_from, provision_id, language, the_hash],
+        )  # (an earlier-dated text never gets here: see _is_earlier_text)
+        metadata = {c: values.get(c) for c in PROVISION_METADATA}
+        reopened = conn.execute(
+            f"UPDATE provision_versions SET superseded_at = NULL, last_seen = NULL, "
+            f"{', '.join(c + ' = ?' for c in metadata)} WHERE id = (SELECT MAX(id) FROM provision_versions "
+            "WHERE provision_id = ? AND language IS ? AND content_hash = ?)",
+            [*metadata.values(), provision_id, language, the_hash],
         ).rowcount
         if reopened:
             return
-        self.db["provision_versions"].insert(
-            {
-                "provision_id": provision["id"],
-                "content_hash": provision["content_hash"],
-                "first_seen": now,
-                **{column: provision.get(column) for column in VERSIONED_PROVISION_COLUMNS},
-            }
-        )
+        insert(conn, "provision_versions", {
+            "provision_id": provision_id, "language": language, "content_hash": the_hash, "first_seen": now,
+            **{c: values.get(c) for c in VERSION_COLUMNS},
+        })
+
+    # --- lists stored in their own tables ---
+
+    def _write_related(self, conn, kind: str, the_id: str, record: dict, source) -> None:
+        for name, table in self._related[kind].items():
+            entries = record.get(name) or []
+            if not entries:
+                continue
+            if table == "identifiers":
+                rows = [[e["scheme"], e["value"], kind, the_id, source] for e in entries]
+                conn.executemany("INSERT OR IGNORE INTO identifiers VALUES (?, ?, ?, ?, ?)", rows)
+            elif table == "instrument_links":
+                rows = [[the_id, e["relation"], e["target"]] for e in entries]
+                conn.executemany("INSERT OR IGNORE INTO instrument_links VALUES (?, ?, ?)", rows)
+            elif table == "bill_actions":
+                rows = [[the_id, e.get("date"), e["action"], e.get("wording") or ""] for e in entries]
+                conn.executemany("INSERT OR IGNORE INTO bill_actions VALUES (?, ?, ?, ?)", rows)
+            elif table == "case_citations":
+                rows = [[the_id, e["instrument_id"], e.get("provision_id") or "", e.get("span") or ""] for e in entries]
+                conn.executemany("INSERT OR IGNORE INTO case_citations VALUES (?, ?, ?, ?)", rows)
+
+    # --- withdrawn documents ---
+
+    def mark_gone(self, item_type: str, item_id: str) -> bool:
+        """The source withdrew this document (a judgment pulled for anonymisation):
+        its text leaves every served table, its search indexes and its versions;
+        its metadata stays, with `gone_at`. Returns whether a row was found."""
+        now = utc_now()
+        with transaction(self.db) as conn:
+            if item_type == "case":
+                found = conn.execute("UPDATE crawled_cases SET text = NULL, content_hash = NULL, gone_at = COALESCE(gone_at, ?) WHERE id = ?",
+                                     [now, item_id]).rowcount
+                if not found and conn.execute("SELECT 1 FROM curated_cases WHERE id = ?", [item_id]).fetchone():
+                    # Known only from curation: remember the withdrawal on the crawled side.
+                    conn.execute(
+                        "INSERT INTO crawled_cases (id, jurisdiction, name, source, gone_at) "
+                        "SELECT id, jurisdiction, name, source, ? FROM curated_cases WHERE id = ?", [now, item_id])
+                    found = 1
+                served.refresh(conn, "cases", [item_id])
+            elif item_type == "provision":
+                found = conn.execute(
+                    "UPDATE provisions SET text = NULL, content_hash = NULL, gone_at = COALESCE(gone_at, ?) WHERE id = ?", [now, item_id]
+                ).rowcount
+                conn.execute("UPDATE provision_versions SET text = NULL WHERE provision_id = ?", [item_id])
+            elif item_type == "instrument":
+                found = conn.execute("UPDATE crawled_instruments SET gone_at = COALESCE(gone_at, ?) WHERE id = ?",
+                                     [now, item_id]).rowcount
+                served.refresh(conn, "instruments", [item_id])
+            elif item_type == "bill":
+                found = conn.execute("UPDATE bills SET gone_at = COALESCE(gone_at, ?) WHERE id = ?",
+                                     [now, item_id]).rowcount
+            else:
+                raise ValueError(f"cannot mark a {item_type!r} gone")
+        return bool(found)
+
+
+def insert(conn, table: str, row: dict) -> None:
+    conn.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+
+
+def update(conn, table: str, the_id: str, changes: dict) -> None:
+    if changes:
+        conn.execute(f"UPDATE {table} SET {', '.join(c + ' = ?' for c in changes)} WHERE id = ?",
+                     [*changes.values(), the_id])

@@ -1,0 +1,35 @@
+"""Every enumerated value the database accepts, defined once.
+
+The schema turns each set into a CHECK constraint; validation and the curated
+checks read the same sets, so a value is refused in one place for one reason.
+"""
+
+INSTRUMENT_KINDS = ("statute", "code_provisions", "amendment", "regulation", "directive", "treaty", "bill")
+INSTRUMENT_STATUSES = ("in_force", "enacted_not_in_force", "pending", "failed", "repealed")
+JURISDICTION_KINDS = ("country", "state", "province", "territory", "nation", "legal_jurisdiction", "supranational")
+CODE_SYSTEMS = ("ISO 3166-1", "ISO 3166-2", "project")
+REGIONS = ("Europe", "North America", "Latin America", "Asia", "Oceania", "Africa", "Middle East", "International")
+SOURCE_KINDS = ("legislation", "case_law", "bills", "curation")
+IN_FORCE_STATUSES = ("in_force", "prospective", "repealed")
+REVIEW_STATUSES = ("to_review", "accepted", "rejected")
+ANSWER_TYPES = ("yes_no", "enum", "number", "text")
+ROLLUPS = ("any_yes", "max", "list")
+CODING_STATUSES = ("verified", "suggested")
+RUN_OUTCOMES = ("ok", "partial", "failed", "interrupted")
+# What went wrong: the spiders' page failures (http, download, refused, ignored, gone),
+# then the pipeline's own (dropped: refused by validation or the database; parse: a
+# parser raised; store: a pipeline raised; empty: no items at all; run: ended early).
+# A kind outside this list is stored as `other`, its name kept in the reason.
+ERROR_KINDS = ("http", "download", "refused", "ignored", "gone", "dropped", "parse", "store", "empty", "run", "other")
+IDENTIFIER_SCHEMES = ("ECLI", "ELI", "CELEX", "LEGIARTI", "LEGITEXT", "BWBR", "USLM", "NEUTRAL", "NUMAC",
+                      "DOCKET", "URI", "OTHER")
+IDENTIFIED_TYPES = ("instrument", "provision", "case", "bill")
+BILL_ACTIONS = ("introduced", "passed_one_chamber", "passed_both", "signed", "vetoed", "failed", "effective")
+INSTRUMENT_RELATIONS = ("amends", "repeals", "transposes")
+
+
+def sql_in(column: str, values, nullable: bool = True) -> str:
+    """A CHECK expression: `column` is one of `values` (or NULL when allowed)."""
+    listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    check = f"{column} IN ({listed})"
+    return f"CHECK ({column} IS NULL OR {check})" if nullable else f"CHECK ({check})"
