@@ -113,5 +113,10 @@ class PageError(scrapy.Item):
 
     url = scrapy.Field()
     status = scrapy.Field()
-    kind = scrapy.Field()  # http | download | refused | ignored (see spiders.base.on_error)
+    kind = scrapy.Field()  # http | download | refused | ignored (see sources.spider.on_error)
     reason = scrapy.Field()
+    # A curated document the crawl was asked to fetch: its failure fails the crawl.
+    tracked = scrapy.Field()
+    # When a known document answers 404 or 410: the stored record that is gone.
+    gone_type = scrapy.Field()
+    gone_id = scrapy.Field()

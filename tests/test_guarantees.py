@@ -128,12 +128,67 @@ async def test_rate_limit_holds_requests_back_to_the_sources_terms():
 
 
 def test_a_source_without_its_api_key_is_skipped_with_a_message(tmp_path, monkeypatch, capsys):
+    import dataclasses
+
     from crawlers import cli
     from crawlers.sources import SPIDERS
+    from crawlers.sources.contract import Auth
 
-    monkeypatch.setattr(SPIDERS["find_case_law"], "api_key_env", "SII_ATLAS_TEST_MISSING_KEY")
+    spider = SPIDERS["find_case_law"]
+    monkeypatch.setattr(spider, "contract", dataclasses.replace(spider.contract, auth=Auth.query_key("SII_ATLAS_TEST_MISSING_KEY")))
     monkeypatch.delenv("SII_ATLAS_TEST_MISSING_KEY", raising=False)
     assert cli.main(["--db", str(tmp_path / "atlas.db"), "crawl", "find_case_law"]) == 0
     captured = capsys.readouterr()
     assert "find_case_law: skipped, set $SII_ATLAS_TEST_MISSING_KEY" in captured.err
     assert "skipped" in captured.out
+
+
+# --- the source contract: one declaration per source ---
+
+
+def test_each_source_is_declared_once_and_every_curated_source_exists():
+    import yaml
+
+    from crawlers.registry import curated
+    from crawlers.sources import CONTRACTS, source_rows
+    from crawlers.sources.contract import ContractError
+
+    planned = yaml.safe_load((curated.DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    assert not {row["id"] for row in planned} & set(CONTRACTS), "a source with a spider is declared only in its module"
+    rows = source_rows(planned)
+    ids = [row["id"] for row in rows]
+    assert len(ids) == len(set(ids)) and set(CONTRACTS) <= set(ids)
+    assert all(set(row) == {"id", "name", "kind", "base_url", "licence", "licence_url", "terms_url", "rate_limit",
+                            "api_key_env", "notes"} for row in rows)
+    with pytest.raises(ContractError, match="declared twice"):
+        source_rows(planned + [{"id": "legislation_gov_uk", "name": "again"}])
+    data = curated.load()
+    for entry in data.instruments + data.cases:
+        assert entry.get("source") in (None, *ids), entry.get("id")
+
+
+def test_the_registry_names_curated_documents_as_the_crawlers_do():
+    from crawlers.registry.curated import find_case_law_key, legislation_gov_uk_key
+    from crawlers.sources import CONTRACTS
+
+    assert legislation_gov_uk_key("ukpga/2003/42") == "ukpga-2003-42"
+    assert legislation_gov_uk_key("ukpga/Eliz2/7-8/66") == CONTRACTS["legislation_gov_uk"].curated_instrument_id("ukpga/Eliz2/7-8/66")
+    url = "https://caselaw.nationalarchives.gov.uk/ewca/civ/2004/632"
+    assert find_case_law_key(url) == "ewca-civ-2004-632"
+    assert find_case_law_key("https://www.bailii.org/ew/cases/EWCA/Civ/2004/632.html") is None
+
+
+def test_environment_variables_follow_from_auth():
+    from crawlers.sources.contract import Auth
+
+    assert Auth.none().env_vars == ()
+    assert Auth.query_key("K").env_vars == ("K",)
+    assert Auth.oauth2("ID", "SECRET", "https://example.org/token").env_vars == ("ID", "SECRET")
+
+
+def test_sources_never_import_the_registry():
+    import subprocess
+    import sys
+
+    code = "import sys, crawlers.sources; print(any(m.startswith('crawlers.registry') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
