@@ -192,3 +192,24 @@ def test_sources_never_import_the_registry():
 
     code = "import sys, crawlers.sources; print(any(m.startswith('crawlers.registry') for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+# --- the raw-response archive ---
+
+
+def test_the_archive_keeps_each_body_once_compressed_with_the_latest_state_per_url(tmp_path):
+    from crawlers.store.archive import Archive, archive_path
+
+    assert archive_path(tmp_path / "sii_atlas.db") == tmp_path / "sii_atlas.archive.sqlite"
+    archive = Archive.beside(tmp_path / "sii_atlas.db")
+    body = b"<feed>" + b"x" * 5000 + b"</feed>"
+    first = archive.store("https://example.org/a", body, etag='"1"', last_modified="Mon, 02 Nov 2026 10:00:00 GMT")
+    assert archive.store("https://example.org/b", body) == first  # same content, stored once
+    assert archive.conn.execute("SELECT COUNT(*), SUM(LENGTH(compressed)) FROM bodies").fetchone()[0] == 1
+    assert archive.conn.execute("SELECT LENGTH(compressed) FROM bodies").fetchone()[0] < len(body) / 10
+    state = archive.state("https://example.org/a")
+    assert (state["etag"], state["sha256"]) == ('"1"', first) and archive.body(first) == body
+    archive.store("https://example.org/a", b"<feed/>", etag='"2"')
+    assert archive.state("https://example.org/a")["etag"] == '"2"'
+    assert archive.body(archive.state("https://example.org/a")["sha256"]) == b"<feed/>"
+    assert archive.state("https://example.org/none") is None

@@ -11,6 +11,7 @@
 * `OfficialHostsMiddleware`: requests and redirects only to the source's own hosts.
 * `SourceAuthMiddleware`: credentials on the outgoing request only.
 * `RateLimitMiddleware`: the source's published request rate.
+* `ArchiveMiddleware`: conditional requests, and the raw-response archive.
 """
 
 import asyncio
@@ -426,6 +427,83 @@ class SourceAuthMiddleware:
         # Fetch a new one a little before the server says this one ends.
         self.token_expires = time.monotonic() + max(0.0, float(answer.get("expires_in", 3600)) - 30)
         return self.token
+
+
+class ArchiveMiddleware:
+    """Conditional requests, and every 2xx body kept in the raw-response archive.
+
+    Before a GET leaves, the validators last received for its URL (ETag, Last-Modified)
+    are added. A 304 is answered from the archive: the archived body is replayed as the
+    200 it stands for, flagged `unchanged` (and `response.meta["unchanged"]`), so the
+    parsers run on the same bytes and the store finds nothing new. Every other 2xx body
+    is archived under its official, redacted URL (crawlers.store.archive)."""
+
+    def __init__(self, crawler, archive):
+        self.crawler = crawler
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from ..store.archive import Archive
+
+        db_path = crawler.settings.get("SII_ATLAS_DB")
+        enabled = crawler.settings.getbool("SII_ATLAS_ARCHIVE_ENABLED", True)
+        middleware = cls(crawler, Archive.beside(db_path) if db_path and enabled else None)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self, spider):
+        if self.archive is not None:
+            self.archive.close()
+
+    def key(self, request) -> str | None:
+        """The archive's name for a request: its official URL, secrets redacted."""
+        spider = self.crawler.spider
+        if self.archive is None or request.meta.get("dont_archive") or request.method not in ("GET", "POST"):
+            return None
+        url = spider.to_official_url(request.url) if hasattr(spider, "to_official_url") else request.url
+        url = spider.redact(url) if hasattr(spider, "redact") else url
+        if request.method == "POST":
+            import hashlib
+
+            url = f"POST {url} {hashlib.sha256(request.body).hexdigest()[:16]}"
+        return url
+
+    def process_request(self, request):
+        key = self.key(request)
+        if key is None or request.method != "GET":
+            return None
+        state = self.archive.state(key)
+        if state and state["sha256"] and (state["etag"] or state["last_modified"]):
+            request.meta["_sii_archived"] = state
+            if state["etag"]:
+                request.headers["If-None-Match"] = state["etag"]
+            if state["last_modified"]:
+                request.headers["If-Modified-Since"] = state["last_modified"]
+        return None
+
+    def process_response(self, request, response):
+        key = self.key(request)
+        if key is None:
+            return response
+        state = request.meta.pop("_sii_archived", None)
+        if response.status == 304 and state:
+            body = self.archive.body(state["sha256"])
+            if body is not None:
+                self.archive.confirm_unchanged(key)
+                self.crawler.stats.inc_value("sii_atlas/unchanged_304")
+                request.meta["unchanged"] = True
+                headers = {"Content-Type": state["content_type"]} if state["content_type"] else {}
+                return response.replace(status=200, body=body, headers=headers, flags=[*response.flags, "unchanged"])
+        if 200 <= response.status < 300 and not request.meta.get("unchanged"):
+            content_type = response.headers.get(b"Content-Type")
+            if is_media_type(content_type) or looks_like_media(response.body[:16]):
+                return response  # never kept: NoMediaMiddleware refuses it next
+            header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
+            self.archive.store(key, response.body, response.status, etag=header(b"ETag"),
+                               last_modified=header(b"Last-Modified"),
+                               content_type=content_type.decode("latin-1") if content_type else None)
+        return response
 
 
 def add_query(url: str, name: str, value: str) -> str:

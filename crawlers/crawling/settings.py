@@ -59,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.crawling.middlewares.DeadlineMiddleware": 360,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.crawling.middlewares.BackoffRetryMiddleware": 550,
+    # After HttpCompression (590) in responses, so bodies are archived decompressed;
+    # before retries (550), which never see a 304.
+    "crawlers.crawling.middlewares.ArchiveMiddleware": 585,
     # Closest to the download (after the HTTP cache, 900): the key exists only there.
     "crawlers.crawling.middlewares.UnreachableSourceMiddleware": 940,
     "crawlers.crawling.middlewares.SourceAuthMiddleware": 950,
@@ -73,6 +76,10 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawlers.crawling.progress.ProgressReporter": 500,
 }
+
+# Every 2xx body goes to the raw-response archive beside the database
+# (crawlers/store/archive.py), which also gives recrawls their conditional requests.
+SII_ATLAS_ARCHIVE_ENABLED = True
 
 # Off by default; `sii-atlas crawl --cache` turns it on for development and replay.
 HTTPCACHE_ENABLED = False
