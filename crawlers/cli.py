@@ -234,15 +234,20 @@ def status(args) -> int:
             "SELECT finished FROM crawl_runs WHERE source = ? AND outcome IN ('ok', 'partial') ORDER BY id DESC LIMIT 1",
             [source["id"]])), None)
         if run is None:
-            rows.append([source["id"], "never", "", "", "", ""])
+            rows.append([source["id"], "never", "", "", "", "", "", ""])
             continue
         items = run["items_new"] + run["items_changed"] + run["items_unchanged"]
         age = ""
         if good and good["finished"]:
             delta = now - datetime.fromisoformat(good["finished"])
             age = f"{delta.days}d {delta.seconds // 3600}h"
-        rows.append([source["id"], run["started"], run["outcome"] or "interrupted", items, run["errors"], age])
-    print_table(["source", "last run", "outcome", "items", "errors", "data age"], rows)
+        # Why a run stopped early (quota, deadline, unreachable server), as the store recorded it.
+        stopped = next(iter(db.query(
+            "SELECT reason FROM crawl_errors WHERE run_id = ? AND kind = 'run' ORDER BY id LIMIT 1", [run["id"]])), None)
+        tracked = run.get("tracked_failed", "")
+        rows.append([source["id"], run["started"], run["outcome"] or "interrupted", items, run["errors"],
+                     tracked if tracked is not None else "", age, stopped["reason"] if stopped else ""])
+    print_table(["source", "last run", "outcome", "items", "errors", "tracked failed", "data age", "stopped because"], rows)
     return 0
 
 

@@ -213,3 +213,69 @@ def test_the_archive_keeps_each_body_once_compressed_with_the_latest_state_per_u
     assert archive.state("https://example.org/a")["etag"] == '"2"'
     assert archive.body(archive.state("https://example.org/a")["sha256"]) == b"<feed/>"
     assert archive.state("https://example.org/none") is None
+
+
+def test_every_source_has_examples_the_fixture_server_can_play():
+    from pathlib import Path
+
+    from crawlers.sources import SPIDERS
+
+    examples = Path(__file__).parent / "examples"
+    for source in SPIDERS:
+        assert (examples / source / "server.yaml").exists(), f"{source}: add tests/examples/{source}/server.yaml"
+
+
+# --- credentials: on the outgoing request only ---
+
+
+def auth_middleware(auth, answers=()):
+    from types import SimpleNamespace
+
+    from crawlers.crawling.middlewares import SourceAuthMiddleware
+    from crawlers.sources.contract import SourceContract
+
+    contract = SourceContract(id="test", name="Test", kind="bills", base_url="https://api.example.org", licence="x",
+                              licence_url="x", terms_url="x", rate_limit_text="x", auth=auth)
+    tokens = list(answers)
+    fetched = []
+
+    async def download_async(request):
+        fetched.append(request)
+        return scrapy.http.TextResponse(request.url, body=tokens.pop(0).encode(), encoding="utf-8")
+
+    spider = SimpleNamespace(contract=contract, to_download_url=lambda url: url)
+    crawler = SimpleNamespace(spider=spider, engine=SimpleNamespace(download_async=download_async))
+    return SourceAuthMiddleware(crawler), fetched
+
+
+async def test_a_query_key_exists_only_between_the_middleware_and_the_download(monkeypatch):
+    from crawlers.sources.contract import Auth
+
+    monkeypatch.setenv("SII_ATLAS_TEST_KEY", "k3y-value")
+    middleware, _ = auth_middleware(Auth.query_key("SII_ATLAS_TEST_KEY", "api_key"))
+    request = scrapy.Request("https://api.example.org/bills?page=2")
+    await middleware.process_request(request)
+    assert request.url == "https://api.example.org/bills?page=2&api_key=k3y-value"
+    response = middleware.process_response(request, scrapy.http.Response(request.url, status=200))
+    assert request.url == response.url == "https://api.example.org/bills?page=2"
+
+
+async def test_oauth2_tokens_are_fetched_once_and_again_after_a_401(monkeypatch):
+    from crawlers.sources.contract import Auth
+
+    monkeypatch.setenv("SII_ATLAS_TEST_ID", "id")
+    monkeypatch.setenv("SII_ATLAS_TEST_SECRET", "secret")
+    auth = Auth.oauth2("SII_ATLAS_TEST_ID", "SII_ATLAS_TEST_SECRET", "https://oauth.example.org/token")
+    middleware, fetched = auth_middleware(auth, ['{"access_token": "t1", "expires_in": 3600}',
+                                                 '{"access_token": "t2", "expires_in": 3600}'])
+    first, second = scrapy.Request("https://api.example.org/a"), scrapy.Request("https://api.example.org/b")
+    await middleware.process_request(first)
+    await middleware.process_request(second)
+    assert first.headers["Authorization"] == second.headers["Authorization"] == b"Bearer t1" and len(fetched) == 1
+    assert b"grant_type=client_credentials" in fetched[0].body and fetched[0].meta["dont_archive"]
+    retry = middleware.process_response(second, scrapy.http.Response(second.url, status=401))
+    assert isinstance(retry, scrapy.Request)
+    await middleware.process_request(retry)
+    assert retry.headers["Authorization"] == b"Bearer t2" and len(fetched) == 2
+    # A second 401 for the same request is an answer, not a loop.
+    assert middleware.process_response(retry, scrapy.http.Response(retry.url, status=401)).status == 401

@@ -129,8 +129,11 @@ class SourceSpider(scrapy.Spider):
         return {urlsplit(cls.official_base).netloc, *cls.alias_hosts}
 
     def allowed_hosts(self) -> set[str]:
-        """Hosts (with port) a request may go to: the official ones and the mirror in use."""
-        return self.official_hosts() | {urlsplit(self.download_base).netloc}
+        """Hosts (with port) a request may go to: the official ones, the mirror in use, and
+        the source's OAuth2 token endpoint."""
+        token_url = self.contract.auth.token_url if self.contract else None
+        token_host = {urlsplit(self.to_download_url(token_url)).netloc} if token_url else set()
+        return self.official_hosts() | {urlsplit(self.download_base).netloc} | token_host
 
     def to_download_url(self, url: str) -> str:
         parts = urlsplit(url)
