@@ -193,7 +193,7 @@ def test_bad_arguments_are_refused_before_crawling(tmp_path):
 
 def test_retry_after_holds_every_request_to_the_site(built_db):
     db = built_db
-    settings = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "AUTOTHROTTLE_ENABLED=False",
+    settings = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "AUTOTHROTTLE_ENABLED=False",
                 "-s", "RETRY_TIMES=2"]
     with FixtureServer("busy") as server:
         result = sii_atlas(db, "crawl", "legislation_gov_uk", "--limit", "4", "--base-url", server.url, *settings)

@@ -14,7 +14,7 @@ from fixture_server import FixtureServer
 SECTION_66B = "/ukpga/2003/42/section/66B/data.xml"
 SECTION_66A = "/ukpga/2003/42/section/66A/data.xml"
 # Politeness as on the real sites but quicker: one request at a time, 0.1 s apart.
-POLITE = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "AUTOTHROTTLE_ENABLED=False"]
+POLITE = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 
 
 def runs(db):
