@@ -279,3 +279,37 @@ async def test_oauth2_tokens_are_fetched_once_and_again_after_a_401(monkeypatch)
     assert retry.headers["Authorization"] == b"Bearer t2" and len(fetched) == 2
     # A second 401 for the same request is an answer, not a loop.
     assert middleware.process_response(retry, scrapy.http.Response(retry.url, status=401)).status == 401
+
+
+# --- what a failed page records ---
+
+
+def failed(spider, url, status, **meta):
+    from scrapy.http import Response
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    request = scrapy.Request(url, meta=meta)
+    failure = Failure(HttpError(Response(url, status=status, request=request)))
+    failure.request = request
+    [error] = spider.on_error(failure)
+    return dict(error)
+
+
+def test_a_tracked_document_that_is_gone_names_the_record_and_counts_as_a_tracked_failure():
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.sources.legislation_gov_uk import LegislationGovUkSpider
+
+    crawler = get_crawler(LegislationGovUkSpider)
+    spider = LegislationGovUkSpider.from_crawler(crawler, base_url="http://127.0.0.1:9")
+    error = failed(spider, "http://127.0.0.1:9/ukpga/2003/42/section/66B/data.xml", 410, tracked=True,
+                   expects=("provision", "ukpga-2003-42/section/66B"))
+    assert error == {"url": "https://www.legislation.gov.uk/ukpga/2003/42/section/66B/data.xml", "status": 410,
+                     "kind": "http", "reason": "HTTP 410", "tracked": True, "gone_type": "provision",
+                     "gone_id": "ukpga-2003-42/section/66B"}
+    assert crawler.stats.get_value("sii_atlas/tracked_failed") == 1
+    # A 500 is a failure, not a sign the document is gone; an untracked page is not counted.
+    error = failed(spider, "http://127.0.0.1:9/all/data.feed?api_key=s3cret", 500, expects=("provision", "x"))
+    assert error["tracked"] is False and "gone_id" not in error and "s3cret" not in error["url"]
+    assert crawler.stats.get_value("sii_atlas/tracked_failed") == 1

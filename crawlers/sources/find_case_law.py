@@ -519,6 +519,9 @@ class FindCaseLawSpider(SourceSpider):
                 if result.url in self.judgments_requested or self.limit_reached():
                     continue
                 self.judgments_requested.add(result.url)
+                # A listed judgment that answers 404 or 410 was withdrawn (pulled for
+                # anonymisation, say): the error names the case, so a stored copy can be marked.
+                result.meta["expects"] = ("case", case_id_for_url(self.to_official_url(result.url)))
                 yield result
             elif not self.limit_reached():
                 yield result
