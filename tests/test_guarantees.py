@@ -313,3 +313,29 @@ def test_a_tracked_document_that_is_gone_names_the_record_and_counts_as_a_tracke
     error = failed(spider, "http://127.0.0.1:9/all/data.feed?api_key=s3cret", 500, expects=("provision", "x"))
     assert error["tracked"] is False and "gone_id" not in error and "s3cret" not in error["url"]
     assert crawler.stats.get_value("sii_atlas/tracked_failed") == 1
+
+
+def test_the_fixture_server_plays_any_sources_declared_routes_get_and_post(tmp_path, monkeypatch):
+    import json
+    import urllib.request
+
+    import fixture_server
+
+    folder = tmp_path / "some_api"
+    folder.mkdir()
+    (folder / "search.json").write_text('{"results": ["{term}"]}')
+    (folder / "server.yaml").write_text(
+        "routes:\n"
+        "  - {method: POST, path: '^/search/(?P<term>[a-z]+)$', file: search.json, type: application/json,\n"
+        "     replace: [['{term}', '{term}']]}\n"
+    )
+    monkeypatch.setattr(fixture_server, "EXAMPLES", tmp_path)
+    fixture_server.routes.cache_clear()
+    try:
+        with fixture_server.FixtureServer() as server:
+            request = urllib.request.Request(f"{server.url}/search/deepfake", data=b"{}", method="POST")
+            with urllib.request.urlopen(request) as response:
+                assert json.load(response) == {"results": ["deepfake"]}
+            assert fixture_server.route("/search/deepfake", {}, "GET")[0] == 404
+    finally:
+        fixture_server.routes.cache_clear()

@@ -103,7 +103,7 @@ def test_a_server_that_never_answers_is_abandoned_at_the_deadline(built_db):
     with FixtureServer(hook=hang) as server:
         result = crawl(built_db, server, "legislation_gov_uk", "-s", "SII_ATLAS_DEADLINE_SECONDS=2", timeout=60)
     elapsed = time.monotonic() - started
-    assert elapsed < 15, f"took {elapsed:.0f} s for a 2 s deadline"
+    assert elapsed < 25, f"took {elapsed:.0f} s for a 2 s deadline (30 s timeouts, 3 tries, without it)"
     assert result.returncode == 1
     [run] = runs(built_db)
     assert run["outcome"] == "failed"
