@@ -339,3 +339,25 @@ def test_the_fixture_server_plays_any_sources_declared_routes_get_and_post(tmp_p
             assert fixture_server.route("/search/deepfake", {}, "GET")[0] == 404
     finally:
         fixture_server.routes.cache_clear()
+
+
+async def test_a_run_quota_stops_the_source_instead_of_sending_more():
+    from types import SimpleNamespace
+
+    from crawlers.crawling import middlewares
+    from crawlers.crawling.middlewares import RateLimitMiddleware, SourceStopped
+
+    stopped = []
+    contract = SimpleNamespace(run_quota=3)
+    crawler = SimpleNamespace(spider=SimpleNamespace(contract=contract, rate_limit=None))
+    original = middlewares.stop_source
+    middlewares.stop_source = lambda crawler, reason: stopped.append(reason)
+    try:
+        middleware = RateLimitMiddleware(crawler)
+        for _ in range(3):
+            assert await middleware.process_request(scrapy.Request("https://example.org/")) is None
+        with pytest.raises(SourceStopped):
+            await middleware.process_request(scrapy.Request("https://example.org/"))
+    finally:
+        middlewares.stop_source = original
+    assert stopped and "quota" in stopped[0]

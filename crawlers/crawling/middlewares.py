@@ -515,19 +515,30 @@ def add_query(url: str, name: str, value: str) -> str:
 class RateLimitMiddleware:
     """Holds requests back so that a spider never sends more than its source's terms allow.
 
-    A spider declares `rate_limit = (requests, seconds)` from the source's published terms
+    A source declares `rate_limit = (requests, seconds)` from its published terms
     (legislation.gov.uk: 3,000 per 300 s). The download delay normally keeps us far
-    below; this is the guarantee when someone lowers the delay."""
+    below; this is the guarantee when someone lowers the delay. A declared `run_quota`
+    (a daily allowance, say) stops the source once that many requests were sent."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.sent: list[float] = []
+        self.total = 0
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     async def process_request(self, request):
+        contract = getattr(self.crawler.spider, "contract", None)
+        quota = getattr(contract, "run_quota", None)
+        if quota:
+            # The terms' quota (say 500 requests a day) is a hard stop, not a wait.
+            if self.total >= quota:
+                stop_source(self.crawler, f"quota: the {quota} requests this source's terms allow a run were all used; "
+                                          "source stopped for this run")
+                raise SourceStopped("not sent: the source's request quota is used up")
+            self.total += 1
         limit = getattr(self.crawler.spider, "rate_limit", None)
         if not limit:
             return None

@@ -78,6 +78,8 @@ class SourceContract:
     rate_limit: tuple[int, float] | None = None
     #: A daily (or other) quota from the terms, in words; None when there is none.
     quota_text: str | None = None
+    #: The most requests one run may send (a run fits in the quota's period); then it stops.
+    run_quota: int | None = None
     #: Seconds between two requests to the source (Scrapy's DOWNLOAD_DELAY for it).
     download_delay: float = 1.0
     #: The whole crawl of this source gives up after this many seconds (outcome partial).
