@@ -9,6 +9,8 @@ import yaml
 from conftest import FAST, PROJECT, crawl, sii_atlas
 from datasette.app import Datasette
 
+from crawlers.sources import SPIDERS
+
 from fixture_server import FixtureServer
 
 DATA_TABLES = ["instruments", "provisions", "provision_versions", "cases", "bills", "candidate_instruments",
@@ -96,7 +98,7 @@ async def test_crawled_data_reads_back_through_datasette(crawled):
     assert response.json()[0]["outcome"] == "ok"
 
 
-@pytest.mark.parametrize("source", ["legislation_gov_uk", "find_case_law"])
+@pytest.mark.parametrize("source", sorted(SPIDERS))
 def test_a_recrawl_of_unchanged_sources_sends_conditional_requests_and_writes_nothing(crawled_db, source):
     db, _, _ = crawled_db(source)
     before = snapshot(db)
