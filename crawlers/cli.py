@@ -67,6 +67,9 @@ def check_data(args) -> int:
 
 
 def crawl(args) -> int:
+    """Exit 0 when every source ran and no tracked document failed; 1 otherwise (a
+    failed or crashed source, or any curated document that could not be fetched,
+    even when the discovery feeds answered); 2 for bad arguments."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
@@ -92,38 +95,81 @@ def crawl(args) -> int:
     db = open_database(args.db)
     last_run = db.execute("SELECT COALESCE(MAX(id), 0) FROM crawl_runs").fetchone()[0]
     process = CrawlerProcess(settings)
-    skipped = []
+    skipped, crawlers, secrets, secret_params = [], {}, [], set()
     for source in sources:
         spider = SPIDERS[source]
-        if spider.api_key_env and not os.environ.get(spider.api_key_env):
-            print(f"{source}: skipped, set ${spider.api_key_env} to crawl it", file=sys.stderr)
+        missing_env = [name for name in spider.contract.env_vars if not os.environ.get(name)]
+        if missing_env:
+            print(f"{source}: skipped, set {' and '.join('$' + n for n in missing_env)} to crawl it", file=sys.stderr)
             skipped.append(source)
             continue
+        secrets += [os.environ[name] for name in spider.contract.env_vars]
+        secret_params |= spider.contract.all_secret_params
         arguments = {"base_url": args.base_url, "since": args.since, "limit": args.limit}
-        process.crawl(spider, tracked=curated.tracked_instruments(source, data_dir),
+        crawler = process.create_crawler(spider)
+        crawlers[source] = crawler
+        process.crawl(crawler, tracked=curated.tracked_instruments(source, data_dir),
                       **{k: v for k, v in arguments.items() if v is not None})
     if len(skipped) < len(sources):
         if "example.org" in settings["USER_AGENT"] and not os.environ.get("CI"):
             print("warning: set SII_ATLAS_CONTACT to your e-mail address: sources require a real contact "
                   "in the User-Agent", file=sys.stderr)
+        redact_logs(secrets, secret_params)
         process.start()
 
     runs = list(db.query("SELECT * FROM crawl_runs WHERE id > ? ORDER BY id", [last_run]))
+    for run in runs:
+        run["tracked_failed"] = tracked_failures(db, run, crawlers.get(run["source"]))
     print_table(
-        ["source", "outcome", "pages", "new", "changed", "unchanged", "dropped", "errors"],
+        ["source", "outcome", "pages", "new", "changed", "unchanged", "dropped", "errors", "tracked failed"],
         [
             [r["source"], r["outcome"] or "interrupted", r["pages"], r["items_new"], r["items_changed"],
-             r["items_unchanged"], r["items_dropped"], r["errors"]]
+             r["items_unchanged"], r["items_dropped"], r["errors"], r["tracked_failed"]]
             for r in runs
         ]
-        + [[source, "skipped", "", "", "", "", "", ""] for source in skipped],
+        + [[source, "skipped", "", "", "", "", "", "", ""] for source in skipped],
     )
     # A source that was started but left no run row crashed before it could say so.
     missing = [s for s in sources if s not in skipped and s not in {r["source"] for r in runs}]
     failed = [r["source"] for r in runs if r["outcome"] in (None, "failed")] + missing
     if failed:
         print(f"failed: {', '.join(failed)} (see the crawl_errors table)", file=sys.stderr)
-    return 1 if failed else 0
+    lost = [f"{r['source']} ({r['tracked_failed']})" for r in runs if r["tracked_failed"]]
+    if lost:
+        print(f"tracked documents not fetched: {', '.join(lost)} (see the crawl_errors table)", file=sys.stderr)
+    return 1 if failed or lost else 0
+
+
+def tracked_failures(db, run: dict, crawler) -> int:
+    """How many tracked (curated) documents failed in this run: the run's own count when
+    the store keeps one, else what the spider counted in this process."""
+    if "tracked_failed" in db["crawl_runs"].columns_dict:
+        return run.get("tracked_failed") or 0
+    stats = crawler.stats.get_stats() if crawler is not None and crawler.stats else {}
+    return stats.get("sii_atlas/tracked_failed", 0)
+
+
+def redact_logs(secrets: list[str], secret_params: set[str]) -> None:
+    """Every log line, whoever writes it (Scrapy's own retry and error messages name
+    URLs), with secret query parameters and known key values masked."""
+    import logging
+
+    from .redaction import redact_text, redact_url
+
+    url = __import__("re").compile(r"https?://[^\s<>\"']+")
+
+    class Redact(logging.Filter):
+        def filter(self, record):
+            message = url.sub(lambda m: redact_url(m.group(0), secret_params), record.getMessage())
+            record.msg, record.args = redact_text(message, secrets), ()
+            if record.exc_info:
+                record.exc_text = redact_text(url.sub(lambda m: redact_url(m.group(0), secret_params),
+                                                      logging.Formatter().formatException(record.exc_info)), secrets)
+                record.exc_info = None
+            return True
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(Redact())
 
 
 # --------------------------------------------------------------------------- serve
@@ -228,15 +274,20 @@ def status(args) -> int:
             "SELECT finished FROM crawl_runs WHERE source = ? AND outcome IN ('ok', 'partial') ORDER BY id DESC LIMIT 1",
             [source["id"]])), None)
         if run is None:
-            rows.append([source["id"], "never", "", "", "", ""])
+            rows.append([source["id"], "never", "", "", "", "", "", ""])
             continue
         items = run["items_new"] + run["items_changed"] + run["items_unchanged"]
         age = ""
         if good and good["finished"]:
             delta = now - datetime.fromisoformat(good["finished"])
             age = f"{delta.days}d {delta.seconds // 3600}h"
-        rows.append([source["id"], run["started"], run["outcome"] or "interrupted", items, run["errors"], age])
-    print_table(["source", "last run", "outcome", "items", "errors", "data age"], rows)
+        # Why a run stopped early (quota, deadline, unreachable server), as the store recorded it.
+        stopped = next(iter(db.query(
+            "SELECT reason FROM crawl_errors WHERE run_id = ? AND kind = 'run' ORDER BY id LIMIT 1", [run["id"]])), None)
+        tracked = run.get("tracked_failed", "")
+        rows.append([source["id"], run["started"], run["outcome"] or "interrupted", items, run["errors"],
+                     tracked if tracked is not None else "", age, stopped["reason"] if stopped else ""])
+    print_table(["source", "last run", "outcome", "items", "errors", "tracked failed", "data age", "stopped because"], rows)
     return 0
 
 

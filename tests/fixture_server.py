@@ -1,121 +1,143 @@
 """A local HTTP server that plays the official sources from our example files.
 
+Routes are declared by each source, next to its examples: every
+`tests/examples/<source>/server.yaml` (format described in the legislation one), so
+adding a source needs no edit here. GET and POST are both routed.
+
+Like a well-behaved official server, every 200 carries an ETag and a Last-Modified,
+and a request whose If-None-Match (or If-Modified-Since) still holds gets 304.
+
 Modes:
-* "fixtures": answers like the real sites, from tests/examples/<source>/;
+* "fixtures": answers like the real sites;
 * "error": answers 500 to every page (robots.txt included);
 * "garbage": answers 200 with bytes that are no format at all;
 * "busy": like "fixtures", but the first request for s. 66A is answered 429 with
   Retry-After: 2.
-Every request path is logged in `server.requests` (and with its time in
-`server.log`), so tests can assert what was (and was not) asked for, and when.
+A test can also pass `hook(handler, method, path, query) -> (status, type, body,
+headers) | None` to answer some requests its own way (slow, hanging, redirecting).
+Every request is logged in `server.requests` (path) and `server.log` (time, path,
+method, headers), so tests can assert what was (and was not) asked for, and when.
 """
 
+import hashlib
 import re
+import string
 import threading
 import time
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import yaml
+
 EXAMPLES = Path(__file__).parent / "examples"
-LEG = EXAMPLES / "legislation_gov_uk"
-FCL = EXAMPLES / "find_case_law"
-ITEM = r"^/(?P<item>[a-z]+/\d{4}/\d+)/"
-SECTION = re.compile(ITEM + r"(?P<fragment>(?:section|regulation|article)/(?P<number>[^/]+)|schedule/[^/]+/paragraph/(?P<paragraph>[^/]+))/data\.xml$")
-SCHEDULE = re.compile(ITEM + r"schedule/(?P<number>[^/]+)/data\.xml$")
+LAST_MODIFIED = "Mon, 02 Nov 2026 10:00:00 GMT"
+ROBOTS = b"User-agent: *\nDisallow: /private/\n"
+MEDIA_EXTENSIONS = (".jpg", ".png", ".mp4")
 
 
-def same_metadata_for_every_page(body: str, item: str, own_item: str) -> str:
-    """Pages of one Act must agree on its title and dates, as the real site's do."""
-    if item == own_item:
-        return body
-    body = re.sub(r"<dc:title>[^<]*</dc:title>", f"<dc:title>Test Act {item}</dc:title>", body)
-    return re.sub(r'<ukm:EnactmentDate Date="[^"]*"/>', '<ukm:EnactmentDate Date="2020-01-01"/>', body)
+class Template(string.Formatter):
+    """`{name}` from the path's groups (absent: empty); `{name:dash}` turns / into -."""
+
+    def get_value(self, key, args, kwargs):
+        return kwargs.get(key) or ""
+
+    def format_field(self, value, spec):
+        return str(value).replace("/", "-") if spec == "dash" else format(value, spec)
 
 
-def legislation_section(match) -> bytes:
-    """A section (or schedule paragraph) document in CLML, made from our 66B example
-    with the path's identifiers."""
-    number = match["number"] or match["paragraph"]
-    body = (LEG / "soa-2003-section-66B.xml").read_text(encoding="utf-8")
-    body = body.replace("ukpga/2003/42", match["item"]).replace("section/66B", match["fragment"])
-    body = body.replace("section-66B", match["fragment"].replace("/", "-")).replace(">66B<", f">{number}<")
-    return same_metadata_for_every_page(body, match["item"], "ukpga/2003/42").encode("utf-8")
+@lru_cache(maxsize=1)
+def routes() -> tuple:
+    """Every source's declared routes, in file order; fallbacks last."""
+    found = []
+    for table in sorted(EXAMPLES.glob("*/server.yaml")):
+        for route in yaml.safe_load(table.read_text(encoding="utf-8"))["routes"]:
+            found.append({**route, "folder": table.parent, "pattern": re.compile(route["path"])})
+    return tuple(sorted(found, key=lambda r: bool(r.get("fallback"))))
 
 
-def legislation_schedule(match) -> bytes:
-    body = (LEG / "osa-2023-schedule-7.xml").read_text(encoding="utf-8")
-    body = body.replace("ukpga/2023/50", match["item"]).replace("schedule/7", f"schedule/{match['number']}")
-    body = body.replace("schedule-7", f"schedule-{match['number']}")
-    return same_metadata_for_every_page(body, match["item"], "").encode("utf-8")
+def answer(route: dict, groups: dict) -> bytes:
+    body = (route["folder"] / route["file"]).read_text(encoding="utf-8")
+    for rule in route.get("replace") or []:
+        if isinstance(rule, list):
+            rule = {"find": rule[0], "with": rule[1]}
+        if any(groups.get(name) == value for name, value in (rule.get("unless") or {}).items()):
+            continue
+        new = Template().format(rule["with"], **groups)
+        body = re.sub(rule["find"], new.replace("\\", "\\\\"), body) if rule.get("regex") else body.replace(rule["find"], new)
+    return body.encode("utf-8")
 
 
-def route(path: str, query: dict) -> tuple[int, str, bytes]:
+def route(path: str, query: dict, method: str = "GET") -> tuple[int, str, bytes]:
     if path == "/robots.txt":
-        return 200, "text/plain", b"User-agent: *\nDisallow: /private/\n"
-    if path.endswith((".jpg", ".png", ".mp4")):
+        return 200, "text/plain", ROBOTS
+    if path.endswith(MEDIA_EXTENSIONS):
         return 200, "image/jpeg", b"\xff\xd8\xff" + b"0" * 1000
-    if path == "/ukpga/2003/42/section/66F/data.xml":
-        # A page that claims to be XML by its URL but is served as an image.
-        return 200, "image/jpeg", b"\xff\xd8\xff" + b"0" * 1000
-    match = SECTION.match(path)
-    if match:
-        return 200, "application/xml", legislation_section(match)
-    match = SCHEDULE.match(path)
-    if match:
-        return 200, "application/xml", legislation_schedule(match)
-    if path in ("/all/data.feed", "/new/data.feed"):
-        page = query.get("page", ["1"])[0]
-        name = "search-intimate-image-page2.feed" if page == "2" else "search-intimate-image-page1.feed"
-        if "nudify" in query.get("text", [""])[0]:
-            name = "search-no-results.feed"
-        return 200, "application/atom+xml", (LEG / name).read_bytes()
-    if path == "/atom.xml" and (FCL / "server.yaml").exists():
-        return find_case_law_route(path, query)
-    if path.endswith("/data.xml") and (FCL / "server.yaml").exists():
-        return find_case_law_route(path, query)
+    for candidate in routes():
+        if candidate.get("method", "GET") != method:
+            continue
+        match = candidate["pattern"].search(path)
+        if not match:
+            continue
+        if any(not re.search(pattern, (query.get(name) or [""])[0]) for name, pattern in (candidate.get("query") or {}).items()):
+            continue
+        return candidate.get("status", 200), candidate.get("type", "application/xml"), answer(candidate, match.groupdict())
     return 404, "text/html", b"<html><body>Not found</body></html>"
 
 
-def find_case_law_route(path: str, query: dict) -> tuple[int, str, bytes]:
-    import yaml
-
-    table = yaml.safe_load((FCL / "server.yaml").read_text())
-    if path == "/atom.xml":
-        page = query.get("page", ["1"])[0]
-        name = table["feeds"].get(str(page), table["feeds"]["1"])
-        return 200, "application/atom+xml", (FCL / name).read_bytes()
-    name = table["judgments"].get(path) or table["judgments"].get("*")
-    return 200, "application/xml", (FCL / name).read_bytes()
+def etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 class FixtureServer:
-    def __init__(self, mode: str = "fixtures"):
+    def __init__(self, mode: str = "fixtures", hook=None, host: str = "127.0.0.1"):
         self.mode = mode
+        self.hook = hook
         self.requests: list[str] = []
-        self.log: list[tuple[float, str]] = []
+        self.log: list[tuple[float, str, str, dict]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_GET(self):
+                self.respond("GET")
+
+            def do_POST(self):
+                self.respond("POST")
+
+            def respond(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.request_body = self.rfile.read(length) if length else b""
                 server.requests.append(self.path)
-                server.log.append((time.monotonic(), self.path))
+                server.log.append((time.monotonic(), self.path, method, dict(self.headers)))
                 parts = urlsplit(self.path)
-                busy = server.mode == "busy" and parts.path.endswith("/section/66A/data.xml")
-                if busy and server.requests.count(self.path) == 1:
-                    self.send_response(429)
-                    self.send_header("Retry-After", "2")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if server.mode == "error":
-                    status, content_type, body = 500, "text/html", b"<html>Internal Server Error</html>"
+                query = parse_qs(parts.query)
+                answered = server.hook(self, method, parts.path, query) if server.hook else None
+                if answered is False:
+                    return  # the hook dealt with the connection itself
+                if answered is not None:
+                    status, content_type, body, headers = answered
+                elif server.mode == "busy" and parts.path.endswith("/section/66A/data.xml") \
+                        and server.requests.count(self.path) == 1:
+                    status, content_type, body, headers = 429, "text/plain", b"", {"Retry-After": "2"}
+                elif server.mode == "error":
+                    status, content_type, body, headers = 500, "text/html", b"<html>Internal Server Error</html>", {}
                 elif server.mode == "garbage" and parts.path != "/robots.txt":
-                    status, content_type, body = 200, "application/xml", b"\x00\x01 this is not XML <<<"
+                    status, content_type, body, headers = 200, "application/xml", b"\x00\x01 this is not XML <<<", {}
                 else:
-                    status, content_type, body = route(parts.path, parse_qs(parts.query))
+                    status, content_type, body = route(parts.path, query, method)
+                    headers = {}
+                if status == 200 and "ETag" not in headers:
+                    headers = {**headers, "ETag": etag(body), "Last-Modified": LAST_MODIFIED}
+                    if self.headers.get("If-None-Match") == headers["ETag"] or (
+                            not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == LAST_MODIFIED):
+                        status, body = 304, b""
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -123,12 +145,18 @@ class FixtureServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_port}"
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def conditional(self) -> list[str]:
+        """Paths asked with a validator (If-None-Match or If-Modified-Since)."""
+        return [path for _, path, _, headers in self.log if {"If-None-Match", "If-Modified-Since"} & set(headers)]
 
     def __enter__(self):
         self.thread.start()

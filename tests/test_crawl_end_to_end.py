@@ -1,34 +1,20 @@
 """Whole crawls, in a subprocess (the Twisted reactor cannot restart in one process),
 against a local server playing the official sites, into a temporary database."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 import yaml
+from conftest import FAST, PROJECT, crawl, sii_atlas
 from datasette.app import Datasette
+
+from crawlers.sources import SPIDERS
 
 from fixture_server import FixtureServer
 
-PROJECT = Path(__file__).resolve().parents[1]
-# Politeness settings are for the real sites; the local server needs no delay.
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1",
-        "-s", "RETRY_BACKOFF_BASE_SECONDS=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
 DATA_TABLES = ["instruments", "provisions", "provision_versions", "cases", "bills", "candidate_instruments",
                "jurisdictions", "sources", "coded_answers"]
-
-
-def sii_atlas(db: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "crawlers.cli", "--db", str(db), *args],
-        cwd=PROJECT, capture_output=True, text=True, timeout=300,
-    )
-
-
-def crawl(db: Path, server: FixtureServer, source: str = "legislation_gov_uk") -> subprocess.CompletedProcess:
-    return sii_atlas(db, "crawl", source, "--base-url", server.url, *FAST)
 
 
 def snapshot(db: Path) -> dict:
@@ -37,12 +23,8 @@ def snapshot(db: Path) -> dict:
 
 
 @pytest.fixture
-def crawled(tmp_path):
-    db = tmp_path / "sii_atlas.db"
-    with FixtureServer() as server:
-        result = crawl(db, server)
-    assert result.returncode == 0, result.stderr
-    return db, result, server
+def crawled(crawled_db):
+    return crawled_db("legislation_gov_uk")
 
 
 def test_crawl_stores_tracked_provisions_and_candidates(crawled):
@@ -66,15 +48,34 @@ def test_crawl_stores_tracked_provisions_and_candidates(crawled):
     assert schedule["heading"] == "Priority offences" and "section 66B" in schedule["text"]
     assert all(row["review_status"] == "to_review" for row in database["candidate_instruments"].rows)
     [run] = database["crawl_runs"].rows
-    assert run["source"] == "legislation_gov_uk" and run["outcome"] == "partial"
+    assert run["source"] == "legislation_gov_uk" and run["outcome"] == "ok"
     assert run["pages"] > 10 and run["items_new"] + run["items_changed"] > 10
-    # s. 66F is served as an image: refused before its body is read, recorded, nothing stored.
-    # It is the run's only error, so the run is partial.
+    assert list(database.query("SELECT * FROM crawl_errors")) == []
+    assert "legislation_gov_uk" in result.stdout and " ok " in result.stdout
+    assert "/robots.txt" in server.requests
+
+
+def media_for_66f(handler, method, path, query):
+    if path == "/ukpga/2003/42/section/66F/data.xml":
+        # A page that claims to be XML by its URL but is served as an image.
+        return 200, "image/jpeg", b"\xff\xd8\xff" + b"0" * 1000, {}
+    return None
+
+
+def test_media_served_for_a_tracked_page_is_refused_recorded_and_fails_the_crawl(built_db):
+    database = sqlite_utils.Database(built_db)
+    with FixtureServer(hook=media_for_66f) as server:
+        result = crawl(built_db, server)
+    # s. 66F is refused before its body is read, recorded, nothing stored. It is the
+    # run's only error, so the run is partial; but it is a tracked document, so the
+    # crawl as a whole failed.
+    assert result.returncode == 1 and "tracked documents not fetched: legislation_gov_uk (1)" in result.stderr
+    [run] = database["crawl_runs"].rows
+    assert run["outcome"] == "partial"
     [refused] = database.query("SELECT * FROM crawl_errors")
     assert refused["kind"] == "refused" and refused["url"].endswith("/ukpga/2003/42/section/66F/data.xml")
+    assert refused["url"].startswith("https://www.legislation.gov.uk/")
     assert database["provisions"].get("ukpga-2003-42/section/66F")["text"] is None
-    assert "legislation_gov_uk" in result.stdout and "partial" in result.stdout
-    assert "/robots.txt" in server.requests
 
 
 async def test_crawled_data_reads_back_through_datasette(crawled):
@@ -94,18 +95,23 @@ async def test_crawled_data_reads_back_through_datasette(crawled):
     response = await datasette.client.get("/sii_atlas/search_provisions.json?q=&_shape=array")
     assert response.status_code == 200 and response.json() == []
     response = await datasette.client.get("/sii_atlas/crawl_runs.json?_shape=array")
-    assert response.json()[0]["outcome"] == "partial"
+    assert response.json()[0]["outcome"] == "ok"
 
 
-def test_second_crawl_of_unchanged_pages_writes_nothing_new(crawled):
-    db, _, _ = crawled
+@pytest.mark.parametrize("source", sorted(SPIDERS))
+def test_a_recrawl_of_unchanged_sources_sends_conditional_requests_and_writes_nothing(crawled_db, source):
+    db, _, _ = crawled_db(source)
     before = snapshot(db)
     with FixtureServer() as server:
-        result = crawl(db, server)
+        result = crawl(db, server, source)
+        conditional, sent = server.conditional(), server.requests
     assert result.returncode == 0, result.stderr
+    # Every page was fetched before, with an ETag: every request now carries it, and
+    # every answer is a 304 replayed from the archive.
+    assert sent and len(conditional) == len(sent), set(sent) - set(conditional)
     assert snapshot(db) == before
     second = list(sqlite_utils.Database(db).query("SELECT * FROM crawl_runs ORDER BY id"))[-1]
-    assert second["items_new"] == 0 and second["items_changed"] == 0 and second["items_unchanged"] > 10
+    assert second["items_new"] == 0 and second["items_changed"] == 0 and second["items_unchanged"] > 2
 
 
 @pytest.mark.parametrize("mode", ["error", "garbage"])
@@ -139,14 +145,11 @@ def test_status_reports_each_source(crawled):
     result = sii_atlas(db, "status")
     assert result.returncode == 0
     line = next(l for l in result.stdout.splitlines() if l.startswith("legislation_gov_uk"))
-    assert "partial" in line
+    assert " ok " in line
 
 
-async def test_find_case_law_crawl_into_sqlite_and_datasette(tmp_path):
-    db = tmp_path / "sii_atlas.db"
-    with FixtureServer() as server:
-        result = crawl(db, server, "find_case_law")
-    assert result.returncode == 0, result.stderr
+async def test_find_case_law_crawl_into_sqlite_and_datasette(crawled_db):
+    db, result, _ = crawled_db("find_case_law")
     database = sqlite_utils.Database(db)
     cases = {row["id"]: row for row in database["cases"].rows_where("source = 'find_case_law'")}
     assert "d-0f8e4a52-1c3b-4d6e-9a7f-2b5c8d1e3f60" in cases and len(cases) >= 3
@@ -164,10 +167,8 @@ async def test_find_case_law_crawl_into_sqlite_and_datasette(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["error", "garbage"])
-def test_failing_case_law_source_leaves_stored_cases_identical(tmp_path, mode):
-    db = tmp_path / "sii_atlas.db"
-    with FixtureServer() as server:
-        assert crawl(db, server, "find_case_law").returncode == 0
+def test_failing_case_law_source_leaves_stored_cases_identical(crawled_db, mode):
+    db, _, _ = crawled_db("find_case_law")
     before = snapshot(db)
     with FixtureServer(mode) as server:
         result = crawl(db, server, "find_case_law")
@@ -177,8 +178,8 @@ def test_failing_case_law_source_leaves_stored_cases_identical(tmp_path, mode):
     assert run["outcome"] == "failed" and run["errors"] > 0
 
 
-def test_since_with_nothing_new_is_ok_not_failed(tmp_path):
-    db = tmp_path / "sii_atlas.db"
+def test_since_with_nothing_new_is_ok_not_failed(built_db):
+    db = built_db
     with FixtureServer() as server:
         result = sii_atlas(db, "crawl", "find_case_law", "--since", "2026-11-20", "--base-url", server.url, *FAST)
     assert result.returncode == 0, result.stderr
@@ -192,13 +193,13 @@ def test_bad_arguments_are_refused_before_crawling(tmp_path):
         assert result.returncode == 2 and "error: argument" in result.stderr
 
 
-def test_retry_after_holds_every_request_to_the_site(tmp_path):
-    db = tmp_path / "sii_atlas.db"
-    settings = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "AUTOTHROTTLE_ENABLED=False",
+def test_retry_after_holds_every_request_to_the_site(built_db):
+    db = built_db
+    settings = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "AUTOTHROTTLE_ENABLED=False",
                 "-s", "RETRY_TIMES=2"]
     with FixtureServer("busy") as server:
         result = sii_atlas(db, "crawl", "legislation_gov_uk", "--limit", "4", "--base-url", server.url, *settings)
-        log = list(server.log)
+        log = [(t, path) for t, path, *_ in server.log]
     assert result.returncode == 0, result.stderr
     refused_at = next(t for t, path in log if path.endswith("/section/66A/data.xml"))
     during = [path for t, path in log if refused_at < t < refused_at + 1.8]

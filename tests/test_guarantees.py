@@ -128,12 +128,236 @@ async def test_rate_limit_holds_requests_back_to_the_sources_terms():
 
 
 def test_a_source_without_its_api_key_is_skipped_with_a_message(tmp_path, monkeypatch, capsys):
+    import dataclasses
+
     from crawlers import cli
     from crawlers.sources import SPIDERS
+    from crawlers.sources.contract import Auth
 
-    monkeypatch.setattr(SPIDERS["find_case_law"], "api_key_env", "SII_ATLAS_TEST_MISSING_KEY")
+    spider = SPIDERS["find_case_law"]
+    monkeypatch.setattr(spider, "contract", dataclasses.replace(spider.contract, auth=Auth.query_key("SII_ATLAS_TEST_MISSING_KEY")))
     monkeypatch.delenv("SII_ATLAS_TEST_MISSING_KEY", raising=False)
     assert cli.main(["--db", str(tmp_path / "atlas.db"), "crawl", "find_case_law"]) == 0
     captured = capsys.readouterr()
     assert "find_case_law: skipped, set $SII_ATLAS_TEST_MISSING_KEY" in captured.err
     assert "skipped" in captured.out
+
+
+# --- the source contract: one declaration per source ---
+
+
+def test_each_source_is_declared_once_and_every_curated_source_exists():
+    import yaml
+
+    from crawlers.registry import curated
+    from crawlers.sources import CONTRACTS, source_rows
+    from crawlers.sources.contract import ContractError
+
+    planned = yaml.safe_load((curated.DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    assert not {row["id"] for row in planned} & set(CONTRACTS), "a source with a spider is declared only in its module"
+    rows = source_rows(planned)
+    ids = [row["id"] for row in rows]
+    assert len(ids) == len(set(ids)) and set(CONTRACTS) <= set(ids)
+    assert all(set(row) == {"id", "name", "kind", "base_url", "licence", "licence_url", "terms_url", "rate_limit",
+                            "api_key_env", "notes"} for row in rows)
+    with pytest.raises(ContractError, match="declared twice"):
+        source_rows(planned + [{"id": "legislation_gov_uk", "name": "again"}])
+    data = curated.load()
+    for entry in data.instruments + data.cases:
+        assert entry.get("source") in (None, *ids), entry.get("id")
+
+
+def test_the_registry_names_curated_documents_as_the_crawlers_do():
+    from crawlers.registry.curated import find_case_law_key, legislation_gov_uk_key
+    from crawlers.sources import CONTRACTS
+
+    assert legislation_gov_uk_key("ukpga/2003/42") == "ukpga-2003-42"
+    assert legislation_gov_uk_key("ukpga/Eliz2/7-8/66") == CONTRACTS["legislation_gov_uk"].curated_instrument_id("ukpga/Eliz2/7-8/66")
+    url = "https://caselaw.nationalarchives.gov.uk/ewca/civ/2004/632"
+    assert find_case_law_key(url) == "ewca-civ-2004-632"
+    assert find_case_law_key("https://www.bailii.org/ew/cases/EWCA/Civ/2004/632.html") is None
+
+
+def test_environment_variables_follow_from_auth():
+    from crawlers.sources.contract import Auth
+
+    assert Auth.none().env_vars == ()
+    assert Auth.query_key("K").env_vars == ("K",)
+    assert Auth.oauth2("ID", "SECRET", "https://example.org/token").env_vars == ("ID", "SECRET")
+
+
+def test_sources_never_import_the_registry():
+    import subprocess
+    import sys
+
+    code = "import sys, crawlers.sources; print(any(m.startswith('crawlers.registry') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+# --- the raw-response archive ---
+
+
+def test_the_archive_keeps_each_body_once_compressed_with_the_latest_state_per_url(tmp_path):
+    from crawlers.store.archive import Archive, archive_path
+
+    assert archive_path(tmp_path / "sii_atlas.db") == tmp_path / "sii_atlas.archive.sqlite"
+    archive = Archive.beside(tmp_path / "sii_atlas.db")
+    body = b"<feed>" + b"x" * 5000 + b"</feed>"
+    first = archive.store("https://example.org/a", body, etag='"1"', last_modified="Mon, 02 Nov 2026 10:00:00 GMT")
+    assert archive.store("https://example.org/b", body) == first  # same content, stored once
+    assert archive.conn.execute("SELECT COUNT(*), SUM(LENGTH(compressed)) FROM bodies").fetchone()[0] == 1
+    assert archive.conn.execute("SELECT LENGTH(compressed) FROM bodies").fetchone()[0] < len(body) / 10
+    state = archive.state("https://example.org/a")
+    assert (state["etag"], state["sha256"]) == ('"1"', first) and archive.body(first) == body
+    archive.store("https://example.org/a", b"<feed/>", etag='"2"')
+    assert archive.state("https://example.org/a")["etag"] == '"2"'
+    assert archive.body(archive.state("https://example.org/a")["sha256"]) == b"<feed/>"
+    assert archive.state("https://example.org/none") is None
+
+
+def test_every_source_has_examples_the_fixture_server_can_play():
+    from pathlib import Path
+
+    from crawlers.sources import SPIDERS
+
+    examples = Path(__file__).parent / "examples"
+    for source in SPIDERS:
+        assert (examples / source / "server.yaml").exists(), f"{source}: add tests/examples/{source}/server.yaml"
+
+
+# --- credentials: on the outgoing request only ---
+
+
+def auth_middleware(auth, answers=()):
+    from types import SimpleNamespace
+
+    from crawlers.crawling.middlewares import SourceAuthMiddleware
+    from crawlers.sources.contract import SourceContract
+
+    contract = SourceContract(id="test", name="Test", kind="bills", base_url="https://api.example.org", licence="x",
+                              licence_url="x", terms_url="x", rate_limit_text="x", auth=auth)
+    tokens = list(answers)
+    fetched = []
+
+    async def download_async(request):
+        fetched.append(request)
+        return scrapy.http.TextResponse(request.url, body=tokens.pop(0).encode(), encoding="utf-8")
+
+    spider = SimpleNamespace(contract=contract, to_download_url=lambda url: url)
+    crawler = SimpleNamespace(spider=spider, engine=SimpleNamespace(download_async=download_async))
+    return SourceAuthMiddleware(crawler), fetched
+
+
+async def test_a_query_key_exists_only_between_the_middleware_and_the_download(monkeypatch):
+    from crawlers.sources.contract import Auth
+
+    monkeypatch.setenv("SII_ATLAS_TEST_KEY", "k3y-value")
+    middleware, _ = auth_middleware(Auth.query_key("SII_ATLAS_TEST_KEY", "api_key"))
+    request = scrapy.Request("https://api.example.org/bills?page=2")
+    await middleware.process_request(request)
+    assert request.url == "https://api.example.org/bills?page=2&api_key=k3y-value"
+    response = middleware.process_response(request, scrapy.http.Response(request.url, status=200))
+    assert request.url == response.url == "https://api.example.org/bills?page=2"
+
+
+async def test_oauth2_tokens_are_fetched_once_and_again_after_a_401(monkeypatch):
+    from crawlers.sources.contract import Auth
+
+    monkeypatch.setenv("SII_ATLAS_TEST_ID", "id")
+    monkeypatch.setenv("SII_ATLAS_TEST_SECRET", "secret")
+    auth = Auth.oauth2("SII_ATLAS_TEST_ID", "SII_ATLAS_TEST_SECRET", "https://oauth.example.org/token")
+    middleware, fetched = auth_middleware(auth, ['{"access_token": "t1", "expires_in": 3600}',
+                                                 '{"access_token": "t2", "expires_in": 3600}'])
+    first, second = scrapy.Request("https://api.example.org/a"), scrapy.Request("https://api.example.org/b")
+    await middleware.process_request(first)
+    await middleware.process_request(second)
+    assert first.headers["Authorization"] == second.headers["Authorization"] == b"Bearer t1" and len(fetched) == 1
+    assert b"grant_type=client_credentials" in fetched[0].body and fetched[0].meta["dont_archive"]
+    retry = middleware.process_response(second, scrapy.http.Response(second.url, status=401))
+    assert isinstance(retry, scrapy.Request)
+    await middleware.process_request(retry)
+    assert retry.headers["Authorization"] == b"Bearer t2" and len(fetched) == 2
+    # A second 401 for the same request is an answer, not a loop.
+    assert middleware.process_response(retry, scrapy.http.Response(retry.url, status=401)).status == 401
+
+
+# --- what a failed page records ---
+
+
+def failed(spider, url, status, **meta):
+    from scrapy.http import Response
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    request = scrapy.Request(url, meta=meta)
+    failure = Failure(HttpError(Response(url, status=status, request=request)))
+    failure.request = request
+    [error] = spider.on_error(failure)
+    return dict(error)
+
+
+def test_a_tracked_document_that_is_gone_names_the_record_and_counts_as_a_tracked_failure():
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.sources.legislation_gov_uk import LegislationGovUkSpider
+
+    crawler = get_crawler(LegislationGovUkSpider)
+    spider = LegislationGovUkSpider.from_crawler(crawler, base_url="http://127.0.0.1:9")
+    error = failed(spider, "http://127.0.0.1:9/ukpga/2003/42/section/66B/data.xml", 410, tracked=True,
+                   expects=("provision", "ukpga-2003-42/section/66B"))
+    assert error == {"url": "https://www.legislation.gov.uk/ukpga/2003/42/section/66B/data.xml", "status": 410,
+                     "kind": "http", "reason": "HTTP 410", "tracked": True, "gone_type": "provision",
+                     "gone_id": "ukpga-2003-42/section/66B"}
+    assert crawler.stats.get_value("sii_atlas/tracked_failed") == 1
+    # A 500 is a failure, not a sign the document is gone; an untracked page is not counted.
+    error = failed(spider, "http://127.0.0.1:9/all/data.feed?api_key=s3cret", 500, expects=("provision", "x"))
+    assert error["tracked"] is False and "gone_id" not in error and "s3cret" not in error["url"]
+    assert crawler.stats.get_value("sii_atlas/tracked_failed") == 1
+
+
+def test_the_fixture_server_plays_any_sources_declared_routes_get_and_post(tmp_path, monkeypatch):
+    import json
+    import urllib.request
+
+    import fixture_server
+
+    folder = tmp_path / "some_api"
+    folder.mkdir()
+    (folder / "search.json").write_text('{"results": ["{term}"]}')
+    (folder / "server.yaml").write_text(
+        "routes:\n"
+        "  - {method: POST, path: '^/search/(?P<term>[a-z]+)$', file: search.json, type: application/json,\n"
+        "     replace: [['{term}', '{term}']]}\n"
+    )
+    monkeypatch.setattr(fixture_server, "EXAMPLES", tmp_path)
+    fixture_server.routes.cache_clear()
+    try:
+        with fixture_server.FixtureServer() as server:
+            request = urllib.request.Request(f"{server.url}/search/deepfake", data=b"{}", method="POST")
+            with urllib.request.urlopen(request) as response:
+                assert json.load(response) == {"results": ["deepfake"]}
+            assert fixture_server.route("/search/deepfake", {}, "GET")[0] == 404
+    finally:
+        fixture_server.routes.cache_clear()
+
+
+async def test_a_run_quota_stops_the_source_instead_of_sending_more():
+    from types import SimpleNamespace
+
+    from crawlers.crawling import middlewares
+    from crawlers.crawling.middlewares import RateLimitMiddleware, SourceStopped
+
+    stopped = []
+    contract = SimpleNamespace(run_quota=3)
+    crawler = SimpleNamespace(spider=SimpleNamespace(contract=contract, rate_limit=None))
+    original = middlewares.stop_source
+    middlewares.stop_source = lambda crawler, reason: stopped.append(reason)
+    try:
+        middleware = RateLimitMiddleware(crawler)
+        for _ in range(3):
+            assert await middleware.process_request(scrapy.Request("https://example.org/")) is None
+        with pytest.raises(SourceStopped):
+            await middleware.process_request(scrapy.Request("https://example.org/"))
+    finally:
+        middlewares.stop_source = original
+    assert stopped and "quota" in stopped[0]

@@ -4,19 +4,32 @@
   unable to fetch an image, video or audio file. Requests are refused by URL
   before they leave, and responses by Content-Type as soon as headers arrive,
   before any body is read. `DOWNLOAD_MAXSIZE` caps everything else.
-* `BackoffRetryMiddleware`: retries 429 and 5xx, waiting as long as the server's
-  Retry-After asks, or backing off exponentially when it does not say.
+* `BackoffRetryMiddleware`: retries 429 and 5xx, holding the whole site as long as
+  the server's Retry-After asks (or backing off exponentially when it does not say);
+  a wait beyond the maximum stops the source for the run.
+* `DeadlineMiddleware`: the source's overall deadline (from its contract).
+* `OfficialHostsMiddleware`: requests and redirects only to the source's own hosts.
+* `SourceAuthMiddleware`: credentials on the outgoing request only.
+* `RateLimitMiddleware`: the source's published request rate.
+* `ArchiveMiddleware`: conditional requests, and the raw-response archive.
 """
 
 import asyncio
 import email.utils
+import json
+import logging
+import os
 import re
 import time
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import deferred_from_coro
+
+logger = logging.getLogger(__name__)
 
 MEDIA_EXTENSIONS = frozenset(
     """jpg jpeg jpe jfif png gif webp bmp tif tiff svg svgz ico heic heif avif apng jxl psd raw
@@ -122,57 +135,410 @@ def retry_after_seconds(value: bytes | None, now: float | None = None) -> float 
 
 class BackoffRetryMiddleware(RetryMiddleware):
     """Retries 429 and 5xx. When the server says how long to wait (Retry-After), the
-    whole site waits, not only the retried request: the delay is put on Scrapy's
-    download slot for that host. A wait longer than RETRY_BACKOFF_MAX_SECONDS is
-    not shortened: the page is given up and recorded instead."""
+    whole site waits, not only the retried request.
+
+    The hold is put on Scrapy's download slot for that host from the
+    `response_downloaded` signal, which the downloader sends *before* it frees the
+    slot and releases the next queued request (`Downloader._download`); a
+    `process_response` hook runs only after that release, so however slowly the 429
+    arrives, no other request to the site leaves before the wait is over.
+
+    A wait longer than RETRY_BACKOFF_MAX_SECONDS is not shortened, and the site is not
+    hit again: the page is given up and the whole source stops for this run, with
+    the server's demand as the reason (the run's outcome is then partial)."""
 
     def __init__(self, settings):
         super().__init__(settings)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE_SECONDS", 2.0)
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX_SECONDS", 300.0)
 
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
+
+    def wait_for(self, request, response) -> tuple[float, bool]:
+        """(seconds the site must be left alone, whether that is more than we wait)."""
+        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if asked is not None:
+            return asked, asked > self.backoff_max
+        retries = request.meta.get("retry_times", 0)
+        return min(self.backoff_base * (2**retries), self.backoff_max), False
+
+    def response_downloaded(self, response, request, spider):
+        if response.status not in self.retry_http_codes:
+            return
+        seconds, too_long = self.wait_for(request, response)
+        hold_site(self.crawler, request, seconds)
+        if too_long:
+            host = urlsplit(request.url).netloc
+            stop_source(self.crawler, f"quota: {host} asked us to wait {seconds:.0f} s (Retry-After), more than "
+                                      f"the {self.backoff_max:.0f} s we wait; source stopped for this run")
+
     async def process_response(self, request, response):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
-        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
-        if asked is not None and asked > self.backoff_max:
-            return response  # the server wants more time than we wait: record the failure
-        retries = request.meta.get("retry_times", 0)
+        if self.wait_for(request, response)[1]:
+            return response  # given up: recorded by the errback; the source is stopping
         retry = get_retry_request(
             request, spider=self.crawler.spider, reason=f"HTTP {response.status}", max_retry_times=self.max_retry_times
         )
-        if retry is None:
-            return response
-        delay = asked if asked is not None else min(self.backoff_base * (2**retries), self.backoff_max)
-        self.hold_site(request, delay)
-        await asyncio.sleep(delay)
-        return retry
+        # No sleep here: the slot hold (set when the response arrived) keeps the retry,
+        # and every other request to the site, back until the wait is over.
+        return retry if retry is not None else response
 
-    def hold_site(self, request, seconds: float) -> None:
-        """No request to this host leaves before `seconds` from now."""
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            # Scrapy waits `delay - now + lastseen` (monotonic clock) before the next request.
-            slot.lastseen = max(slot.lastseen, time.monotonic() + seconds)
+
+def download_slot(crawler, request):
+    downloader = crawler.engine.downloader
+    key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+    return downloader, downloader.slots.get(key)
+
+
+def hold_site(crawler, request, seconds: float) -> None:
+    """No request to this request's host leaves before `seconds` from now."""
+    downloader, slot = download_slot(crawler, request)
+    if slot is None:
+        return
+    until = time.monotonic() + seconds
+    # With a download delay, Scrapy waits `delay - now + lastseen` before the next request.
+    slot.lastseen = max(slot.lastseen, until - slot.delay)
+    # Without one it checks nothing, so also block the queue outright until then.
+    if slot.latercall:
+        slot.latercall.cancel()
+    slot.latercall = call_later(seconds, downloader._latercall, slot)
+
+
+class SourceStopped(IgnoreRequest):
+    """A request not sent because its source was stopped for the run."""
+
+
+def stop_source(crawler, reason: str) -> None:
+    """Stop this crawler's source for the run: nothing more is sent, the spider closes
+    with `reason` (which the store records).
+
+    Every download slot is blocked for good, and whatever waits in it, or reaches it
+    later (a request can be between two middlewares at this moment), is failed at
+    once: the engine waits for those requests before it can close."""
+    if getattr(crawler, "_sii_stopping", False):
+        return
+    crawler._sii_stopping = True
+    logger.warning("%s: %s", crawler.spider.name, reason)
+    downloader = crawler.engine.downloader
+    closed = []
+    crawler.signals.connect(lambda spider: closed.append(True), signal=signals.spider_closed, weak=False)
+
+    def sweep():
+        if closed:
+            return
+        for slot in list(downloader.slots.values()):
+            if slot.latercall is None:
+                slot.latercall = call_later(86400, lambda: None)
+            while slot.queue:
+                _, waiting = slot.queue.popleft()
+                waiting.errback(SourceStopped(f"not sent: {reason}"))
+        call_later(0.05, sweep)
+
+    sweep()
+    deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+
+
+class DeadlineMiddleware:
+    """The whole crawl of a source gives up after the deadline its contract declares
+    (SII_ATLAS_DEADLINE_SECONDS). Every download's timeout is cut to the time left,
+    so a server that accepts and never answers cannot hold the run past it. Once a
+    source is stopped (deadline or quota), no request of it leaves."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.deadline = crawler.settings.getfloat("SII_ATLAS_DEADLINE_SECONDS", 0)
+        self.ends_at = None
+        self.timer = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider):
+        if self.deadline > 0:
+            self.ends_at = time.monotonic() + self.deadline
+            self.timer = call_later(self.deadline, self.expire)
+
+    def spider_closed(self, spider):
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def expire(self):
+        self.timer = None
+        stop_source(self.crawler, f"deadline: the source's {self.deadline:g} s for a crawl ran out")
+
+    def process_request(self, request):
+        if getattr(self.crawler, "_sii_stopping", False):
+            raise SourceStopped("not sent: the source was stopped for this run")
+        if self.ends_at is None:
+            return None
+        left = self.ends_at - time.monotonic()
+        if left <= 0:
+            raise SourceStopped("not sent: the source's deadline has passed")
+        timeout = request.meta.get("download_timeout") or self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180)
+        request.meta["download_timeout"] = max(0.1, min(timeout, left))
+        return None
+
+
+class UnreachableSourceMiddleware:
+    """A server that refuses connections, or accepts and never answers, is not asked
+    forever: after SII_ATLAS_MAX_CONSECUTIVE_FAILURES download attempts in a row that
+    got no answer at all (retries included), the source is stopped for the run.
+    It sits next to the download, so it sees every attempt before the retries."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.limit = crawler.settings.getint("SII_ATLAS_MAX_CONSECUTIVE_FAILURES", 6)
+        self.failures = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        self.failures = 0
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, IgnoreRequest):
+            return None
+        self.failures += 1
+        if self.limit and self.failures >= self.limit:
+            host = urlsplit(request.url).netloc
+            stop_source(self.crawler, f"unreachable: {self.failures} attempts in a row to {host} got no answer "
+                                      f"(last: {type(exception).__name__}); source stopped for this run")
+        return None
+
+
+class HostRefused(IgnoreRequest):
+    """A request (often a redirect) to a host that is not one of the source's own."""
+
+
+class OfficialHostsMiddleware:
+    """Only the source's official hosts (and the `--base-url` mirror) are ever asked.
+
+    Redirects come back through here as new requests, so a redirect to another host
+    (another name, address or port) is refused before anything is sent, and recorded:
+    what another host says is not the official text."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        spider = self.crawler.spider
+        if not hasattr(spider, "allowed_hosts"):
+            return None
+        host = urlsplit(request.url).netloc
+        allowed = spider.allowed_hosts()
+        if host in allowed:
+            return None
+        origins = request.meta.get("redirect_urls")
+        what = f"redirect from {spider.redact(spider.to_official_url(origins[-1]))} to" if origins else "request to"
+        raise HostRefused(f"{what} {host} refused: not an official host of {spider.name} ({', '.join(sorted(allowed))})")
+
+
+class SourceAuthMiddleware:
+    """Adds the source's credentials to the outgoing request, and only to it.
+
+    A key in the query is added to the request's URL just before the download and
+    taken off again as soon as the response (or the failure) comes back, so no URL
+    that a callback, a log line, the archive or the store sees ever carries it.
+    A key in a header is set on the request. OAuth2 client credentials: a bearer
+    token is fetched once, fetched again when it expires or a request answers 401."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.token = None
+        self.token_expires = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def auth(self):
+        contract = getattr(self.crawler.spider, "contract", None)
+        return contract.auth if contract is not None else None
+
+    async def process_request(self, request):
+        auth = self.auth()
+        if auth is None or auth.kind == "none" or request.meta.get("_sii_token_request"):
+            return None
+        if auth.kind == "header":
+            request.headers[auth.header] = os.environ.get(auth.key_env, "")
+        elif auth.kind == "query":
+            if "_sii_clean_url" not in request.meta:
+                request.meta["_sii_clean_url"] = request.url
+                request._set_url(add_query(request.url, auth.param, os.environ.get(auth.key_env, "")))
+        elif auth.kind == "oauth2":
+            request.headers["Authorization"] = f"Bearer {await self.bearer(auth)}"
+        return None
+
+    def restore(self, request):
+        clean = request.meta.pop("_sii_clean_url", None)
+        if clean:
+            request._set_url(clean)
+        return clean
+
+    def process_response(self, request, response):
+        clean = self.restore(request)
+        if clean:
+            response = response.replace(url=clean)
+        auth = self.auth()
+        if auth is not None and auth.kind == "oauth2" and response.status == 401 and not request.meta.get("_sii_reauth"):
+            self.token = None  # expired or revoked early: fetch a new one, once
+            retry = request.replace(dont_filter=True)
+            retry.meta["_sii_reauth"] = True
+            return retry
+        return response
+
+    def process_exception(self, request, exception):
+        self.restore(request)
+        return None
+
+    async def bearer(self, auth) -> str:
+        if self.token and time.monotonic() < self.token_expires:
+            return self.token
+        from scrapy import FormRequest
+
+        spider = self.crawler.spider
+        token_request = FormRequest(
+            spider.to_download_url(auth.token_url),
+            formdata={"grant_type": "client_credentials", "client_id": os.environ.get(auth.client_id_env, ""),
+                      "client_secret": os.environ.get(auth.client_secret_env, ""),
+                      **({"scope": auth.scope} if auth.scope else {})},
+            meta={"_sii_token_request": True, "dont_archive": True, "dont_retry": True},
+            dont_filter=True,
+        )
+        response = await self.crawler.engine.download_async(token_request)
+        answer = json.loads(response.text)
+        self.token = answer["access_token"]
+        # Fetch a new one a little before the server says this one ends.
+        self.token_expires = time.monotonic() + max(0.0, float(answer.get("expires_in", 3600)) - 30)
+        return self.token
+
+
+class ArchiveMiddleware:
+    """Conditional requests, and every 2xx body kept in the raw-response archive.
+
+    Before a GET leaves, the validators last received for its URL (ETag, Last-Modified)
+    are added. A 304 is answered from the archive: the archived body is replayed as the
+    200 it stands for, flagged `unchanged` (and `response.meta["unchanged"]`), so the
+    parsers run on the same bytes and the store finds nothing new. Every other 2xx body
+    is archived under its official, redacted URL (crawlers.store.archive)."""
+
+    def __init__(self, crawler, archive):
+        self.crawler = crawler
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from ..store.archive import Archive
+
+        db_path = crawler.settings.get("SII_ATLAS_DB")
+        enabled = crawler.settings.getbool("SII_ATLAS_ARCHIVE_ENABLED", True)
+        middleware = cls(crawler, Archive.beside(db_path) if db_path and enabled else None)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self, spider):
+        if self.archive is not None:
+            self.archive.close()
+
+    def key(self, request) -> str | None:
+        """The archive's name for a request: its official URL, secrets redacted."""
+        spider = self.crawler.spider
+        if self.archive is None or request.meta.get("dont_archive") or request.method not in ("GET", "POST"):
+            return None
+        url = spider.to_official_url(request.url) if hasattr(spider, "to_official_url") else request.url
+        url = spider.redact(url) if hasattr(spider, "redact") else url
+        if request.method == "POST":
+            import hashlib
+
+            url = f"POST {url} {hashlib.sha256(request.body).hexdigest()[:16]}"
+        return url
+
+    def process_request(self, request):
+        key = self.key(request)
+        if key is None or request.method != "GET":
+            return None
+        state = self.archive.state(key)
+        if state and state["sha256"] and (state["etag"] or state["last_modified"]):
+            request.meta["_sii_archived"] = state
+            if state["etag"]:
+                request.headers["If-None-Match"] = state["etag"]
+            if state["last_modified"]:
+                request.headers["If-Modified-Since"] = state["last_modified"]
+        return None
+
+    def process_response(self, request, response):
+        key = self.key(request)
+        if key is None:
+            return response
+        state = request.meta.pop("_sii_archived", None)
+        if response.status == 304 and state:
+            body = self.archive.body(state["sha256"])
+            if body is not None:
+                self.archive.confirm_unchanged(key)
+                self.crawler.stats.inc_value("sii_atlas/unchanged_304")
+                request.meta["unchanged"] = True
+                headers = {"Content-Type": state["content_type"]} if state["content_type"] else {}
+                return response.replace(status=200, body=body, headers=headers, flags=[*response.flags, "unchanged"])
+        if 200 <= response.status < 300 and not request.meta.get("unchanged"):
+            content_type = response.headers.get(b"Content-Type")
+            if is_media_type(content_type) or looks_like_media(response.body[:16]):
+                return response  # never kept: NoMediaMiddleware refuses it next
+            header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
+            self.archive.store(key, response.body, response.status, etag=header(b"ETag"),
+                               last_modified=header(b"Last-Modified"),
+                               content_type=content_type.decode("latin-1") if content_type else None)
+        return response
+
+
+def add_query(url: str, name: str, value: str) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + [(name, value)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
 class RateLimitMiddleware:
     """Holds requests back so that a spider never sends more than its source's terms allow.
 
-    A spider declares `rate_limit = (requests, seconds)` from the source's published terms
+    A source declares `rate_limit = (requests, seconds)` from its published terms
     (legislation.gov.uk: 3,000 per 300 s). The download delay normally keeps us far
-    below; this is the guarantee when someone lowers the delay."""
+    below; this is the guarantee when someone lowers the delay. A declared `run_quota`
+    (a daily allowance, say) stops the source once that many requests were sent."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.sent: list[float] = []
+        self.total = 0
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     async def process_request(self, request):
+        contract = getattr(self.crawler.spider, "contract", None)
+        quota = getattr(contract, "run_quota", None)
+        if quota:
+            # The terms' quota (say 500 requests a day) is a hard stop, not a wait.
+            if self.total >= quota:
+                stop_source(self.crawler, f"quota: the {quota} requests this source's terms allow a run were all used; "
+                                          "source stopped for this run")
+                raise SourceStopped("not sent: the source's request quota is used up")
+            self.total += 1
         limit = getattr(self.crawler.spider, "rate_limit", None)
         if not limit:
             return None

@@ -54,3 +54,7 @@ class ProgressReporter:
 
     def spider_closed(self, spider, reason):
         self.show(final=True)
+        if reason != "finished":
+            # Stopped early (quota, deadline, unreachable server): say so where people look.
+            sys.stderr.write(f"{spider.name:>20}: stopped early: {reason}\n")
+            sys.stderr.flush()

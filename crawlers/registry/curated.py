@@ -129,9 +129,11 @@ def find_data_dir(explicit: Path | str | None = None) -> Path:
 
 
 def load(data_dir: Path | None = None) -> CuratedData:
+    from ..sources import source_rows  # sources with a spider are declared in their modules
+
     data_dir = find_data_dir(data_dir)
     return CuratedData(
-        sources=read_yaml(data_dir / "sources.yaml"),
+        sources=source_rows(read_yaml(data_dir / "sources.yaml")),
         project_codes=read_yaml(data_dir / "project_codes.yaml"),
         jurisdictions=read_jurisdictions(data_dir / "jurisdictions"),
         codebook=read_yaml(data_dir / "codebook.yaml")["questions"],
@@ -316,20 +318,16 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
 
 def find_case_law_key(url: str) -> str | None:
     """The id the find_case_law spider gives the decision at this URL (None elsewhere)."""
-    # Imported here: the spiders import this module for their tracked lists.
-    from ..sources.find_case_law import OFFICIAL, case_id, document_uri
+    from ..sources import CONTRACTS
 
-    if urlsplit(url).netloc != urlsplit(OFFICIAL).netloc:
-        return None
-    return case_id(document_uri(url))
+    return CONTRACTS["find_case_law"].case_id_for_url(url)
 
 
 def legislation_gov_uk_key(source_identifier: str) -> str | None:
     """The id the legislation_gov_uk spider gives the instrument `ukpga/2003/42`."""
-    from ..sources.legislation_gov_uk import instrument_id, item_key
+    from ..sources import CONTRACTS
 
-    key = item_key("/" + source_identifier.strip("/"))
-    return instrument_id(*key) if key else None
+    return CONTRACTS["legislation_gov_uk"].curated_instrument_id(source_identifier)
 
 
 def answer_problems(question_id: str, answer, questions: dict, labels: set[str]) -> list[str]:

@@ -70,6 +70,7 @@ import scrapy
 from lxml import etree
 
 from ..items import CaseItem
+from .contract import Auth, SourceContract
 from .spider import SourceSpider
 
 SOURCE = "find_case_law"
@@ -465,15 +466,39 @@ def _body_text(document) -> str | None:
 # --- the spider ---
 
 
+def case_id_for_url(url: str) -> str | None:
+    """The id this spider gives the decision at an official URL (None for other sites)."""
+    if urlsplit(url or "").netloc != urlsplit(OFFICIAL).netloc:
+        return None
+    return case_id(document_uri(url))
+
+
+DECLARATION = SourceContract(
+    id=SOURCE,
+    name="Find Case Law (The National Archives)",
+    kind="case_law",
+    base_url=OFFICIAL,
+    licence="Open Justice Licence",
+    licence_url="https://caselaw.nationalarchives.gov.uk/open-justice-licence",
+    terms_url="https://caselaw.nationalarchives.gov.uk/re-use-find-case-law-records",
+    rate_limit_text="not published; one request at a time with a delay",
+    download_delay=1.0,
+    deadline_seconds=2 * 3600,
+    auth=Auth.none(),
+    parser_version="1",
+    notes="LegalDocML (Akoma Ntoso) judgments and an Atom search feed. Computational analysis of the records "
+          "needs TNA's free transactional licence.",
+    case_id_for_url=case_id_for_url,
+)
+
+
 class FindCaseLawSpider(SourceSpider):
-    name = SOURCE
-    official_base = OFFICIAL
+    contract = DECLARATION
     routes = [
         (r"/atom\.xml$", parse_search_feed),
         (r"/data\.xml$", parse_judgment),
     ]
     root_elements = {"feed": parse_search_feed, "akomaNtoso": parse_judgment}
-    custom_settings = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -494,6 +519,9 @@ class FindCaseLawSpider(SourceSpider):
                 if result.url in self.judgments_requested or self.limit_reached():
                     continue
                 self.judgments_requested.add(result.url)
+                # A listed judgment that answers 404 or 410 was withdrawn (pulled for
+                # anonymisation, say): the error names the case, so a stored copy can be marked.
+                result.meta["expects"] = ("case", case_id_for_url(self.to_official_url(result.url)))
                 yield result
             elif not self.limit_reached():
                 yield result

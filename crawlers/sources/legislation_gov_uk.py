@@ -44,6 +44,7 @@ import scrapy
 from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
+from .contract import Auth, SourceContract
 from .spider import SourceSpider
 
 SOURCE = "legislation_gov_uk"
@@ -418,18 +419,40 @@ def mentions(entry, terms) -> bool:
 # --------------------------------------------------------------------------- spider
 
 
+def curated_instrument_id(source_identifier: str) -> str | None:
+    """The id this spider gives the curated instrument `ukpga/2003/42`."""
+    key = item_key("/" + str(source_identifier).strip("/"))
+    return instrument_id(*key) if key else None
+
+
+DECLARATION = SourceContract(
+    id=SOURCE,
+    name="legislation.gov.uk (The National Archives)",
+    kind="legislation",
+    base_url=OFFICIAL,
+    alias_hosts=("legislation.gov.uk", "legislation.data.gov.uk"),
+    licence="Open Government Licence v3.0",
+    licence_url="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    terms_url="https://www.legislation.gov.uk/developer/fair-use",
+    rate_limit_text="3,000 requests per 5 minutes per user; named User-Agent with contact required",
+    # Fair-use terms: 3,000 requests per 5 minutes per user. The delay keeps us far below.
+    rate_limit=(3000, 300),
+    download_delay=0.5,
+    deadline_seconds=2 * 3600,
+    auth=Auth.none(),
+    parser_version="1",
+    notes="CLML XML (data.xml) and Atom feeds (data.feed); no key.",
+    curated_instrument_id=curated_instrument_id,
+)
+
+
 class LegislationGovUkSpider(SourceSpider):
-    name = SOURCE
-    official_base = OFFICIAL
-    alias_hosts = ("legislation.gov.uk", "legislation.data.gov.uk")
+    contract = DECLARATION
     routes = [
         (r"/data\.feed$", parse_feed),
         (r"/data\.xml$", parse_document),
     ]
     root_elements = {"feed": parse_feed, "Legislation": parse_document}
-    # Fair-use terms: 3,000 requests per 5 minutes per user. The delay keeps us far below.
-    rate_limit = (3000, 300)
-    custom_settings = {"DOWNLOAD_DELAY": 0.5, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
 
     def __init__(self, *args, discover="yes", **kwargs):
         super().__init__(*args, **kwargs)
@@ -457,6 +480,8 @@ class LegislationGovUkSpider(SourceSpider):
                 count += 1
                 yield self.request(
                     f"{OFFICIAL}/{instrument['source_identifier']}/{path}/data.xml",
+                    tracked=True,
+                    expects=("provision", f"{curated_instrument_id(instrument['source_identifier'])}/{path}"),
                     jurisdiction=instrument["jurisdiction"],
                     status=instrument.get("status"),
                 )

@@ -2,6 +2,9 @@
 
 The contract, which keeps parsing pure and testable:
 
+* A source module declares its `SourceContract` (`contract.py`) once, as
+  `DECLARATION`, and its spider points at it (`contract = DECLARATION`): name, official
+  hosts, delay, deadline, rate limit, auth and secrets all come from there.
 * A source module defines **parser functions** `parse_x(response)` that read one
   response and yield items (from `crawlers.items`) and plain `scrapy.Request`s with
   no callback. They never touch the network or the database.
@@ -13,20 +16,31 @@ The contract, which keeps parsing pure and testable:
   incoming response back to the official URL before the parser sees it.
 * Context a parser needs beyond the page (the curated instrument id, the search
   term) travels in `request.meta` and is read with `response.meta.get(...)`.
+  Two meta keys matter to error recording: `tracked` (a curated document: its
+  failure fails the crawl) and `expects=(item_type, id)` (the stored record this
+  page is; a 404 or 410 then says that record is gone).
+* Secrets (an API key in the query) are never part of a request URL the spider
+  makes: `crawlers.crawling.middlewares.SourceAuthMiddleware` adds them to the
+  outgoing request only, and every URL or message recorded goes through
+  `crawlers.redaction`.
 """
 
 import io
+import json as jsonlib
+import os
 import re
 from datetime import date
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from lxml import etree
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from ..crawling.middlewares import HostRefused, MediaRefused
 from ..items import PageError
-from ..crawling.middlewares import MediaRefused
+from ..redaction import redact_text, redact_url
+from .contract import SourceContract
 
 
 def root_element(body: bytes) -> str | None:
@@ -39,19 +53,46 @@ def root_element(body: bytes) -> str | None:
     return None
 
 
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+")
+
+
+def with_query(url: str, **params) -> str:
+    """`url` with query parameters set (replaced when present, dropped when None): paging."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query += [(k, str(v)) for k, v in params.items() if v is not None]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
 class SourceSpider(scrapy.Spider):
-    #: Where the source officially lives, e.g. "https://www.legislation.gov.uk".
-    official_base: str = ""
-    #: Other hosts that serve the same paths (old aliases seen in real captures).
-    alias_hosts: tuple[str, ...] = ()
+    #: The source's declaration; subclasses set it and everything below follows.
+    contract: SourceContract | None = None
     #: [(regex on the URL path, parser function)], first match wins.
     routes: list = []
     #: {XML root element name: parser function}, when no route matches the URL.
     root_elements: dict = {}
-    #: (requests, seconds): the most the source's terms allow, enforced by RateLimitMiddleware.
+
+    # Derived from the contract (kept as attributes for the code that reads them).
+    official_base: str = ""
+    alias_hosts: tuple[str, ...] = ()
     rate_limit: tuple[int, float] | None = None
-    #: Name of the environment variable holding an API key, when the source needs one.
-    api_key_env: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.contract is not None:
+            cls.name = cls.contract.id
+            cls.official_base = cls.contract.base_url
+            cls.alias_hosts = cls.contract.alias_hosts
+            cls.rate_limit = cls.contract.rate_limit
+
+    @classmethod
+    def update_settings(cls, settings):
+        # The source's own politeness, below anything given on the command line.
+        if cls.contract is not None:
+            settings.set("DOWNLOAD_DELAY", cls.contract.download_delay, priority="spider")
+            settings.set("SII_ATLAS_DEADLINE_SECONDS", cls.contract.deadline_seconds, priority="spider")
+            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
+        super().update_settings(settings)
 
     def __init__(self, base_url=None, since=None, limit=None, tracked=None, **kwargs):
         super().__init__(**kwargs)
@@ -63,11 +104,36 @@ class SourceSpider(scrapy.Spider):
         self.since = date.fromisoformat(since) if since else None
         self.limit = int(limit) if limit is not None else None
 
+    # --- secrets ---
+
+    @property
+    def secret_params(self) -> frozenset[str]:
+        return self.contract.all_secret_params if self.contract else frozenset()
+
+    def secret_values(self) -> list[str]:
+        """The secrets themselves (from the environment), masked in any message we keep."""
+        names = self.contract.env_vars if self.contract else ()
+        return [os.environ[name] for name in names if os.environ.get(name)]
+
+    def redact(self, text: str | None) -> str | None:
+        """A URL, or a message with URLs in it, with every secret masked."""
+        if not text:
+            return text
+        text = URL_IN_TEXT.sub(lambda match: redact_url(match.group(0), self.secret_params), text)
+        return redact_text(text, self.secret_values())
+
     # --- URL mapping between the official site and where we download from ---
 
     @classmethod
     def official_hosts(cls) -> set[str]:
         return {urlsplit(cls.official_base).netloc, *cls.alias_hosts}
+
+    def allowed_hosts(self) -> set[str]:
+        """Hosts (with port) a request may go to: the official ones, the mirror in use, and
+        the source's OAuth2 token endpoint."""
+        token_url = self.contract.auth.token_url if self.contract else None
+        token_host = {urlsplit(self.to_download_url(token_url)).netloc} if token_url else set()
+        return self.official_hosts() | {urlsplit(self.download_base).netloc} | token_host
 
     def to_download_url(self, url: str) -> str:
         parts = urlsplit(url)
@@ -100,9 +166,30 @@ class SourceSpider(scrapy.Spider):
             return cls.root_elements[root]
         raise LookupError(f"{cls.name}: no parser for {url}" + (f" (root element {root!r})" if root else ""))
 
-    def request(self, url: str, **meta) -> scrapy.Request:
-        """A request to an official URL, sent wherever this run downloads from."""
-        return scrapy.Request(self.to_download_url(url), meta=meta, callback=self.parse, errback=self.on_error)
+    # --- requests ---
+
+    def request(self, url: str, *, method: str = "GET", body=None, json=None, headers=None,
+                tracked: bool = False, expects: tuple[str, str] | None = None, **meta) -> scrapy.Request:
+        """A request to an official URL, sent wherever this run downloads from.
+
+        `json` sends a JSON body (POST unless `method` says otherwise); `tracked`
+        marks a curated document; `expects=(item_type, id)` names the record it is."""
+        meta = {**meta, "tracked": bool(tracked)}
+        if expects:
+            meta["expects"] = tuple(expects)
+        headers = dict(headers or {})
+        if json is not None:
+            body = jsonlib.dumps(json, sort_keys=True)
+            headers.setdefault("Content-Type", "application/json")
+            method = "POST" if method == "GET" else method
+        return scrapy.Request(self.to_download_url(url), method=method, body=body, headers=headers or None,
+                              meta=meta, callback=self.parse, errback=self.on_error)
+
+    def next_page(self, response, url: str, **meta) -> scrapy.Request:
+        """The next page of a listing: same context as this page, untracked."""
+        carried = {k: v for k, v in response.meta.items() if not k.startswith(("_", "download_", "retry_", "redirect_"))
+                   and k not in ("depth", "download_slot", "tracked", "expects")}
+        return self.request(url, **{**carried, **meta})
 
     def parse(self, response):
         response = response.replace(url=self.to_official_url(response.url))
@@ -113,12 +200,18 @@ class SourceSpider(scrapy.Spider):
             else:
                 yield result
 
+    # --- errors ---
+
     def on_error(self, failure):
         """Every failed page becomes a `PageError`, which the store records."""
         error = failure.value
+        request = failure.request
         response = getattr(error, "response", None)
+        status = getattr(response, "status", None)
         if failure.check(HttpError):
-            kind, reason = "http", f"HTTP {response.status}"
+            kind, reason = "http", f"HTTP {status}"
+        elif failure.check(HostRefused):
+            kind, reason = "refused", str(error)
         elif failure.check(MediaRefused):
             kind, reason = "refused", str(error)
         elif failure.check(StopDownload):
@@ -127,9 +220,14 @@ class SourceSpider(scrapy.Spider):
             kind, reason = "ignored", str(error) or "request ignored (robots.txt or policy)"
         else:
             kind, reason = "download", f"{failure.type.__name__}: {error}"
-        yield PageError(
-            url=self.to_official_url(failure.request.url),
-            status=getattr(response, "status", None),
-            kind=kind,
-            reason=reason,
-        )
+        # A refused redirect is recorded under the page we asked for, not where it sent us.
+        first_url = (request.meta.get("redirect_urls") or [request.url])[0]
+        tracked = bool(request.meta.get("tracked"))
+        if tracked:
+            self.crawler.stats.inc_value("sii_atlas/tracked_failed")
+        fields = {"url": self.redact(self.to_official_url(first_url)), "status": status, "kind": kind,
+                  "reason": self.redact(reason), "tracked": tracked}
+        expects = request.meta.get("expects")
+        if expects and status in (404, 410):
+            fields["gone_type"], fields["gone_id"] = expects
+        yield PageError(**fields)
