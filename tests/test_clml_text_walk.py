@@ -1,4 +1,5 @@
-"""The CLML text walk: same text as before it was made fast, and no tree left behind.
+"""The text walks of the CLML and judgment parsers: same text as before they were
+made fast, and no tree or reference cycle left behind.
 
 Speed itself is measured by benchmarks/clml_parse.py, not here (timings on a shared
 machine make flaky tests).
@@ -8,6 +9,7 @@ import gc
 import hashlib
 from pathlib import Path
 
+import pytest
 from conftest import sample
 from lxml import etree
 
@@ -46,6 +48,24 @@ def test_parsing_leaves_no_element_tree_alive_without_the_garbage_collector():
     finally:
         gc.enable()
     assert any(isinstance(r, ProvisionItem) and r["text"] for r in records)
+
+
+@pytest.mark.parametrize("source,name,url", [
+    (SOURCE, "intimate-images-act-whole.xml", WHOLE_ACT_URL),
+    # Find Case Law's body text had the same self-calling closure (holding its text).
+    ("find_case_law", "judgment_2023_schema.xml", "https://caselaw.nationalarchives.gov.uk/uksc/2023/1/data.xml"),
+])
+def test_parsers_make_no_reference_cycles(source, name, url):
+    path = EXAMPLES.parent / source / name
+    parse_file(source, path, url)  # first use: imports and caches
+    gc.collect()
+    gc.disable()
+    try:
+        records = parse_file(source, path, url)
+        assert gc.collect() == 0, "the parse left reference cycles for the garbage collector"
+    finally:
+        gc.enable()
+    assert any(r.get("text") for r in records)
 
 
 def test_comments_and_processing_instructions_leave_the_text_around_them(tmp_path):
