@@ -159,8 +159,6 @@ INLINE, BLOCK, P1, NUMBER, SKIPPED = "inline", "block", "P1", "number", "skipped
 _TAG_KINDS: dict = {}
 # A line break in the walk's output; XML text can never contain it.
 BREAK = "\x00"
-# Whitespace other than single spaces (`\s` is exactly what str.split() splits on).
-ODD_BLANKS = re.compile(r"[^\S ]|  ")
 
 
 def tag_kind(tag) -> str:
@@ -241,11 +239,10 @@ def lines_of(text: str) -> str:
             continue
         if pending:
             piece = pending + piece
-            line = " ".join(piece.split())
-        else:
-            line = piece.strip()
-            if ODD_BLANKS.search(line):  # rare: most text is single-spaced already
-                line = " ".join(line.split())
+        line = piece.strip()
+        # Collapse only where needed: every blank but the space is unprintable.
+        if "  " in line or not line.isprintable():
+            line = " ".join(line.split())
         if not NUMBER_ONLY.match(line):
             lines.append(line)
             pending = ""
