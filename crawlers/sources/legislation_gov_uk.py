@@ -157,6 +157,7 @@ def clean(text: str | None) -> str | None:
 # P1 is a block whose inner numbers read "71K " rather than "(1) ".
 INLINE, BLOCK, P1, NUMBER, SKIPPED = "inline", "block", "P1", "number", "skipped"
 _TAG_KINDS: dict = {}
+TAG_KINDS_KEPT = 1000  # CLML uses a few hundred tag names
 # A line break in the walk's output; XML text can never contain it.
 BREAK = "\x00"
 
@@ -173,7 +174,8 @@ def tag_kind(tag) -> str:
             kind = P1 if name == "P1" else BLOCK
         else:
             kind = INLINE
-        _TAG_KINDS[tag] = kind
+        if len(_TAG_KINDS) < TAG_KINDS_KEPT:  # a document inventing tags cannot grow it for ever
+            _TAG_KINDS[tag] = kind
     return kind
 
 
