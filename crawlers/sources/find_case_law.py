@@ -440,25 +440,40 @@ def _body_text(document) -> str | None:
             if value.strip():
                 glue[0] = False
 
-    def walk(element):
+    def start(element):
+        """Open an element: whether it is a block, or None when its content is done."""
         name = _local(element)
         if name == "num":
             text("".join(element.itertext()) + " ")
             glue[0] = True
-            return
+            return None
         block = name not in INLINE
         if block:
             newline()
         elif name == "br":
             pieces.append("\n")
         text(element.text)
-        for child in element:
-            walk(child)
-            text(child.tail)
+        return block
+
+    # Depth first with a stack of open elements, not a recursive closure: a nested
+    # function that calls itself is a reference cycle holding the tree until the
+    # garbage collector runs.
+    stack = [(body, iter(body), start(body))]
+    while stack:
+        element, children, block = stack[-1]
+        child = next(children, None)
+        if child is not None:
+            child_block = start(child)
+            if child_block is None:
+                text(child.tail)
+            else:
+                stack.append((child, iter(child), child_block))
+            continue
+        stack.pop()
         if block:
             newline()
-
-    walk(body)
+        if stack:
+            text(element.tail)
     lines = (re.sub(r" +", " ", line).strip() for line in "".join(pieces).split("\n"))
     return "\n".join(line for line in lines if line) or None
 

@@ -154,43 +154,104 @@ def clean(text: str | None) -> str | None:
     return text or None
 
 
+# How the text walk treats each element, by tag (cached: a document has few distinct tags).
+# P1 is a block whose inner numbers read "71K " rather than "(1) ".
+INLINE, BLOCK, P1, NUMBER, SKIPPED = "inline", "block", "P1", "number", "skipped"
+_TAG_KINDS: dict = {}
+TAG_KINDS_KEPT = 1000  # CLML uses a few hundred tag names
+# A line break in the walk's output; XML text can never contain it.
+BREAK = "\x00"
+
+
+def tag_kind(tag) -> str:
+    kind = _TAG_KINDS.get(tag)
+    if kind is None:
+        name = local(tag)
+        if name in SKIPPED_IN_TEXT or not name:
+            kind = SKIPPED
+        elif name == "Pnumber":
+            kind = NUMBER
+        elif name in BLOCKS:
+            kind = P1 if name == "P1" else BLOCK
+        else:
+            kind = INLINE
+        if len(_TAG_KINDS) < TAG_KINDS_KEPT:  # a document inventing tags cannot grow it for ever
+            _TAG_KINDS[tag] = kind
+    return kind
+
+
 def plain_text(element) -> str:
     """Readable text of a provision: one line per block, subsection numbers in
-    brackets, editorial commentaries left out."""
+    brackets, editorial commentaries left out.
+
+    One pass of lxml's own walk (no Python recursion, each element seen once):
+    text goes out as it comes, with BREAK where a block starts or ends, and
+    `lines_of` cuts the lines afterwards. The walk does not report comments or
+    processing instructions, so the tree must come from `parse_clml`, which drops
+    them and joins the text around them.
+    """
+    parts: list[str] = []
+    append = parts.append
+    kinds = _TAG_KINDS
+    open_kinds: list[str] = []  # the kinds of the element and its open descendants
+    walker = etree.iterwalk(element, events=("start", "end"))
+    for event, node in walker:
+        if event == "start":
+            kind = kinds.get(node.tag) or tag_kind(node.tag)
+            if kind is INLINE:
+                text = node.text
+                if text:
+                    append(text)
+            elif kind is BLOCK or kind is P1:
+                append(BREAK)
+                text = node.text
+                if text:
+                    append(text)
+            else:
+                walker.skip_subtree()  # its end event still comes, to add its tail
+                # The provision's own number is its label, not text (it is the only
+                # element open); inner numbers read as (1), (a); sections quoted
+                # inside an amendment keep their bare number.
+                if kind is NUMBER and len(open_kinds) > 1:
+                    number = ("".join(node.itertext()) if len(node) else node.text or "").strip()
+                    append(f"{number} " if open_kinds[-1] is P1 else f"({number}) ")
+            open_kinds.append(kind)
+        else:
+            kind = open_kinds.pop()
+            if kind is BLOCK or kind is P1:
+                append(BREAK)
+            tail = node.tail
+            if tail:
+                append(tail)
+    if element.tail:
+        parts.pop()  # the provision's own tail follows it and is not its text
+    return lines_of("".join(parts))
+
+
+def lines_of(text: str) -> str:
+    """Cut the walk's output into lines at block boundaries: whitespace collapsed,
+    and a subsection number stays on the line of the text it numbers."""
     lines: list[str] = []
-    current: list[str] = []
-
-    def flush():
-        line = " ".join("".join(current).split())
-        # A subsection number stays on the line of the text it numbers.
-        if line and not NUMBER_ONLY.match(line):
+    pending = ""  # text not yet a line: a number waiting for the text it numbers
+    for piece in text.split(BREAK):
+        if not piece or piece.isspace():
+            # Back-to-back boundaries, or only blanks between them: no new line,
+            # though a blank still parts a waiting number from its text.
+            if pending and piece:
+                pending += " "
+            continue
+        if pending:
+            piece = pending + piece
+        line = piece.strip()
+        # Collapse only where needed: every blank but the space is unprintable.
+        if "  " in line or not line.isprintable():
+            line = " ".join(line.split())
+        if not NUMBER_ONLY.match(line):
             lines.append(line)
-            current.clear()
-
-    def walk(node, top=False):
-        name = local(node.tag)
-        if name in SKIPPED_IN_TEXT or not name:
-            return
-        if name in BLOCKS and not top:
-            flush()
-        if name == "Pnumber":
-            number = "".join(node.itertext()).strip()
-            parent = node.getparent()
-            # The provision's own number is its label; inner numbers read as (1), (a);
-            # sections quoted inside an amendment keep their bare number.
-            if parent is not element:
-                current.append(f"{number} " if local(parent.tag) == "P1" else f"({number}) ")
-            return
-        current.append(node.text or "")
-        for child in node:
-            walk(child)
-            current.append(child.tail or "")
-        if name in BLOCKS:
-            flush()
-
-    walk(element, top=True)
-    flush()
-    leftover = " ".join("".join(current).split())
+            pending = ""
+        else:
+            pending = piece
+    leftover = " ".join(pending.split())
     return "\n".join(lines + ([leftover] if leftover and not lines else []))
 
 
@@ -237,9 +298,16 @@ def heading_of(element) -> str | None:
 # --------------------------------------------------------------------------- parsers
 
 
+def parse_clml(body: bytes):
+    """The document tree, without comments and processing instructions: they are
+    not text, and dropping them as the file is read joins the text around them,
+    which lets `plain_text` use lxml's walk (blind to comments, so to their tails)."""
+    return etree.fromstring(body, etree.XMLParser(remove_comments=True, remove_pis=True, collect_ids=False))
+
+
 def parse_document(response):
     """Any CLML document (`.../data.xml`): whole Act, a section, a Part, or contents only."""
-    root = etree.fromstring(response.body)
+    root = parse_clml(response.body)
     if local(root.tag) != "Legislation":
         raise ValueError(f"not a CLML document (root element {local(root.tag)!r})")
     key = item_key(root.get("IdURI") or root.get("DocumentURI") or response.url)
