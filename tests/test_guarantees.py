@@ -147,13 +147,11 @@ def test_a_source_without_its_api_key_is_skipped_with_a_message(tmp_path, monkey
 
 
 def test_each_source_is_declared_once_and_every_curated_source_exists():
-    import yaml
-
     from crawlers.registry import curated
     from crawlers.sources import CONTRACTS, source_rows
     from crawlers.sources.contract import ContractError
 
-    planned = yaml.safe_load((curated.DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    planned = curated.read_yaml(curated.find_data_dir() / "sources.yaml")
     assert not {row["id"] for row in planned} & set(CONTRACTS), "a source with a spider is declared only in its module"
     rows = source_rows(planned)
     ids = [row["id"] for row in rows]
