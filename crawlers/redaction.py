@@ -18,8 +18,8 @@ DEFAULT_SECRET_PARAMS = frozenset(
 def redact_url(url: str | None, secret_params=frozenset()) -> str | None:
     """`url` with the value of every secret query parameter replaced (names compared
     without case); userinfo (`user:password@host`) is dropped."""
-    if not url:
-        return url
+    if not url or ("?" not in url and "@" not in url):
+        return url  # nothing that could hold a secret: the common case, kept cheap
     parts = urlsplit(url)
     secret = {name.lower() for name in (DEFAULT_SECRET_PARAMS | set(secret_params))}
     query = parse_qsl(parts.query, keep_blank_values=True)

@@ -35,7 +35,8 @@ FTS_TABLES = {
     # table: columns indexed for full-text search (kept in sync by triggers). Each has
     # two indexes: `<table>_fts` splits words (unicode61, accents folded) and ranks;
     # `<table>_trigram` indexes every three characters, for scripts written without
-    # spaces (Korean, Japanese, Chinese) and for substrings inside words.
+    # spaces (Korean, Japanese, Chinese): on provisions and cases it holds only rows in
+    # those languages (see `search_sql`); on the small instruments table, every row.
     "instruments": ["title", "title_en", "citation", "summary"],
     "provisions": ["label", "heading", "text"],
     "cases": ["name", "citation", "summary", "text"],
@@ -274,31 +275,50 @@ WHERE COALESCE(i.date_enacted, i.date_in_force) IS NOT NULL
 ORDER BY date;
 """
 
+#: Languages written without spaces between words, which the word index cannot split:
+#: their rows (and only theirs) go into the big tables' trigram index.
+UNSPACED_LANGUAGES = ("ko", "ja", "zh")
+#: Tables small enough to keep a trigram index over every row (substrings in any script).
+TRIGRAM_EVERY_ROW = {"instruments"}
+
+
 def search_sql(table: str, columns: list[str]) -> str:
-    """Both search indexes of a served table, their triggers, and a rebuild from its rows.
+    """Both search indexes of a served table, their triggers, and a first fill from its rows.
 
     The triggers fire only when an indexed column changes, so updating a row's
-    metadata costs no re-indexing."""
+    metadata costs no re-indexing. The trigram index of a big table (provisions,
+    cases) holds only rows in Korean, Japanese or Chinese: a trigram index costs
+    four to five times the word index to write, and for languages written with
+    spaces the word index already finds every word."""
     listed = ", ".join(columns)
     new = ", ".join(f"new.{c}" for c in columns)
     old = ", ".join(f"old.{c}" for c in columns)
+    languages = ", ".join(f"'{code}'" for code in UNSPACED_LANGUAGES)
     parts = []
     for suffix, tokenize in (("fts", "unicode61 remove_diacritics 2"), ("trigram", "trigram")):
         fts = f"{table}_{suffix}"
+        if suffix == "trigram" and table not in TRIGRAM_EVERY_ROW:
+            # Inserts and deletes must stay symmetric: an external-content index told to
+            # delete a row it never held is corrupted. `language` is watched too.
+            new_in, old_in = f"new.language IN ({languages})", f"old.language IN ({languages})"
+            watched, fill = f"{listed}, language", f"WHERE language IN ({languages})"
+        else:
+            new_in = old_in = "1"
+            watched, fill = listed, ""
         parts.append(f"""
 DROP TABLE IF EXISTS [{fts}];
 CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({listed}, tokenize='{tokenize}', content=[{table}]);
-CREATE TRIGGER [{fts}_ai] AFTER INSERT ON [{table}] BEGIN
+CREATE TRIGGER [{fts}_ai] AFTER INSERT ON [{table}] WHEN {new_in} BEGIN
   INSERT INTO [{fts}] (rowid, {listed}) VALUES (new.rowid, {new});
 END;
-CREATE TRIGGER [{fts}_ad] AFTER DELETE ON [{table}] BEGIN
+CREATE TRIGGER [{fts}_ad] AFTER DELETE ON [{table}] WHEN {old_in} BEGIN
   INSERT INTO [{fts}] ([{fts}], rowid, {listed}) VALUES ('delete', old.rowid, {old});
 END;
-CREATE TRIGGER [{fts}_au] AFTER UPDATE OF {listed} ON [{table}] BEGIN
-  INSERT INTO [{fts}] ([{fts}], rowid, {listed}) VALUES ('delete', old.rowid, {old});
-  INSERT INTO [{fts}] (rowid, {listed}) VALUES (new.rowid, {new});
+CREATE TRIGGER [{fts}_au] AFTER UPDATE OF {watched} ON [{table}] BEGIN
+  INSERT INTO [{fts}] ([{fts}], rowid, {listed}) SELECT 'delete', old.rowid, {old} WHERE {old_in};
+  INSERT INTO [{fts}] (rowid, {listed}) SELECT new.rowid, {new} WHERE {new_in};
 END;
-INSERT INTO [{fts}] ([{fts}]) VALUES ('rebuild');""")
+INSERT INTO [{fts}] (rowid, {listed}) SELECT rowid, {listed} FROM [{table}] {fill};""")
     return "\n".join(parts)
 
 

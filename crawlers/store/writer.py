@@ -411,9 +411,9 @@ class Store:
     # --- withdrawn documents ---
 
     def mark_gone(self, item_type: str, item_id: str) -> bool:
-        """The source withdrew this document (a judgment pulled for anonymisation):
-        its text leaves every served table, its search indexes and its versions;
-        its metadata stays, with `gone_at`. Returns whether a row was found."""
+        """The source no longer has this document. A judgment (pulled for anonymisation)
+        loses its text in every served table and search index; its metadata stays, with
+        `gone_at`. Other documents are only marked. Returns whether a row was found."""
         now = utc_now()
         with transaction(self.db) as conn:
             if item_type == "case":
@@ -427,10 +427,12 @@ class Store:
                     found = 1
                 served.refresh(conn, "cases", [item_id])
             elif item_type == "provision":
+                # A law's words are public and stay: a provision missing at source (renumbered,
+                # moved, or a passing 404) is marked, never blanked. Only judgments are
+                # withdrawn for anonymisation.
                 found = conn.execute(
-                    "UPDATE provisions SET text = NULL, content_hash = NULL, gone_at = COALESCE(gone_at, ?) WHERE id = ?", [now, item_id]
+                    "UPDATE provisions SET gone_at = COALESCE(gone_at, ?) WHERE id = ?", [now, item_id]
                 ).rowcount
-                conn.execute("UPDATE provision_versions SET text = NULL WHERE provision_id = ?", [item_id])
             elif item_type == "instrument":
                 found = conn.execute("UPDATE crawled_instruments SET gone_at = COALESCE(gone_at, ?) WHERE id = ?",
                                      [now, item_id]).rowcount
