@@ -137,7 +137,13 @@ def crawl(args) -> int:
     lost = [f"{r['source']} ({r['tracked_failed']})" for r in runs if r["tracked_failed"]]
     if lost:
         print(f"tracked documents not fetched: {', '.join(lost)} (see the crawl_errors table)", file=sys.stderr)
-    return 1 if failed or lost else 0
+    # A source stopped early (deadline, quota, unreachable) never asked for what was still
+    # queued, tracked documents included: the crawl did not do its job.
+    stopped = [r["source"] for r in runs if r["source"] not in failed and db.execute(
+        "SELECT 1 FROM crawl_errors WHERE run_id = ? AND kind = 'run'", [r["id"]]).fetchone()]
+    if stopped:
+        print(f"stopped early: {', '.join(stopped)} (the reason is in the crawl_errors table)", file=sys.stderr)
+    return 1 if failed or lost or stopped else 0
 
 
 def tracked_failures(db, run: dict, crawler) -> int:

@@ -112,6 +112,23 @@ def test_a_server_that_never_answers_is_abandoned_at_the_deadline(built_db):
     assert any("deadline" in e["reason"] for e in errors(built_db)), errors(built_db)
 
 
+def test_a_source_stopped_early_fails_the_crawl_even_when_what_it_asked_for_answered(built_db):
+    # Only the discovery feeds hang: the tracked provisions that were asked for answer,
+    # but the deadline stops the source with requests still queued. The run is partial
+    # and the crawl as a whole did not do its job.
+    def feeds_hang(handler, method, path, query):
+        if path.endswith("data.feed"):
+            time.sleep(30)
+            return False
+        return None
+
+    with FixtureServer(hook=feeds_hang) as server:
+        result = crawl(built_db, server, "legislation_gov_uk", "-s", "SII_ATLAS_DEADLINE_SECONDS=3", timeout=60)
+    [run] = runs(built_db)
+    assert run["outcome"] == "partial" and run["items_new"] > 0
+    assert result.returncode == 1 and "stopped early: legislation_gov_uk" in result.stderr
+
+
 def test_a_server_that_refuses_connections_fails_fast(built_db):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
