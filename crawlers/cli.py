@@ -234,8 +234,8 @@ def reparse(args) -> int:
 
 def archived_pages(archive, sources: list[str], spiders: dict) -> tuple[dict[str, list[dict]], int]:
     """{source: its archived pages' states}, oldest fetch first (robots.txt aside), and
-    how many pages no known source claims. Pages archived before the source was recorded are claimed by
-    the source whose official hosts serve their URL."""
+    how many pages no known source claims. Pages archived before the source was
+    recorded are claimed by the source whose official hosts serve their URL."""
     by_host = {host: name for name, spider in spiders.items() for host in spider.official_hosts()}
     pages: dict[str, list[dict]] = {source: [] for source in sources}
     unplaced = 0

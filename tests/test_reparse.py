@@ -172,3 +172,17 @@ def test_a_recrawl_answered_304_for_a_damaged_body_fetches_the_page_again_and_re
     assert archive.body(damaged["sha256"]).startswith(b"<?xml")
     archive.close()
     assert snapshot(db) == before
+
+
+def test_pages_archived_before_source_and_meta_were_kept_are_reparsed_by_their_host(crawled_db, capsys):
+    db, _, _ = crawled_db("legislation_gov_uk")
+    archive = Archive(archive_of(db))
+    archive.conn.execute("UPDATE fetch_state SET source = NULL, meta = NULL")
+    pages = len([page for page in archive.entries() if not page["url"].endswith("/robots.txt")])
+    archive.close()
+    versions = sqlite_utils.Database(db)["provision_versions"].count
+    assert reparse(db) == 0
+    run = last_run(db)
+    assert (run["source"], run["pages"], run["items_new"]) == ("legislation_gov_uk", pages, 0)
+    assert sqlite_utils.Database(db)["provision_versions"].count == versions
+    assert "archived before request context was kept" in capsys.readouterr().err

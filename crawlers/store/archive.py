@@ -14,8 +14,8 @@ to `sii_atlas.db`), so Datasette never serves it and the atlas stays small. Two 
 
 A recrawl sends the validators (If-None-Match, If-Modified-Since); a 304 is answered
 from here, so an unchanged source costs conditional requests only and writes nothing
-to the atlas. It also makes every page replayable offline: `sii-atlas reparse` runs the current
-parsers over `entries()` without a request.
+to the atlas. It also makes every page replayable offline: `sii-atlas reparse` runs
+the current parsers over `entries()` without a request.
 """
 
 import hashlib
