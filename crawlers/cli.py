@@ -1,4 +1,4 @@
-"""`sii-atlas`: build, crawl, serve, parse, status, check-data.
+"""`sii-atlas`: build, crawl, reparse, serve, parse, status, check-data.
 
 Every command takes `--db PATH` and `--data DIR`, before or after the command name.
 The curated data folder is --data, else $SII_ATLAS_DATA, else a data/ holding codebook.yaml
@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .registry import curated
 from .store.schema import SCHEMA_VERSION, open_database
@@ -176,6 +177,155 @@ def redact_logs(secrets: list[str], secret_params: set[str]) -> None:
 
     for handler in logging.getLogger().handlers:
         handler.addFilter(Redact())
+
+
+# --------------------------------------------------------------------------- reparse
+
+
+def reparse(args) -> int:
+    """Run the current parsers over every archived page of the sources, offline, into
+    the store as a crawl would (a crawl run, validation, batches, errors recorded), with
+    each source's current parser_version. Exit 0 when every source's reparse stored
+    something or had nothing to do; 1 when one failed; 2 for bad arguments."""
+    import time
+
+    from .sources import SPIDERS
+    from .store.archive import Archive, archive_path
+
+    sources = args.sources or sorted(SPIDERS)
+    unknown = [s for s in sources if s not in SPIDERS]
+    if unknown:
+        print(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(SPIDERS))}", file=sys.stderr)
+        return 2
+    path = archive_path(args.db)
+    if not path.exists():
+        print(f"nothing to reparse: no archive at {path} (a crawl fills it)", file=sys.stderr)
+        return 0
+    archive = Archive(path)
+    try:
+        pages, unplaced = archived_pages(archive, sources, SPIDERS)
+        if unplaced:
+            print(f"{unplaced} archived page(s) belong to no known source: not reparsed", file=sys.stderr)
+        if not any(pages.values()):
+            print(f"nothing to reparse: {path} holds no page of {', '.join(sources)}", file=sys.stderr)
+            return 0
+        from .store import Store
+
+        store = Store.open(args.db)
+        rows = []
+        for source in sources:
+            if not pages[source]:
+                rows.append([source, "nothing archived", "", "", "", "", "", "", "", ""])
+                continue
+            started = time.monotonic()
+            run, ignored = reparse_source(store, archive, SPIDERS[source], pages[source], path.name)
+            rows.append([source, run["outcome"], run["pages"], run["items_new"], run["items_changed"],
+                         run["items_unchanged"], run["items_dropped"], run["errors"], ignored,
+                         f"{time.monotonic() - started:.1f}"])
+    finally:
+        archive.close()
+    print_table(["source", "outcome", "pages", "new", "changed", "unchanged", "dropped", "errors", "requests ignored",
+                 "seconds"], rows)
+    legacy = sum(1 for source in sources for page in pages[source] if page["meta"] is None)
+    if legacy:
+        print(f"{legacy} page(s) were archived before request context was kept: parsed without it "
+              "(a curated jurisdiction or status, a search term)", file=sys.stderr)
+    failed = [row[0] for row in rows if row[1] == "failed"]
+    if any(row[7] for row in rows if row[7] != ""):
+        print("errors recorded: see the crawl_errors table", file=sys.stderr)
+    if failed:
+        print(f"failed: {', '.join(failed)} (see the crawl_errors table)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def archived_pages(archive, sources: list[str], spiders: dict) -> tuple[dict[str, list[dict]], int]:
+    """{source: its archived pages' states}, oldest fetch first (robots.txt aside), and
+    how many pages no known source claims. Pages archived before the source was
+    recorded are claimed by the source whose official hosts serve their URL."""
+    by_host = {host: name for name, spider in spiders.items() for host in spider.official_hosts()}
+    pages: dict[str, list[dict]] = {source: [] for source in sources}
+    unplaced = 0
+    for state in archive.entries(sources):
+        url = urlsplit(page_request(state["url"])[1])
+        if url.path == "/robots.txt":
+            continue  # archived as Scrapy's robots check fetched it; no parser of ours reads it
+        source = state["source"] or by_host.get(url.netloc)
+        if source in pages:
+            pages[source].append(state)
+        elif source is None:
+            unplaced += 1
+    return pages, unplaced
+
+
+def page_request(key: str) -> tuple[str, str]:
+    """(method, URL) of an archive key: a URL, or `POST URL BODY-HASH` (ArchiveMiddleware.key)."""
+    if key.startswith("POST "):
+        return "POST", key.split(" ")[1]
+    return "GET", key
+
+
+def reparse_source(store, archive, spider, pages: list[dict], archive_name: str) -> tuple[dict, int]:
+    """One source's pages through its parsers and into the store, as one crawl run:
+    batches of the crawl's size, each with the errors met since the last. Returns the
+    run's row and how many requests the parsers yielded (not followed)."""
+    import scrapy
+
+    from .crawling.pipelines import BATCH_SIZE, record_of
+    from .items import PageError
+    from .parsing import parse_body
+    from .store.archive import DamagedBody
+
+    contract = spider.contract
+    store.secret_params = contract.all_secret_params
+    store.parser_version = str(contract.parser_version)
+    run_id = store.start_run(spider.name, {"reparse": archive_name, "parser_version": store.parser_version})
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "dropped": 0}
+    pending, errors, ignored, error_count = [], [], 0, 0
+
+    def flush():
+        nonlocal pending, errors, error_count
+        if not (pending or errors):
+            return
+        batch_counts, failures = store.write_batch(pending, run_id=run_id, source=spider.name, errors=errors)
+        for key, value in batch_counts.items():
+            counts[key] += value
+        error_count += len(errors) + len(failures)
+        pending, errors = [], []
+
+    for page in pages:
+        _, url = page_request(page["url"])
+        results = []  # what the parser yielded before any failure is kept, as in a crawl
+        try:
+            body = archive.body(page["sha256"])
+            if body is None:
+                raise DamagedBody(f"archived body {page['sha256']} is missing")
+            for result in parse_body(spider, url, body, page["meta"], page["content_type"]):
+                results.append(result)
+        except DamagedBody as error:
+            errors.append({"url": url, "status": page["status"], "kind": "other", "reason": f"archive: {error}"})
+        except Exception as error:  # a parser's failure costs its page, as in a crawl
+            errors.append({"url": url, "status": page["status"], "kind": "parse",
+                           "reason": f"{type(error).__name__}: {error}"})
+        for result in results:
+            if isinstance(result, scrapy.Request):
+                ignored += 1
+            elif isinstance(result, PageError):
+                errors.append({"url": result.get("url"), "status": result.get("status"),
+                               "kind": result.get("kind") or "parse", "reason": result.get("reason") or ""})
+            else:
+                pending.append(record_of(result))
+        if len(pending) >= BATCH_SIZE:
+            flush()
+    flush()
+    stored = counts["new"] + counts["changed"] + counts["unchanged"]
+    if stored == 0 and error_count == 0:
+        errors.append({"kind": "empty", "reason": "the archived pages gave no items"})
+        flush()
+    outcome = "ok" if error_count == 0 else "partial" if stored > 0 else "failed"
+    totals = {"pages": len(pages), **{f"items_{key}": value for key, value in counts.items()}, "errors": error_count}
+    store.finish_run(run_id, outcome, totals)
+    run = dict(zip(["outcome", *totals], [outcome, *totals.values()]))
+    return run, ignored
 
 
 # --------------------------------------------------------------------------- serve
@@ -355,6 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
     crawl_parser.add_argument("--cache", action="store_true", help="use Scrapy's HTTP cache (development and replay)")
     crawl_parser.add_argument("--setting", "-s", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
 
+    reparse_parser = command("reparse", "run the current parsers over the raw-response archive into the database (offline)")
+    reparse_parser.add_argument("sources", nargs="*", help="source ids (default: all)")
+
     serve_parser = command("serve", "serve the database with Datasette")
     serve_parser.add_argument("--port", type=int, default=8001)
     serve_parser.add_argument("--host", default="127.0.0.1")
@@ -373,7 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"build": lambda a: build(a.db, a.data), "check-data": check_data, "crawl": crawl,
+    handlers = {"build": lambda a: build(a.db, a.data), "check-data": check_data, "crawl": crawl, "reparse": reparse,
                 "serve": serve, "parse": parse, "status": status}
     try:
         if args.command != "parse":  # parse reads a file and prints; it has no database

@@ -1,5 +1,5 @@
-"""Run a source's parser on a saved response: the engine of `sii-atlas parse`
-and of the example-file tests.
+"""Run a source's parser on a saved response: the engine of `sii-atlas parse`,
+of `sii-atlas reparse` (pages from the raw-response archive) and of the example-file tests.
 
 The output is one plain dict per result: items carry a `type` key
 (`instrument`, `provision`, `case`, `bill`, `candidate`) and their fields;
@@ -9,23 +9,44 @@ requests the parser would follow are `{"type": "request", "url": ...}`.
 from pathlib import Path
 
 import scrapy
-from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+from scrapy.http import Headers, HtmlResponse, TextResponse, XmlResponse
+from scrapy.responsetypes import responsetypes
 
 from .items import item_type
 from .sources import SPIDERS
 
 
 def response_from_file(path: Path, url: str, meta: dict | None = None) -> TextResponse:
-    body = Path(path).read_bytes()
+    return response_from_body(Path(path).read_bytes(), url, meta, suffix=Path(path).suffix)
+
+
+def response_from_body(body: bytes, url: str, meta: dict | None = None, content_type: str | None = None,
+                       suffix: str = "") -> TextResponse:
+    """The response a parser would have been given for `body` fetched from `url` with
+    request `meta`. With the Content-Type it came with (an archived page), the class and
+    encoding Scrapy picks for it in a crawl; without (a saved file), by its first bytes
+    or the file's suffix."""
+    request = scrapy.Request(url, meta=meta or {})
+    if content_type:
+        headers = Headers({"Content-Type": content_type})
+        response_class = responsetypes.from_args(headers=headers, url=url, body=body)
+        return response_class(url=url, body=body, headers=headers, request=request)
     head = body[:512].lstrip().lower()
-    if head.startswith(b"<?xml") or path.suffix.lower() in {".xml", ".feed", ".atom"}:
+    if head.startswith(b"<?xml") or suffix.lower() in {".xml", ".feed", ".atom"}:
         response_class = XmlResponse
     elif head.startswith(b"<!doctype html") or head.startswith(b"<html"):
         response_class = HtmlResponse
     else:
         response_class = TextResponse
-    request = scrapy.Request(url, meta=meta or {})
     return response_class(url=url, body=body, request=request, encoding="utf-8" if response_class is TextResponse else None)
+
+
+def parse_body(spider_class, url: str, body: bytes, meta: dict | None = None, content_type: str | None = None):
+    """What `spider_class`'s parser yields for this page (items and requests), routed as
+    in a crawl: by the URL, else by the document's root element. Raises LookupError
+    when no parser takes the page."""
+    parser = spider_class.parser_for(url, body)
+    return parser(response_from_body(body, url, meta, content_type))
 
 
 def as_record(result) -> dict:

@@ -429,6 +429,13 @@ class SourceAuthMiddleware:
         return self.token
 
 
+#: The request meta keys parsers read (`response.meta.get(...)` in crawlers/sources):
+#: the only meta the archive keeps. A list of what may be kept, not of what may not, so
+#: no Scrapy internal (download_slot, depth, retry_times, proxy) nor a secret is ever
+#: stored; tests/test_reparse.py fails when a parser reads a key missing here.
+PARSER_META = ("jurisdiction", "status", "query", "since", "limit", "match_terms")
+
+
 class ArchiveMiddleware:
     """Conditional requests, and every 2xx body kept in the raw-response archive.
 
@@ -436,7 +443,9 @@ class ArchiveMiddleware:
     are added. A 304 is answered from the archive: the archived body is replayed as the
     200 it stands for, flagged `unchanged` (and `response.meta["unchanged"]`), so the
     parsers run on the same bytes and the store finds nothing new. Every other 2xx body
-    is archived under its official, redacted URL (crawlers.store.archive)."""
+    is archived under its official, redacted URL (crawlers.store.archive), with the
+    source's id and the request context its parser reads (`PARSER_META`), so that
+    `sii-atlas reparse` can run the parser again without the request."""
 
     def __init__(self, crawler, archive):
         self.crawler = crawler
@@ -469,9 +478,28 @@ class ArchiveMiddleware:
             url = f"POST {url} {hashlib.sha256(request.body).hexdigest()[:16]}"
         return url
 
+    def parser_meta(self, request) -> dict:
+        """The context the page's parser reads, as JSON can hold it, secrets masked."""
+        spider = self.crawler.spider
+        meta = {}
+        for name in PARSER_META:
+            value = request.meta.get(name)
+            if value is None:
+                continue
+            if isinstance(value, str) and hasattr(spider, "redact"):
+                value = spider.redact(value)
+            elif isinstance(value, (tuple, set, frozenset)):
+                value = list(value)
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                value = str(value)  # a date, say: its ISO text, which the parsers also accept
+            meta[name] = value
+        return meta
+
     def process_request(self, request):
         key = self.key(request)
-        if key is None or request.method != "GET":
+        if key is None or request.method != "GET" or request.meta.get("_sii_unconditional"):
             return None
         state = self.archive.state(key)
         if state and state["sha256"] and (state["etag"] or state["last_modified"]):
@@ -488,9 +516,17 @@ class ArchiveMiddleware:
             return response
         state = request.meta.pop("_sii_archived", None)
         if response.status == 304 and state:
-            body = self.archive.body(state["sha256"])
+            from ..store.archive import DamagedBody
+
+            try:
+                body = self.archive.body(state["sha256"])
+            except DamagedBody:
+                # What we hold cannot stand for the page: ask again, without validators.
+                headers = {k: v for k, v in request.headers.items() if k not in (b"If-None-Match", b"If-Modified-Since")}
+                return request.replace(headers=headers, dont_filter=True, meta={**request.meta, "_sii_unconditional": True})
             if body is not None:
-                self.archive.confirm_unchanged(key)
+                self.archive.confirm_unchanged(key, source=getattr(self.crawler.spider, "name", None),
+                                               meta=self.parser_meta(request))
                 self.crawler.stats.inc_value("sii_atlas/unchanged_304")
                 request.meta["unchanged"] = True
                 headers = {"Content-Type": state["content_type"]} if state["content_type"] else {}
@@ -502,7 +538,9 @@ class ArchiveMiddleware:
             header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
             self.archive.store(key, response.body, response.status, etag=header(b"ETag"),
                                last_modified=header(b"Last-Modified"),
-                               content_type=content_type.decode("latin-1") if content_type else None)
+                               content_type=content_type.decode("latin-1") if content_type else None,
+                               source=getattr(self.crawler.spider, "name", None), meta=self.parser_meta(request),
+                               repair=bool(request.meta.get("_sii_unconditional")))
         return response
 
 
