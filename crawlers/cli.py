@@ -426,8 +426,10 @@ def status(args) -> int:
     for source in db.query("SELECT id FROM sources ORDER BY id"):
         run = next(iter(db.query(
             "SELECT * FROM crawl_runs WHERE source = ? ORDER BY id DESC LIMIT 1", [source["id"]])), None)
+        # The data's age is that of the last fetch: a reparse re-reads old pages.
         good = next(iter(db.query(
-            "SELECT finished FROM crawl_runs WHERE source = ? AND outcome IN ('ok', 'partial') ORDER BY id DESC LIMIT 1",
+            "SELECT finished FROM crawl_runs WHERE source = ? AND outcome IN ('ok', 'partial') "
+            "AND COALESCE(json_extract(arguments, '$.reparse'), '') = '' ORDER BY id DESC LIMIT 1",
             [source["id"]])), None)
         if run is None:
             rows.append([source["id"], "never", "", "", "", "", "", ""])

@@ -359,3 +359,12 @@ async def test_a_run_quota_stops_the_source_instead_of_sending_more():
     finally:
         middlewares.stop_source = original
     assert stopped and "quota" in stopped[0]
+
+
+def test_every_spider_records_its_contracts_parser_version():
+    # The store stamps rows with the spider's parser_version: it must be the declared one,
+    # or a crawl after a parser upgrade would stamp the old version back.
+    from crawlers.sources import SPIDERS
+
+    for spider in SPIDERS.values():
+        assert spider.parser_version == spider.contract.parser_version

@@ -76,6 +76,7 @@ class SourceSpider(scrapy.Spider):
     official_base: str = ""
     alias_hosts: tuple[str, ...] = ()
     rate_limit: tuple[int, float] | None = None
+    parser_version: str = "1"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -84,6 +85,7 @@ class SourceSpider(scrapy.Spider):
             cls.official_base = cls.contract.base_url
             cls.alias_hosts = cls.contract.alias_hosts
             cls.rate_limit = cls.contract.rate_limit
+            cls.parser_version = cls.contract.parser_version
 
     @classmethod
     def update_settings(cls, settings):
