@@ -20,10 +20,12 @@ method, headers), so tests can assert what was (and was not) asked for, and when
 """
 
 import hashlib
+import io
 import re
 import string
 import threading
 import time
+import zipfile
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,8 +84,19 @@ def route(path: str, query: dict, method: str = "GET") -> tuple[int, str, bytes]
             continue
         if any(not re.search(pattern, (query.get(name) or [""])[0]) for name, pattern in (candidate.get("query") or {}).items()):
             continue
-        return candidate.get("status", 200), candidate.get("type", "application/xml"), answer(candidate, match.groupdict())
+        body = answer(candidate, match.groupdict())
+        if candidate.get("zip"):  # served inside a zip, as one member of this name
+            body = zipped(candidate["zip"], body)
+        return candidate.get("status", 200), candidate.get("type", "application/xml"), body
     return 404, "text/html", b"<html><body>Not found</body></html>"
+
+
+def zipped(member: str, body: bytes) -> bytes:
+    """A zip holding `body` as `member`, the same bytes every time (fixed date), so ETags hold."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo(member, date_time=(2026, 11, 2, 10, 0, 0)), body, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
 
 
 def etag(body: bytes) -> str:
