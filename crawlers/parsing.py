@@ -12,7 +12,7 @@ import scrapy
 from scrapy.http import Headers, HtmlResponse, TextResponse, XmlResponse
 from scrapy.responsetypes import responsetypes
 
-from .items import item_type
+from .items import PageError, item_type
 from .sources import SPIDERS
 
 
@@ -52,6 +52,8 @@ def parse_body(spider_class, url: str, body: bytes, meta: dict | None = None, co
 def as_record(result) -> dict:
     if isinstance(result, scrapy.Request):
         return {"type": "request", "url": result.url}
+    if isinstance(result, PageError):  # a parser saying what on the page failed (a missing provision)
+        return {"type": "error", **dict(result)}
     return {"type": item_type(result), **dict(result)}
 
 

@@ -368,3 +368,12 @@ def test_every_spider_records_its_contracts_parser_version():
 
     for spider in SPIDERS.values():
         assert spider.parser_version == spider.contract.parser_version
+
+
+def test_parse_prints_a_parsers_page_error_instead_of_crashing():
+    from crawlers.items import PageError
+    from crawlers.parsing import as_record
+
+    record = as_record(PageError(url="https://example.org/x", status=None, kind="parse", reason="no § 201a",
+                                 tracked=True))
+    assert record["type"] == "error" and record["reason"] == "no § 201a"
