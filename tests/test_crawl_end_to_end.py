@@ -104,9 +104,11 @@ def test_a_recrawl_of_unchanged_sources_sends_conditional_requests_and_writes_no
     before = snapshot(db)
     with FixtureServer() as server:
         result = crawl(db, server, source)
-        conditional, sent = server.conditional(), server.requests
+        conditional = server.conditional()
+        # A POST (govinfo's search) is not cacheable by HTTP's rules: it is asked again.
+        sent = [path for _, path, method, _ in server.log if method == "GET"]
     assert result.returncode == 0, result.stderr
-    # Every page was fetched before, with an ETag: every request now carries it, and
+    # Every page was fetched before, with an ETag: every GET now carries it, and
     # every answer is a 304 replayed from the archive.
     assert sent and len(conditional) == len(sent), set(sent) - set(conditional)
     assert snapshot(db) == before
