@@ -37,8 +37,15 @@ def sii_atlas(db: Path, *args: str, env: dict | None = None, timeout: float = 30
     )
 
 
-def crawl(db: Path, server, source: str = "legislation_gov_uk", *extra: str, **kwargs) -> subprocess.CompletedProcess:
-    return sii_atlas(db, "crawl", source, "--base-url", server.url, *FAST, *extra, **kwargs)
+def crawl(db: Path, server, source: str = "legislation_gov_uk", *extra: str, env: dict | None = None,
+          **kwargs) -> subprocess.CompletedProcess:
+    # A source that needs a key gets a test one (the fixture server accepts any), unless
+    # the test sets its own (an empty value: the source is skipped).
+    from crawlers.sources import CONTRACTS
+
+    names = CONTRACTS[source].env_vars if source in CONTRACTS else ()
+    env = {**{name: f"test-{name.lower()}" for name in names}, **(env or {})}
+    return sii_atlas(db, "crawl", source, "--base-url", server.url, *FAST, *extra, env=env, **kwargs)
 
 
 def archive_of(db: Path) -> Path:
