@@ -481,8 +481,9 @@ class ArchiveMiddleware:
     def parser_meta(self, request) -> dict:
         """The context the page's parser reads, as JSON can hold it, secrets masked."""
         spider = self.crawler.spider
+        contract = getattr(spider, "contract", None)
         meta = {}
-        for name in PARSER_META:
+        for name in PARSER_META + (contract.parser_meta if contract else ()):
             value = request.meta.get(name)
             if value is None:
                 continue

@@ -91,6 +91,10 @@ class SourceContract:
     secret_params: frozenset[str] = frozenset()
     #: Bump when the parsers change what they extract (a re-parse is then worth it).
     parser_version: str = "1"
+    #: Request meta keys this source's parsers read beyond the common ones
+    #: (crawling.middlewares.PARSER_META): archived with each page, so that
+    #: `sii-atlas reparse` can run the parser again without the request.
+    parser_meta: tuple[str, ...] = ()
     notes: str = ""
     #: source_identifier of a curated instrument -> the id the crawler gives it.
     curated_instrument_id: Callable[[str], str | None] | None = None
