@@ -210,7 +210,8 @@ def point_key(marker: str) -> str | None:
     return match.group(1) if match else None
 
 
-PARAGRAPH_START = re.compile(r"^(\d+[a-z]*)\.\s+")
+# A paragraph's number opens its first line: "1.   " in most languages, "(1)   " in German.
+PARAGRAPH_START = re.compile(r"^(?:(\d+[a-z]*)\.|\((\d+[a-z]*)\))\s+")
 
 
 # A block of an article, the same for HTML and Formex:
@@ -255,7 +256,7 @@ def split_paragraphs(blocks) -> list[tuple[str | None, list]]:
     for block in blocks:
         match = PARAGRAPH_START.match(block[1]) if block[0] == "text" else None
         if match or not parts:
-            parts.append((match.group(1) if match else None, []))
+            parts.append(((match.group(1) or match.group(2)) if match else None, []))
         parts[-1][1].append(block)
     return parts
 
@@ -336,7 +337,9 @@ def parse_xhtml(response):
     body = response.body
     if not body.strip():
         raise ValueError(f"empty page at {response.url}")
-    root = html.fromstring(body)
+    # The encoding the response declares (header, meta or BOM), not lxml's latin-1 default.
+    encoding = getattr(response, "encoding", None) or "utf-8"
+    root = html.fromstring(body, parser=html.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True))
     celex, language = document_context(response)
     if celex is None:
         raise ValueError(f"no CELEX number in {response.url}")
@@ -572,9 +575,9 @@ def branch_notice(work, response):
     if decoding is None:
         decoding = next(iter(expressions.values()), None)
     title = clean(decoding.findtext("EXPRESSION_TITLE/VALUE")) if decoding is not None else None
-    if title and decoding is not None:
-        # The capture's title ends with a stray language code after its own text.
-        title = re.sub(r"\s+[a-z]{2}$", "", title)
+    if title:
+        # The real capture's title ends with its language's code after the text ("... en").
+        title = title.removesuffix(f" {expression_language(decoding)}")
     in_force = (work.findtext("RESOURCE_LEGAL_IN-FORCE/VALUE") or "").strip().lower()
     entry_into_force = notice_date(work.find("RESOURCE_LEGAL_DATE_ENTRY-INTO-FORCE"))
     kind = meta.get("kind") or ACT_TYPES.get(CELEX.match(celex)["type"], (None, None, None))[2]
@@ -787,7 +790,14 @@ class EurLexSpider(SourceSpider):
     ]
     root_elements = {"NOTICE": parse_notice, "ACT": parse_formex, "LEXP.COMBINED": parse_formex,
                      "Envelope": parse_search, "html": parse_xhtml}
-    custom_settings = {"DOWNLOADER_MIDDLEWARES": {f"{__name__}.WsSecurityMiddleware": 960}}
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # Added to the project's middlewares, closest to the download (after the source
+        # auth at 950); `custom_settings` would replace the project's dict instead.
+        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+        settings.set("DOWNLOADER_MIDDLEWARES", {**middlewares, f"{__name__}.WsSecurityMiddleware": 960}, priority="spider")
 
     def __init__(self, *args, discover="yes", **kwargs):
         super().__init__(*args, **kwargs)
@@ -795,6 +805,12 @@ class EurLexSpider(SourceSpider):
 
     def secret_values(self) -> list[str]:
         return super().secret_values() + [os.environ[name] for name in WS_ENV if os.environ.get(name)]
+
+    def to_download_url(self, url: str) -> str:
+        # Without a mirror each host is asked itself: CELLAR is no path of eur-lex.europa.eu.
+        if self.download_base == OFFICIAL:
+            return url
+        return super().to_download_url(url)
 
     def to_official_url(self, url: str) -> str:
         # CELLAR's paths live on its own host, not on eur-lex.europa.eu.
