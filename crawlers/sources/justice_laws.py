@@ -14,7 +14,8 @@ What this spider does:
     `section/162.1` for a whole section, `section/162.1/subsection/2` for one
     subsection) as ONE provision with a text per language. The document is the whole
     Act (the Criminal Code is over 5 MB): one request per language serves every
-    provision of every curated instrument drawn from it.
+    provision of every curated instrument drawn from it. The French document is asked
+    for once the English one is read, so English is a provision's first language.
 (b) no discovery: the site has no search API (HTML site search only).
 
 Format knowledge comes from the source's own files: the consolidated XML as published
@@ -263,6 +264,7 @@ def parse_consolidated(response):
         code = match.group(2)
     if not code:
         raise ValueError("consolidated document without a chapter or instrument number")
+    code = code.replace("/", "-").replace(" ", "")  # SOR/2002-227 is SOR-2002-227 in addresses
     wanted = response.meta.get("instruments") or {own_id(code): None}
     sections = {}
     for section in root.iterfind("Body//Section"):
@@ -280,6 +282,11 @@ def parse_consolidated(response):
             item = provision_item(sections, key, code, instrument_id, language)
             if item is not None:
                 yield item
+    if language == "en" and response.meta.get("instruments"):
+        # The French text after the English one, so that English is always the text a
+        # provision is first stored with, and French its second language.
+        carried = {k: response.meta[k] for k in ("instruments", "jurisdiction", "status") if response.meta.get(k)}
+        yield scrapy.Request(document_url(code, "fr"), meta={**carried, "tracked": bool(response.meta.get("tracked"))})
 
 
 def instrument_item(root, identification, code: str, instrument_id: str, meta) -> InstrumentItem:
@@ -447,8 +454,8 @@ class JusticeLawsSpider(SourceSpider):
             yield request
 
     def tracked_requests(self):
-        """One request per document and language, asking for the key provisions of every
-        curated instrument drawn from it."""
+        """One request per document, asking for the key provisions of every curated
+        instrument drawn from it."""
         by_code: dict[str, dict[str, list[str]]] = {}
         context: dict[str, dict] = {}
         for instrument in self.tracked:
@@ -458,11 +465,8 @@ class JusticeLawsSpider(SourceSpider):
             code = str(instrument["source_identifier"]).strip()
             by_code.setdefault(code, {})[instrument["id"]] = keys
             context.setdefault(code, {"jurisdiction": instrument.get("jurisdiction")})
-        count = 0
-        for code, instruments in by_code.items():
-            for language in LANGUAGES:
-                if self.limit is not None and count >= self.limit:
-                    return
-                count += 1
-                yield self.request(document_url(code, language), tracked=True, instruments=instruments,
-                                   **context[code])
+        for count, (code, instruments) in enumerate(by_code.items()):
+            if self.limit is not None and count >= self.limit:
+                return
+            # English first; its page asks for the French one (see parse_consolidated).
+            yield self.request(document_url(code, "en"), tracked=True, instruments=instruments, **context[code])
