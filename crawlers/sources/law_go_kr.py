@@ -447,8 +447,40 @@ DECLARATION = SourceContract(
 )
 
 
+class MaskOcInBodiesMiddleware:
+    """law.go.kr writes the caller's OC into the links of its replies (법령상세링크, as
+    `lawService.do?OC=...&target=...`). This masks it in the body before the raw-response
+    archive or a parser sees it (a downloader middleware of this spider only, between
+    decompression (590) and the archive (585)). Only `OC=<value>` in a query is masked,
+    never the same letters elsewhere in a law's text."""
+
+    ORDER = 588
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        spider = self.crawler.spider
+        body = response.body
+        for secret in spider.secret_values() if hasattr(spider, "secret_values") else ():
+            pattern = re.compile(rb"([?&;]OC=)" + re.escape(secret.encode("utf-8")) + rb"(?![\w.\-])")
+            body = pattern.sub(rb"\1***", body)
+        return response if body == response.body else response.replace(body=body)
+
+
 class LawGoKrSpider(SourceSpider):
     contract = DECLARATION
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+        middlewares[f"{__name__}.MaskOcInBodiesMiddleware"] = MaskOcInBodiesMiddleware.ORDER
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
     routes = [
         (r"^/DRF/lawService\.do$", parse_service),
         (r"^/DRF/lawSearch\.do$", parse_search),
