@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 import yaml
-from conftest import FAST, PROJECT, crawl, sii_atlas
+from conftest import FAST, PROJECT, crawl, fixture_keys, sii_atlas
 from datasette.app import Datasette
 
 from crawlers.sources import SPIDERS
@@ -103,7 +103,7 @@ def test_a_recrawl_of_unchanged_sources_sends_conditional_requests_and_writes_no
     db, _, _ = crawled_db(source)
     before = snapshot(db)
     with FixtureServer() as server:
-        result = crawl(db, server, source)
+        result = crawl(db, server, source, env=fixture_keys(source))
         conditional, sent = server.conditional(), server.requests
     assert result.returncode == 0, result.stderr
     # Every page was fetched before, with an ETag: every request now carries it, and
