@@ -85,9 +85,10 @@ def test_a_search_page_that_is_not_a_feed_is_an_error():
 def test_index_fetches_only_entries_on_the_subject():
     found = list(parse_search(response_from_file(FEED, search_url())))
     assert content_urls(found) == [f"{BASE}/uitspraken/content?id=ECLI:NL:RBAMS:2024:99901",
-                                   f"{BASE}/uitspraken/content?id=ECLI:NL:GHARL:2024:99902"]
-    assert [r.meta["query"] for r in found] == ["deepfake", "intieme beelden"]
-    assert feed_urls(found) == []  # three entries: not a full page, so the last one
+                                   f"{BASE}/uitspraken/content?id=ECLI:NL:GHARL:2024:99902",
+                                   f"{BASE}/uitspraken/content?id=ECLI:NL:RBAMS:2024:99904"]
+    assert [r.meta["query"] for r in found] == ["deepfake", "intieme beelden", "139h"]
+    assert feed_urls(found) == []  # four entries: not a full page, so the last one
 
 
 def test_a_full_page_asks_for_the_next_one():
@@ -153,7 +154,7 @@ def test_crawl_into_sqlite_then_a_withdrawn_decision_is_marked(built_db):
     assert result.returncode == 0, result.stderr
     assert not any("RBROT" in path for path in asked)  # off the subject: never fetched
     cases = {row["id"]: row for row in database["cases"].rows_where("source = 'rechtspraak'")}
-    assert set(cases) == {"nl-rbams-2024-99901", "nl-gharl-2024-99902"}
+    assert set(cases) == {"nl-rbams-2024-99901", "nl-gharl-2024-99902", "nl-rbams-2024-99904"}
     amsterdam = cases["nl-rbams-2024-99901"]
     assert amsterdam["court"] == "Rechtbank Amsterdam" and amsterdam["decision_date"] == "2024-11-14"
     assert "139h" in amsterdam["text"] and amsterdam["jurisdiction"] == "NL"
