@@ -37,14 +37,19 @@ def sii_atlas(db: Path, *args: str, env: dict | None = None, timeout: float = 30
     )
 
 
-def crawl(db: Path, server, source: str = "legislation_gov_uk", *extra: str, env: dict | None = None,
-          **kwargs) -> subprocess.CompletedProcess:
-    # A source that needs a key gets a test one (the fixture server accepts any), unless
-    # the test sets its own (an empty value: the source is skipped).
+def fixture_keys(source: str) -> dict:
+    """A made-up value for each environment variable a source's crawl needs (its API
+    keys): without them the CLI skips the source. The fixture server accepts any."""
     from crawlers.sources import CONTRACTS
 
-    names = CONTRACTS[source].env_vars if source in CONTRACTS else ()
-    env = {**{name: f"test-{name.lower()}" for name in names}, **(env or {})}
+    return {name: f"fixture-{name.lower()}" for name in CONTRACTS[source].env_vars} if source in CONTRACTS else {}
+
+
+def crawl(db: Path, server, source: str = "legislation_gov_uk", *extra: str, env: dict | None = None,
+          **kwargs) -> subprocess.CompletedProcess:
+    # A source that needs a key gets a test one, unless the test sets its own (an empty
+    # value: the source is skipped).
+    env = {**fixture_keys(source), **(env or {})}
     return sii_atlas(db, "crawl", source, "--base-url", server.url, *FAST, *extra, env=env, **kwargs)
 
 
@@ -84,7 +89,7 @@ def crawled_templates(tmp_path_factory, built_template):
         if source not in made:
             db = copy_database(built_template, tmp_path_factory.mktemp(source) / "sii_atlas.db")
             with FixtureServer() as server:
-                result = crawl(db, server, source)
+                result = crawl(db, server, source, env=fixture_keys(source))
             assert result.returncode == 0, result.stdout + result.stderr
             made[source] = (db, result, server)
         return made[source]

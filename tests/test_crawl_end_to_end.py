@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 import yaml
-from conftest import FAST, PROJECT, crawl, sii_atlas
+from conftest import FAST, PROJECT, crawl, fixture_keys, sii_atlas
 from datasette.app import Datasette
 
 from crawlers.sources import SPIDERS

@@ -306,14 +306,25 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
         problem = check_date(case.get("decision_date"), "decision_date", today)
         if problem:
             problems.append(f"{where}: {problem}")
-        crawl_key = find_case_law_key(case.get("url") or "")
+        crawler, crawl_key = crawler_case_key(case.get("url") or "")
         if crawl_key and case.get("id") != crawl_key:
-            problems.append(f"{where}: a Find Case Law decision must use the crawler's id {crawl_key!r}, "
+            problems.append(f"{where}: a {crawler} decision must use the crawler's id {crawl_key!r}, "
                             "so that the crawl completes this row instead of adding a second one")
         for instrument in case.get("instruments") or []:
             if instrument not in instrument_ids:
                 problems.append(f"{where}: unknown instrument {instrument!r}")
     return problems
+
+
+def crawler_case_key(url: str) -> tuple[str | None, str | None]:
+    """(source, id) of the case-law crawler that names the decision at this URL."""
+    from ..sources import CONTRACTS
+
+    for source, contract in sorted(CONTRACTS.items()):
+        key = contract.case_id_for_url(url) if contract.case_id_for_url else None
+        if key:
+            return source, key
+    return None, None
 
 
 def find_case_law_key(url: str) -> str | None:
