@@ -43,8 +43,10 @@ def test_every_meta_key_a_parser_reads_is_archived():
 
     for source, spider in SPIDERS.items():
         text = (PROJECT / "crawlers" / "sources" / f"{source}.py").read_text()
-        read = set(re.findall(r"response\.meta\.get\(\s*[\"'](\w+)[\"']", text))
-        read |= set(re.findall(r"response\.meta\[\s*[\"'](\w+)[\"']\s*\]", text))
+        # `response.meta.get("x")`, or the same through a local name (`meta = response.meta`);
+        # not a request's meta read by a middleware, nor a key being set.
+        read = set(re.findall(r"(?<!request\.)\bmeta\.get\(\s*[\"'](\w+)[\"']", text))
+        read |= set(re.findall(r"(?<!request\.)(?<!result\.)\bmeta\[\s*[\"'](\w+)[\"']\s*\](?!\s*=[^=])", text))
         declared = set(PARSER_META) | set(spider.contract.parser_meta)
         assert read <= declared, f"{source}: declare {sorted(read - declared)} in its contract's parser_meta"
 

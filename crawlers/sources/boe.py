@@ -341,7 +341,7 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.none(),
     parser_version="1",
-    parser_meta=("instrument_id", "keys", "page", "today",),
+    parser_meta=("instrument_id", "keys", "page", "today"),
     notes="Consolidated legislation API: metadatos and texto/bloque as XML, search as JSON; no key. "
           "Curated instruments keep their own ids (several articles of one code share a BOE id).",
     # Not derivable from the BOE id alone (see the module docstring): the spider carries

@@ -522,7 +522,7 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.query_key(env="CONGRESS_GOV_API_KEY", param="api_key"),
     parser_version="1",
-    parser_meta=("bill", "parts",),
+    parser_meta=("bill", "parts"),
     notes="Bills with actions (normalised), titles and text versions; discovery by title over the bill list "
           "(the API has no full-text search). api.data.gov key in CONGRESS_GOV_API_KEY.",
 )

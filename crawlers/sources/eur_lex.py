@@ -775,6 +775,8 @@ DECLARATION = SourceContract(
     # WsSecurityMiddleware adds it, and discovery is left out when they are not set.
     auth=Auth.none(),
     parser_version="1",
+    parser_meta=("celex", "citation", "in_force_status", "instrument_id", "kind", "language", "languages",
+                 "page_size", "primary_language", "tracked", "valid_from"),
     notes="CELLAR branch notices, EUR-Lex HTML in EN, FR and DE, Formex 4 (parse only); discovery through the SOAP "
           "web service when EURLEX_WS_USERNAME and EURLEX_WS_PASSWORD are set.",
     curated_instrument_id=curated_instrument_id,

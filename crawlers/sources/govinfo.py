@@ -430,7 +430,7 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.query_key(env="GOVINFO_API_KEY", param="api_key"),
     parser_version="1",
-    parser_meta=("instrument_id", "keys", "offset_mark",),
+    parser_meta=("instrument_id", "keys", "offset_mark"),
     notes="USLM XML of bills and public laws, JSON search/summary/collections. Key in GOVINFO_API_KEY (may be the "
           "same api.data.gov key as congress_gov). The US Code on govinfo is HTML/PDF only: not fetched here.",
 )

@@ -433,6 +433,7 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.none(),
     parser_version="1",
+    parser_meta=("instrument_id", "instruments", "tracked"),
     notes="Consolidated Acts and regulations as LIMS XML (/eng/XML/, /fra/XML/), English and French; "
           "annual statutes in Bill Exchange XML. No key, no search API.",
     # A curated instrument keeps its own id: one Act (C-46) serves several curated

@@ -440,6 +440,7 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.query_key(env="LAW_GO_KR_OC", param="OC"),
     parser_version="1",
+    parser_meta=("current_mst", "history", "instrument_id", "keys", "resolve", "version_status", "with_instrument"),
     notes="DRF Open API: lawSearch.do and lawService.do, XML (JSON read too). OC user id required.",
     # The spider takes a curated instrument's id from its tracked row: source_identifier
     # is the law's name, and law.go.kr's own 법령ID is only learnt from the search.

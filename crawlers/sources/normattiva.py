@@ -280,7 +280,7 @@ DECLARATION = SourceContract(
     deadline_seconds=1800,
     auth=Auth.none(),
     parser_version="1",
-    parser_meta=("instruments", "tracked", "urn", "vigenza",),
+    parser_meta=("instruments", "tracked", "urn", "vigenza"),
     notes="Akoma Ntoso export (caricaAKN) opened from the URN:NIR resolver page; Open Data API simple search "
           "for discovery. Consolidated state at the crawl's day; no per-article validity dates. No key.",
     curated_instrument_id=None,  # tracked instruments keep their curated ids (carried in the request)

@@ -446,7 +446,7 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.none(),
     parser_version="1",
-    parser_meta=("expressions", "first", "instrument_id", "instruments", "targets", "today", "tracked",),
+    parser_meta=("expressions", "first", "instrument_id", "instruments", "targets", "today", "tracked"),
     notes="BWB toestand XML, manifest and WTI from the repository host; SRU search on zoekservice.overheid.nl; "
           "no key. Curated instruments keep their own ids (several articles of one code share a BWB id).",
     curated_instrument_id=None,
