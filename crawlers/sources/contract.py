@@ -101,6 +101,11 @@ class SourceContract:
     #: official URL of a decision -> the id the crawler gives it (None when not ours).
     case_id_for_url: Callable[[str], str | None] | None = None
 
+    def __post_init__(self):
+        # ("key") is a string, not a tuple: a slip that would archive nothing it should.
+        if isinstance(self.parser_meta, str):
+            raise ContractError(f"{self.id}: parser_meta must be a tuple of names, e.g. ({self.parser_meta!r},)")
+
     @property
     def official_hosts(self) -> frozenset[str]:
         return frozenset({urlsplit(self.base_url).netloc, *self.alias_hosts})

@@ -352,7 +352,7 @@ DECLARATION = SourceContract(
     deadline_seconds=1800,
     auth=Auth.none(),
     parser_version="1",
-    parser_meta=("instruments"),  # read by law_items through the meta it is handed
+    parser_meta=("instruments",),  # read by law_items through the meta it is handed
     notes="Whole laws as GII XML in xml.zip (one XML member); index gii-toc.xml. Consolidated state only, "
           "no per-provision validity dates. No key.",
     # The crawler gives each tracked instrument its curated id (carried in the request),
