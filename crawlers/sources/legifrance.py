@@ -545,8 +545,10 @@ DECLARATION = SourceContract(
     licence_url="https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
     terms_url="https://piste.gouv.fr/",
     rate_limit_text="per-application quotas set in PISTE (per second, minute and day), not published; "
-                    "we send at most one request a second",
-    rate_limit=(1, 1.0),
+                    "we send one request a second (delay) and never more than 60 a minute",
+    # No published figure (see the docstring): one a second by the delay, and a cap of 60 a
+    # minute that holds even when someone lowers the delay.
+    rate_limit=(60, 60.0),
     quota_text="not published (PISTE console, per application); at most 1,000 requests a run",
     run_quota=1000,
     download_delay=1.0,
@@ -571,6 +573,15 @@ class LegifranceSpider(SourceSpider):
     def __init__(self, *args, discover="yes", **kwargs):
         super().__init__(*args, **kwargs)
         self.discover = discover not in ("no", "false", "0")
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # PISTE is an authenticated API used under its terms of use, not a web site:
+        # robots.txt does not govern it. Obeying it also deadlocks the first request:
+        # SourceAuthMiddleware wants a token for the robots.txt request, and the token
+        # request waits for that same robots.txt (a defect of the middleware, reported).
+        settings.set("ROBOTSTXT_OBEY", False, priority="spider")
 
     def to_download_url(self, url: str) -> str:
         # The token host is not the API's: with a mirror (--base-url), the token is asked
