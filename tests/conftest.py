@@ -37,7 +37,16 @@ def sii_atlas(db: Path, *args: str, env: dict | None = None, timeout: float = 30
     )
 
 
+#: What a source needing credentials is given against the fixture server (never a real key).
+def fixture_credentials(source: str) -> dict:
+    from crawlers.sources import CONTRACTS
+
+    contract = CONTRACTS.get(source)
+    return {name: f"fixture-{name.lower()}" for name in (contract.env_vars if contract else ())}
+
+
 def crawl(db: Path, server, source: str = "legislation_gov_uk", *extra: str, **kwargs) -> subprocess.CompletedProcess:
+    kwargs["env"] = {**fixture_credentials(source), **(kwargs.get("env") or {})}
     return sii_atlas(db, "crawl", source, "--base-url", server.url, *FAST, *extra, **kwargs)
 
 
