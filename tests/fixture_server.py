@@ -71,7 +71,7 @@ def answer(route: dict, groups: dict) -> bytes:
     return body.encode("utf-8")
 
 
-def route(path: str, query: dict, method: str = "GET") -> tuple[int, str, bytes]:
+def route(path: str, query: dict, method: str = "GET", body: bytes = b"") -> tuple[int, str, bytes]:
     if path == "/robots.txt":
         return 200, "text/plain", ROBOTS
     if path.endswith(MEDIA_EXTENSIONS):
@@ -84,10 +84,18 @@ def route(path: str, query: dict, method: str = "GET") -> tuple[int, str, bytes]
             continue
         if any(not re.search(pattern, (query.get(name) or [""])[0]) for name, pattern in (candidate.get("query") or {}).items()):
             continue
-        body = answer(candidate, match.groupdict())
+        groups = match.groupdict()
+        if candidate.get("body"):
+            # A POST API names what it wants in its JSON body: the route's `body` regex must
+            # match it, and its groups join the path's for `replace`.
+            found = re.search(candidate["body"], body.decode("utf-8", "replace"))
+            if not found:
+                continue
+            groups = {**groups, **found.groupdict()}
+        answered = answer(candidate, groups)
         if candidate.get("zip"):  # served inside a zip, as one member of this name
-            body = zipped(candidate["zip"], body)
-        return candidate.get("status", 200), candidate.get("type", "application/xml"), body
+            answered = zipped(candidate["zip"], answered)
+        return candidate.get("status", 200), candidate.get("type", "application/xml"), answered
     return 404, "text/html", b"<html><body>Not found</body></html>"
 
 
@@ -140,7 +148,7 @@ class FixtureServer:
                 elif server.mode == "garbage" and parts.path != "/robots.txt":
                     status, content_type, body, headers = 200, "application/xml", b"\x00\x01 this is not XML <<<", {}
                 else:
-                    status, content_type, body = route(parts.path, query, method)
+                    status, content_type, body = route(parts.path, query, method, self.request_body)
                     headers = {}
                 if status == 200 and "ETag" not in headers:
                     headers = {**headers, "ETag": etag(body), "Last-Modified": LAST_MODIFIED}

@@ -110,7 +110,7 @@ def test_a_recrawl_of_unchanged_sources_sends_conditional_requests_and_writes_no
     assert result.returncode == 0, result.stderr
     # Every page was fetched before, with an ETag: every GET now carries it, and
     # every answer is a 304 replayed from the archive.
-    assert sent and len(conditional) == len(sent), set(sent) - set(conditional)
+    assert server.requests and len(conditional) == len(sent), set(sent) - set(conditional)
     assert snapshot(db) == before
     second = list(sqlite_utils.Database(db).query("SELECT * FROM crawl_runs ORDER BY id"))[-1]
     assert second["items_new"] == 0 and second["items_changed"] == 0 and second["items_unchanged"] > 2
