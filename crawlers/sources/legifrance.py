@@ -556,6 +556,7 @@ DECLARATION = SourceContract(
     auth=Auth.oauth2(client_id_env="LEGIFRANCE_CLIENT_ID", client_secret_env="LEGIFRANCE_CLIENT_SECRET",
                      token_url=TOKEN_URL, scope="openid"),
     parser_version="1",
+    parser_meta=("fond", "instrument_id", "label", "page", "provision_id"),
     notes="JSON API (POST, OAuth2 client credentials: LEGIFRANCE_CLIENT_ID, LEGIFRANCE_CLIENT_SECRET); every "
           "version of each tracked article with its dates. DILA's LEGI bulk XML is read by the same module.",
 )
