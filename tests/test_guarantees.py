@@ -377,3 +377,42 @@ def test_parse_prints_a_parsers_page_error_instead_of_crashing():
     record = as_record(PageError(url="https://example.org/x", status=None, kind="parse", reason="no § 201a",
                                  tracked=True))
     assert record["type"] == "error" and record["reason"] == "no § 201a"
+
+
+def test_a_spider_cannot_replace_the_projects_middlewares_through_custom_settings():
+    from scrapy.settings import Settings
+
+    from crawlers.sources.find_case_law import FindCaseLawSpider
+
+    class Careless(FindCaseLawSpider):
+        custom_settings = {"DOWNLOADER_MIDDLEWARES": {}}
+
+    with pytest.raises(TypeError, match="DOWNLOADER_MIDDLEWARES"):
+        Careless.update_settings(Settings())
+
+
+def test_without_a_mirror_urls_are_the_sources_own_and_with_one_the_token_goes_there_too():
+    from crawlers.sources.legifrance import LegifranceSpider, TOKEN_URL
+
+    live = LegifranceSpider()
+    api = "https://api.piste.gouv.fr/dila/legifrance/lf-engine-app/consult/getArticle"
+    assert live.to_download_url(api) == api and live.to_official_url(api) == api  # no doubled base path
+    mirror = LegifranceSpider(base_url="http://127.0.0.1:9/m")
+    assert mirror.to_download_url(TOKEN_URL) == "http://127.0.0.1:9/m/api/oauth/token"
+    assert mirror.to_official_url(mirror.to_download_url(api)) == api
+
+
+def test_a_key_an_api_echoes_in_its_answer_is_masked_before_anything_keeps_it(monkeypatch):
+    from types import SimpleNamespace
+
+    from scrapy.http import Request, TextResponse
+
+    from crawlers.crawling.middlewares import SecretsInBodiesMiddleware
+
+    spider = SimpleNamespace(secret_values=lambda: ["k3y-0123456789", "oc"])
+    middleware = SecretsInBodiesMiddleware(SimpleNamespace(spider=spider))
+    body = b'{"next": "https://api.example.org/v3/bill?api_key=k3y-0123456789&offset=20", "text": "oc"}'
+    response = middleware.process_response(Request("https://api.example.org/v3/bill"),
+                                           TextResponse("https://api.example.org/v3/bill", body=body))
+    assert b"k3y-0123456789" not in response.body and b"REDACTED" in response.body
+    assert b'"text": "oc"' in response.body  # too short to be told from ordinary words: left alone

@@ -261,9 +261,13 @@ def test_crawl_stores_every_version_of_the_tracked_articles(crawled):
     candidates = {row[0] for row in conn.execute("SELECT id FROM candidate_instruments WHERE source = 'legifrance'")}
     assert candidates == {"JORFTEXT000049563368", "LEGIARTI000049567458", "LEGIARTI999999999803"}
     assert conn.execute("SELECT COUNT(*) FROM crawled_instruments WHERE source = 'legifrance'").fetchone()[0] == 0
-    # The token was asked of the fixture server with the client credentials, then used.
-    assert log[0][1] == "/api/oauth/token" and log[0][2] == "POST"
-    assert all(h.get("Authorization") == "Bearer fixture-access-token" for _, path, _, h in log if path != "/api/oauth/token")
+    # robots.txt first (obeyed, and asked without credentials); then the token, asked once
+    # of the fixture server with the client credentials, and used for every API call.
+    assert [entry[1] for entry in log[:2]] == ["/robots.txt", "/api/oauth/token"] and log[1][2] == "POST"
+    assert [entry[1] for entry in log].count("/api/oauth/token") == 1
+    assert "Authorization" not in log[0][3]
+    assert all(h.get("Authorization") == "Bearer fixture-access-token" for _, path, _, h in log
+               if path not in ("/api/oauth/token", "/robots.txt"))
 
 
 def test_crawl_keeps_the_credentials_out_of_everything(crawled):

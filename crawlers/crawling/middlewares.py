@@ -29,6 +29,8 @@ from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import deferred_from_coro
 
+from ..redaction import REDACTED
+
 logger = logging.getLogger(__name__)
 
 MEDIA_EXTENSIONS = frozenset(
@@ -362,6 +364,7 @@ class SourceAuthMiddleware:
         self.crawler = crawler
         self.token = None
         self.token_expires = 0.0
+        self.token_lock = None  # made on first use, inside the running event loop
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -374,6 +377,10 @@ class SourceAuthMiddleware:
     async def process_request(self, request):
         auth = self.auth()
         if auth is None or auth.kind == "none" or request.meta.get("_sii_token_request"):
+            return None
+        if urlsplit(request.url).path == "/robots.txt":
+            # robots.txt is public and needs no credentials; a token fetched for it would
+            # wait on the very robots.txt it is fetched for.
             return None
         if auth.kind == "header":
             request.headers[auth.header] = os.environ.get(auth.key_env, "")
@@ -410,6 +417,14 @@ class SourceAuthMiddleware:
     async def bearer(self, auth) -> str:
         if self.token and time.monotonic() < self.token_expires:
             return self.token
+        if self.token_lock is None:
+            self.token_lock = asyncio.Lock()
+        async with self.token_lock:  # requests waiting together share one token fetch
+            if self.token and time.monotonic() < self.token_expires:
+                return self.token
+            return await self.fetch_token(auth)
+
+    async def fetch_token(self, auth) -> str:
         from scrapy import FormRequest
 
         spider = self.crawler.spider
@@ -418,7 +433,7 @@ class SourceAuthMiddleware:
             formdata={"grant_type": "client_credentials", "client_id": os.environ.get(auth.client_id_env, ""),
                       "client_secret": os.environ.get(auth.client_secret_env, ""),
                       **({"scope": auth.scope} if auth.scope else {})},
-            meta={"_sii_token_request": True, "dont_archive": True, "dont_retry": True},
+            meta={"_sii_token_request": True, "dont_archive": True, "dont_retry": True, "dont_obey_robotstxt": True},
             dont_filter=True,
         )
         response = await self.crawler.engine.download_async(token_request)
@@ -427,6 +442,31 @@ class SourceAuthMiddleware:
         # Fetch a new one a little before the server says this one ends.
         self.token_expires = time.monotonic() + max(0.0, float(answer.get("expires_in", 3600)) - 30)
         return self.token
+
+
+class SecretsInBodiesMiddleware:
+    """Some APIs write the caller's key into their answers (links that repeat the query
+    string). Every secret value of the source (from the environment, at least 8
+    characters, so that it cannot be an ordinary word of a law) is masked in each body
+    before the archive, a parser or the store sees it."""
+
+    MIN_LENGTH = 8
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        spider = self.crawler.spider
+        secrets = [value.encode("utf-8") for value in (spider.secret_values() if hasattr(spider, "secret_values") else ())
+                   if len(value) >= self.MIN_LENGTH]
+        body = response.body
+        for secret in secrets:
+            body = body.replace(secret, REDACTED.encode("ascii"))
+        return response if body == response.body else response.replace(body=body)
 
 
 #: The request meta keys parsers read (`response.meta.get(...)` in crawlers/sources):

@@ -63,6 +63,9 @@ DOWNLOADER_MIDDLEWARES = {
     # After HttpCompression (590) in responses, so bodies are archived decompressed;
     # before retries (550), which never see a 304.
     "crawlers.crawling.middlewares.ArchiveMiddleware": 585,
+    # Between decompression (590) and the archive: a key an API echoes in its answer
+    # never reaches the archive, a parser or the store.
+    "crawlers.crawling.middlewares.SecretsInBodiesMiddleware": 587,
     # Closest to the download (after the HTTP cache, 900): the key exists only there.
     "crawlers.crawling.middlewares.UnreachableSourceMiddleware": 940,
     "crawlers.crawling.middlewares.SourceAuthMiddleware": 950,

@@ -808,12 +808,6 @@ class EurLexSpider(SourceSpider):
     def secret_values(self) -> list[str]:
         return super().secret_values() + [os.environ[name] for name in WS_ENV if os.environ.get(name)]
 
-    def to_download_url(self, url: str) -> str:
-        # Without a mirror each host is asked itself: CELLAR is no path of eur-lex.europa.eu.
-        if self.download_base == OFFICIAL:
-            return url
-        return super().to_download_url(url)
-
     def to_official_url(self, url: str) -> str:
         # CELLAR's paths live on its own host, not on eur-lex.europa.eu.
         official = super().to_official_url(url)

@@ -62,7 +62,6 @@ Format notes:
 import json
 import re
 from datetime import date, datetime, timezone
-from urllib.parse import urlsplit
 
 import scrapy
 from bs4 import BeautifulSoup
@@ -574,23 +573,6 @@ class LegifranceSpider(SourceSpider):
     def __init__(self, *args, discover="yes", **kwargs):
         super().__init__(*args, **kwargs)
         self.discover = discover not in ("no", "false", "0")
-
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        # PISTE is an authenticated API used under its terms of use, not a web site:
-        # robots.txt does not govern it. Obeying it also deadlocks the first request:
-        # SourceAuthMiddleware wants a token for the robots.txt request, and the token
-        # request waits for that same robots.txt (a defect of the middleware, reported).
-        settings.set("ROBOTSTXT_OBEY", False, priority="spider")
-
-    def to_download_url(self, url: str) -> str:
-        # The token host is not the API's: with a mirror (--base-url), the token is asked
-        # of the mirror too, never of the real PISTE with whatever credentials are set.
-        if url == TOKEN_URL and self.download_base != self.official_base.rstrip("/"):
-            base = urlsplit(self.download_base)
-            return f"{base.scheme}://{base.netloc}{urlsplit(TOKEN_URL).path}"
-        return super().to_download_url(url)
 
     async def start(self):
         for request in self.tracked_requests():

@@ -87,8 +87,17 @@ class SourceSpider(scrapy.Spider):
             cls.rate_limit = cls.contract.rate_limit
             cls.parser_version = cls.contract.parser_version
 
+    #: Settings a spider's `custom_settings` would replace whole (the project's no-media,
+    #: official-hosts, archive and store machinery with them): extend them in
+    #: `update_settings` instead.
+    PROTECTED_SETTINGS = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "EXTENSIONS")
+
     @classmethod
     def update_settings(cls, settings):
+        replaced = [name for name in cls.PROTECTED_SETTINGS if name in (cls.custom_settings or {})]
+        if replaced:
+            raise TypeError(f"{cls.__name__}.custom_settings would replace the project's {', '.join(replaced)}; "
+                            "add to them in update_settings instead")
         # The source's own politeness, below anything given on the command line.
         if cls.contract is not None:
             settings.set("DOWNLOAD_DELAY", cls.contract.download_delay, priority="spider")
@@ -137,14 +146,27 @@ class SourceSpider(scrapy.Spider):
         token_host = {urlsplit(self.to_download_url(token_url)).netloc} if token_url else set()
         return self.official_hosts() | {urlsplit(self.download_base).netloc} | token_host
 
+    def mirrored(self) -> bool:
+        """Whether this run downloads from a mirror (`--base-url`) instead of the source."""
+        return self.download_base != self.official_base.rstrip("/")
+
     def to_download_url(self, url: str) -> str:
+        """Where to fetch an official URL: itself, or its path on the mirror. With a mirror,
+        the OAuth2 token endpoint goes there too: credentials never leave for the real
+        source during a test or a replay."""
+        if not self.mirrored():
+            return url
         parts = urlsplit(url)
-        if parts.netloc not in self.official_hosts():
+        token_url = self.contract.auth.token_url if self.contract else None
+        token_host = urlsplit(token_url).netloc if token_url else None
+        if parts.netloc not in self.official_hosts() and parts.netloc != token_host:
             return url
         base = urlsplit(self.download_base)
         return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
 
     def to_official_url(self, url: str) -> str:
+        if not self.mirrored():
+            return url
         base = urlsplit(self.download_base)
         parts = urlsplit(url)
         if parts.netloc != base.netloc:
