@@ -332,15 +332,19 @@ def test_crawl_stores_the_directive_in_three_languages_and_search_candidates(bui
         assert secret not in result.stderr and secret not in result.stdout
 
 
-def fault_for_searches(handler, method, path, query):
-    if method == "POST" and path == "/EURLexWebService":
-        return 500, "application/soap+xml", sample("eur_lex", "eurlex-ws_error_response_invalid_query.xml").read_bytes(), {}
-    return None
+def fault_for_searches(fault: bytes):
+    def hook(handler, method, path, query):
+        if method == "POST" and path == "/EURLexWebService":
+            return 500, "application/soap+xml", fault, {}
+        return None
+    return hook
 
 
 def test_a_soap_fault_is_a_recorded_error_not_an_empty_result(built_db):
+    # Read here, not in the server's thread, so that a missing sample skips the test.
+    fault = sample("eur_lex", "eurlex-ws_error_response_invalid_query.xml").read_bytes()
     env = {WS_ENV[0]: FAKE_USER, WS_ENV[1]: FAKE_PASSWORD}
-    with FixtureServer(hook=fault_for_searches) as server:
+    with FixtureServer(hook=fault_for_searches(fault)) as server:
         result = crawl(built_db, server, "eur_lex", env=env)
     database = sqlite_utils.Database(built_db)
     errors = list(database.query("SELECT * FROM crawl_errors"))
