@@ -22,7 +22,7 @@ RUN_OUTCOMES = ("ok", "partial", "failed", "interrupted")
 # A kind outside this list is stored as `other`, its name kept in the reason.
 ERROR_KINDS = ("http", "download", "refused", "ignored", "gone", "dropped", "parse", "store", "empty", "run", "other")
 IDENTIFIER_SCHEMES = ("ECLI", "ELI", "CELEX", "LEGIARTI", "LEGITEXT", "BWBR", "USLM", "NEUTRAL", "NUMAC",
-                      "DOCKET", "URI", "OTHER")
+                      "DOCKET", "BOE", "GII_DOKNR", "URN_NIR", "PUBLIC_LAW", "LIMS", "HUDOC_ITEMID", "URI", "OTHER")
 IDENTIFIED_TYPES = ("instrument", "provision", "case", "bill")
 BILL_ACTIONS = ("introduced", "passed_one_chamber", "passed_both", "signed", "vetoed", "failed", "effective")
 INSTRUMENT_RELATIONS = ("amends", "repeals", "transposes")

@@ -21,7 +21,7 @@ def test_real_akn_export_of_a_ratification_law():
     assert act["citation"] == "Legge 14 maggio 2024 n. 66"
     assert act["title"].startswith("Ratifica ed esecuzione dell'Accordo in materia di coproduzione cinematografica")
     assert not act["title"].endswith("(24G00083)")
-    assert {"scheme": "URI", "value": "urn:nir:stato:legge:2024-05-14;66"} in act["identifiers"]
+    assert {"scheme": "URN_NIR", "value": "urn:nir:stato:legge:2024-05-14;66"} in act["identifiers"]
     assert {"scheme": "ELI", "value": "eli/id/2024/05/27/24G00083/CONSOLIDATED/20240902"} in act["identifiers"]
     articles = [r for r in records if r["type"] == "provision"]
     # The annexes (the treaty's own articles) are not articles of the law.

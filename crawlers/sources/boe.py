@@ -197,7 +197,7 @@ def instrument_from(fields: dict, instrument_id: str | None = None) -> Instrumen
         official_url=clean(fields.get("url_html_consolidada")) or act_url(boe_id),
         language=LANGUAGE,
         source=SOURCE,
-        identifiers=[{"scheme": "OTHER", "value": boe_id}] + ([{"scheme": "ELI", "value": eli}] if eli else []),
+        identifiers=[{"scheme": "BOE", "value": boe_id}] + ([{"scheme": "ELI", "value": eli}] if eli else []),
     )
 
 

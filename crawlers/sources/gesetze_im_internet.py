@@ -262,7 +262,7 @@ def law_items(xml: bytes, url: str, meta) -> list:
             official_url=f"{OFFICIAL}/{abbr}/",
             language="de",
             source=SOURCE,
-            identifiers=[{"scheme": "OTHER", "value": doknr}] if doknr else [],
+            identifiers=[{"scheme": "GII_DOKNR", "value": doknr}] if doknr else [],
         ))
         for key in wanted:
             norm = provisions.get(key)
@@ -295,7 +295,7 @@ def provision_item(instrument_id: str, abbr: str, enbez: str, norm) -> Provision
         valid_from=None,
         valid_to=None,
         source=SOURCE,
-        identifiers=[{"scheme": "OTHER", "value": norm.get("doknr")}] if norm.get("doknr") else [],
+        identifiers=[{"scheme": "GII_DOKNR", "value": norm.get("doknr")}] if norm.get("doknr") else [],
     )
 
 

@@ -130,7 +130,7 @@ def parse_feed(response):
             text=None,  # the feed carries no text (see the module docstring)
             cited_legislation=[],
             identifiers=[{"scheme": "DOCKET", "value": number} for number in applications]
-            + [{"scheme": "OTHER", "value": f"hudoc:{item_id}"}],
+            + [{"scheme": "HUDOC_ITEMID", "value": item_id}],
             source=SOURCE,
         )
 

@@ -340,7 +340,7 @@ def provision_item(sections: dict, key: str, code: str, instrument_id: str, lang
         valid_from=in_force_from(element),
         valid_to=None,
         source=SOURCE,
-        identifiers=[{"scheme": "OTHER", "value": f"lims:{lims_id}"}] if lims_id else None,
+        identifiers=[{"scheme": "LIMS", "value": lims_id}] if lims_id else None,
     )
 
 

@@ -156,7 +156,7 @@ def parse_akn(response):
     citation = " ".join(filter(None, [doc_type.title() if doc_type else None,
                                       doc_date.text.strip() if doc_date is not None and doc_date.text else None,
                                       f"n. {doc_number}" if doc_number else None])) or None
-    identifiers = [{"scheme": "URI", "value": urn}]
+    identifiers = [{"scheme": "URN_NIR", "value": urn}]
     if aliases.get("eli"):
         identifiers.append({"scheme": "ELI", "value": aliases["eli"]})
     articles = {}
@@ -210,7 +210,7 @@ def article_item(instrument_id: str, urn: str, number: str, article) -> Provisio
         id=f"{instrument_id}/{number}", instrument_id=instrument_id, label=number, heading=heading, text=text,
         language="it", url=urn_article(urn, number), in_force_status="repealed" if repealed else "in_force",
         valid_from=None, valid_to=None, source=SOURCE,
-        identifiers=[{"scheme": "URI", "value": f"{urn}~art{number.replace('-', '').replace('.', '')}"}],
+        identifiers=[{"scheme": "URN_NIR", "value": f"{urn}~art{number.replace('-', '').replace('.', '')}"}],
     )
 
 
