@@ -416,3 +416,26 @@ def test_a_key_an_api_echoes_in_its_answer_is_masked_before_anything_keeps_it(mo
                                            TextResponse("https://api.example.org/v3/bill", body=body))
     assert b"k3y-0123456789" not in response.body and b"REDACTED" in response.body
     assert b'"text": "oc"' in response.body  # too short to be told from ordinary words: left alone
+
+
+SAVED_WITHOUT_URL = [
+    ("legifrance", "legifrance/LEGIARTI000006398122.json"), ("congress_gov", "congress_gov/bill_117_hr_21.json"),
+    ("congress_gov", "congress_gov/bill_117_hr_21_text.json"), ("judilibre", "judilibre/sample_detail_resolved.json"),
+    ("judilibre", "judilibre/tcom_sample_list.json"), ("govinfo", "govinfo/BILLS-sample.json"),
+    ("govinfo", "govinfo/search_member_introduced_113th.json"), ("normattiva", "normattiva/ricerca_semplice.json"),
+    ("law_go_kr", "law_go_kr/three-tier-citation.json"), ("hudoc", "hudoc/echr.rss"),
+    ("find_case_law", "find_case_law/ewca_civ_2004_632.xml"), ("legislation_gov_uk", "legislation_gov_uk/latest.feed"),
+]
+
+
+@pytest.mark.parametrize("source, name", SAVED_WITHOUT_URL)
+def test_a_saved_answer_parses_without_its_url(source, name):
+    # `sii-atlas parse SOURCE FILE` on a file whose URL is unknown: routed by the
+    # document itself (XML root element, JSON top-level keys), as people will use it.
+    from conftest import sample
+
+    from crawlers.parsing import parse_file
+
+    path = sample(*name.split("/"))
+    records = parse_file(source, path, path.resolve().as_uri())
+    assert records, f"{source} read nothing from {name}"  # a list page gives the requests it follows

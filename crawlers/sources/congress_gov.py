@@ -272,7 +272,14 @@ def bill_record(response) -> dict:
                 "actions": list(carried.get("actions") or [])}
     key = bill_key(response.url)
     if key is None:
-        raise ValueError(f"not a bill URL: {response.url}")
+        # A saved page parsed without its URL: every API answer repeats what was asked
+        # in its `request` block (billUrl, or congress, billType and billNumber).
+        asked = (json.loads(response.body).get("request") or {}) if response.body.lstrip()[:1] == b"{" else {}
+        key = bill_key(asked.get("billUrl") or "") or (
+            (str(asked["congress"]), str(asked["billType"]).lower(), str(asked["billNumber"]))
+            if all(asked.get(k) for k in ("congress", "billType", "billNumber")) else None)
+    if key is None:
+        raise ValueError(f"not a bill URL, and no `request` block naming the bill: {response.url}")
     return new_record(*key)
 
 
@@ -539,6 +546,8 @@ class CongressGovSpider(SourceSpider):
         (r"^/v3/bill/\d+/[a-z]+/\d+/?$", parse_bill),
         (r"^/v3/bill(/\d+(/[a-z]+)?)?/?$", parse_bill_list),
     ]
+    json_keys = {"bill": parse_bill, "actions": parse_actions, "titles": parse_titles, "textVersions": parse_text_versions,
+                 "summaries": parse_summaries, "subjects": parse_subjects, "bills": parse_bill_list}
 
     def __init__(self, *args, discover="yes", today=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -446,6 +446,8 @@ class GovinfoSpider(SourceSpider):
         (r"^/packages/[^/]+(/granules/[^/]+)?/summary$", parse_summary),
         (r"^/collections/[A-Z]+/", parse_collection),
     ]
+    json_keys = {"results": parse_search, "packages": parse_collection, "granules": parse_granules,
+                 "collectionCode": parse_summary}
     root_elements = {"bill": parse_uslm, "pLaw": parse_uslm}
 
     def __init__(self, *args, discover="yes", **kwargs):

@@ -340,6 +340,7 @@ class JudilibreSpider(SourceSpider):
         (r"/judilibre/v1\.0/export$", parse_export),
         (r"/judilibre/v1\.0/decision$", parse_decision),
     ]
+    json_keys = {"text": parse_decision, "resolved": parse_search, "results": parse_search}
 
     def __init__(self, *args, bulk=None, **kwargs):
         super().__init__(*args, **kwargs)

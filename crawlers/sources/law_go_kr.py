@@ -486,6 +486,7 @@ class LawGoKrSpider(SourceSpider):
         (r"^/DRF/lawService\.do$", parse_service),
         (r"^/DRF/lawSearch\.do$", parse_search),
     ]
+    json_keys = {"법령": parse_service, "ThdCmpLawXService": parse_service, "LawSearch": parse_search}
     root_elements = {"법령": parse_service, "LawSearch": parse_search}
 
     def __init__(self, *args, discover="yes", history="yes", **kwargs):

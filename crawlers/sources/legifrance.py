@@ -568,6 +568,7 @@ class LegifranceSpider(SourceSpider):
         (r"/consult/getArticle(WithIdAndNum)?$", parse_article),
         (r"/search$", parse_search),
     ]
+    json_keys = {"listArticle": parse_article_versions, "article": parse_article, "results": parse_search}
     root_elements = {"ARTICLE": parse_legi_article, "SECTION_TA": parse_legi_section, "TEXTELR": parse_legi_structure}
 
     def __init__(self, *args, discover="yes", **kwargs):

@@ -294,6 +294,7 @@ class NormattivaSpider(SourceSpider):
         (r"/do/atto/caricaAKN$", parse_akn),
         (r"/uri-res/N2Ls$", parse_resolver),
     ]
+    json_keys = {"listaAtti": parse_search, "corpo": parse_search}
     root_elements = {"akomaNtoso": parse_akn}
 
     def __init__(self, *args, discover="yes", vigenza=None, **kwargs):

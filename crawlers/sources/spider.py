@@ -53,6 +53,17 @@ def root_element(body: bytes) -> str | None:
     return None
 
 
+def json_keys(body: bytes) -> set[str] | None:
+    """The top-level keys of a JSON object body (None when the body is not one)."""
+    if not body.lstrip()[:1] == b"{":
+        return None
+    try:
+        document = jsonlib.loads(body)
+    except ValueError:
+        return None
+    return set(document) if isinstance(document, dict) else None
+
+
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -71,6 +82,9 @@ class SourceSpider(scrapy.Spider):
     routes: list = []
     #: {XML root element name: parser function}, when no route matches the URL.
     root_elements: dict = {}
+    #: {top-level key of a JSON object: parser function}, likewise for JSON answers;
+    #: the first key (in this order) that the document has picks the parser.
+    json_keys: dict = {}
 
     # Derived from the contract (kept as attributes for the code that reads them).
     official_base: str = ""
@@ -185,6 +199,12 @@ class SourceSpider(scrapy.Spider):
         for pattern, parser in cls.routes:
             if re.search(pattern, path):
                 return parser
+        keys = json_keys(body) if body else None
+        if keys is not None:
+            for key, parser in cls.json_keys.items():
+                if key in keys:
+                    return parser
+            raise LookupError(f"{cls.name}: no parser for {url} (a JSON object with keys {sorted(keys)[:8]})")
         root = root_element(body) if body else None
         if root in cls.root_elements:
             return cls.root_elements[root]
