@@ -168,13 +168,13 @@ def test_ids_congress_and_discovery_url():
 def test_start_fetches_tracked_bills_first_then_the_subjects_then_the_list():
     spider = CongressGovSpider(tracked=[{"id": "us-defiance-act-s1837", "source_identifier": "119/s/1837"},
                                         {"id": "x", "source_identifier": "118/hr/7569"}], today="2026-11-30")
-    requests = list(spider.bill_requests())
+    requests = list(spider.tracked_requests())
     assert [r.meta["tracked"] for r in requests[:2]] == [True, True]
     assert requests[0].url == f"{API}/bill/119/s/1837?format=json"
     assert requests[0].meta["expects"] == ("bill", "us-119-s-1837")
     assert len(requests) == len(set(SUBJECT_BILLS) | {"119/s/1837", "118/hr/7569"})
     assert not any(r.meta["tracked"] for r in requests[2:])
-    assert len(list(CongressGovSpider(limit=3).bill_requests())) == 3
+    assert len(list(CongressGovSpider(limit=3).tracked_requests())) == 3
 
 
 def test_contract_keeps_the_key_out_of_urls():

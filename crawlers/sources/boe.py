@@ -358,17 +358,10 @@ class BoeSpider(SourceSpider):
         (r"/legislacion-consolidada$", parse_search),
     ]
 
-    def __init__(self, *args, discover="yes", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
-
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if self.discover:
-            since = {"since": self.since.isoformat()} if self.since else {}
-            for term in SEARCH_TERMS:
-                yield self.request(search_url(term), headers=JSON_HEADERS, query=term, page=1, **since)
+    def discovery_requests(self):
+        since = self.since_meta()
+        for term in SEARCH_TERMS:
+            yield self.request(search_url(term), headers=JSON_HEADERS, query=term, page=1, **since)
 
     def tracked_requests(self):
         count = 0

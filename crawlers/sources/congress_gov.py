@@ -549,18 +549,14 @@ class CongressGovSpider(SourceSpider):
     json_keys = {"bill": parse_bill, "actions": parse_actions, "titles": parse_titles, "textVersions": parse_text_versions,
                  "summaries": parse_summaries, "subjects": parse_subjects, "bills": parse_bill_list}
 
-    def __init__(self, *args, discover="yes", today=None, **kwargs):
+    def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
         self.today = date.fromisoformat(today) if today else date.today()
 
-    async def start(self):
-        for request in self.bill_requests():
-            yield request
-        if self.discover:
-            yield self.request(list_url(self.today, self.since))
+    def discovery_requests(self):
+        yield self.request(list_url(self.today, self.since))
 
-    def bill_requests(self):
+    def tracked_requests(self):
         """The curated bills (tracked: a failure fails the crawl), then the subject's."""
         wanted: dict[str, bool] = {}
         for instrument in self.tracked:

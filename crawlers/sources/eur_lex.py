@@ -801,10 +801,6 @@ class EurLexSpider(SourceSpider):
         middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
         settings.set("DOWNLOADER_MIDDLEWARES", {**middlewares, f"{__name__}.WsSecurityMiddleware": 960}, priority="spider")
 
-    def __init__(self, *args, discover="yes", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
-
     def secret_values(self) -> list[str]:
         return super().secret_values() + [os.environ[name] for name in WS_ENV if os.environ.get(name)]
 
@@ -816,11 +812,7 @@ class EurLexSpider(SourceSpider):
             return urlunsplit(("https", urlsplit(CELLAR).netloc, parts.path, parts.query, ""))
         return official
 
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if not self.discover:
-            return
+    def discovery_requests(self):
         if not all(os.environ.get(name) for name in WS_ENV):
             self.logger.warning("eur_lex: discovery skipped, set $%s and $%s (EUR-Lex web service registration)", *WS_ENV)
             return

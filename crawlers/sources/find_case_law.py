@@ -519,7 +519,7 @@ class FindCaseLawSpider(SourceSpider):
         super().__init__(*args, **kwargs)
         self.judgments_requested: set[str] = set()
 
-    async def start(self):
+    def discovery_requests(self):
         since = self.since.isoformat() if self.since else None
         for term in SEARCH_TERMS:
             yield self.request(search_url(term, self.since), query=term, since=since, limit=self.limit)

@@ -369,15 +369,8 @@ class GesetzeImInternetSpider(SourceSpider):
     ]
     root_elements = {"items": parse_toc, "dokumente": parse_law_xml}
 
-    def __init__(self, *args, discover="yes", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
-
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if self.discover:
-            yield self.request(TOC_URL)
+    def discovery_requests(self):
+        yield self.request(TOC_URL)
 
     def tracked_requests(self):
         """One request per law, carrying every curated instrument drawn from it."""

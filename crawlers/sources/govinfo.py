@@ -450,18 +450,11 @@ class GovinfoSpider(SourceSpider):
                  "collectionCode": parse_summary}
     root_elements = {"bill": parse_uslm, "pLaw": parse_uslm}
 
-    def __init__(self, *args, discover="yes", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
-
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if self.discover:
-            for query in SEARCH_QUERIES:
-                if self.since:
-                    query = f"{query} AND publishdate:range({self.since.isoformat()},)"
-                yield self.request(f"{OFFICIAL}/search", json=search_body(query), query=query, offset_mark="*")
+    def discovery_requests(self):
+        for query in SEARCH_QUERIES:
+            if self.since:
+                query = f"{query} AND publishdate:range({self.since.isoformat()},)"
+            yield self.request(f"{OFFICIAL}/search", json=search_body(query), query=query, offset_mark="*")
 
     def tracked_requests(self):
         for count, instrument in enumerate(i for i in self.tracked if package_id(i.get("source_identifier"))):

@@ -166,7 +166,7 @@ class HudocSpider(SourceSpider):
     routes = [(r"^/app/transform/rss$", parse_feed)]
     root_elements = {"rss": parse_feed}
 
-    async def start(self):
+    def discovery_requests(self):
         since = self.since.isoformat() if self.since else None
         for query in SEARCH_QUERIES:
             yield self.request(feed_url(query), since=since)

@@ -347,7 +347,7 @@ class JudilibreSpider(SourceSpider):
         self.bulk = str(bulk or "").lower() in ("1", "true", "yes")
         self.decisions_requested: set[str] = set()
 
-    async def start(self):
+    def discovery_requests(self):
         if self.bulk:
             yield self.request(export_url(self.since))
             return

@@ -450,10 +450,6 @@ class JusticeLawsSpider(SourceSpider):
     ]
     root_elements = {"Statute": parse_consolidated, "Regulation": parse_consolidated, "Bill": parse_annual_statute}
 
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-
     def tracked_requests(self):
         """One request per document, asking for the key provisions of every curated
         instrument drawn from it."""

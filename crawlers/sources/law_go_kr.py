@@ -489,13 +489,12 @@ class LawGoKrSpider(SourceSpider):
     json_keys = {"법령": parse_service, "ThdCmpLawXService": parse_service, "LawSearch": parse_search}
     root_elements = {"법령": parse_service, "LawSearch": parse_search}
 
-    def __init__(self, *args, discover="yes", history="yes", **kwargs):
+    def __init__(self, *args, history="yes", **kwargs):
         super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
         self.history = history not in ("no", "false", "0")
 
-    async def start(self):
-        since = {"since": self.since.isoformat()} if self.since else {}
+    def tracked_requests(self):
+        since = self.since_meta()
         count = 0
         for instrument in self.tracked:
             keys = [p["key"] for p in instrument.get("provisions") or [] if p.get("key")]
@@ -509,8 +508,9 @@ class LawGoKrSpider(SourceSpider):
                 search_url(target="law", query=name, display=str(PAGE_SIZE), type="XML"), tracked=True,
                 resolve=name, instrument_id=instrument["id"], keys=keys, jurisdiction=instrument.get("jurisdiction"),
                 status=instrument.get("status"), history=self.history, **since)
-        if self.discover:
-            for term in SEARCH_TERMS:
-                yield self.request(search_url(target="law", search="2", query=term, display=str(PAGE_SIZE), type="XML"),
-                                   query=term, **since)
+
+    def discovery_requests(self):
+        for term in SEARCH_TERMS:
+            yield self.request(search_url(target="law", search="2", query=term, display=str(PAGE_SIZE), type="XML"),
+                               query=term, **self.since_meta())
 

@@ -571,19 +571,12 @@ class LegifranceSpider(SourceSpider):
     json_keys = {"listArticle": parse_article_versions, "article": parse_article, "results": parse_search}
     root_elements = {"ARTICLE": parse_legi_article, "SECTION_TA": parse_legi_section, "TEXTELR": parse_legi_structure}
 
-    def __init__(self, *args, discover="yes", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
-
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if self.discover:
-            since = {"since": self.since.isoformat()} if self.since else {}
-            for term in SEARCH_TERMS:
-                for fond in SEARCH_FONDS:
-                    yield self.request(api_url("/search"), json=search_body(term, fond), query=term, fond=fond,
-                                       page=1, **since)
+    def discovery_requests(self):
+        since = self.since_meta()
+        for term in SEARCH_TERMS:
+            for fond in SEARCH_FONDS:
+                yield self.request(api_url("/search"), json=search_body(term, fond), query=term, fond=fond,
+                                   page=1, **since)
 
     def tracked_requests(self):
         count = 0

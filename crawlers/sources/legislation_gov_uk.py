@@ -522,19 +522,12 @@ class LegislationGovUkSpider(SourceSpider):
     ]
     root_elements = {"feed": parse_feed, "Legislation": parse_document}
 
-    def __init__(self, *args, discover="yes", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
-
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if self.discover:
-            since = {"since": self.since.isoformat()} if self.since else {}
-            for term in SEARCH_TERMS:
-                url = f"{OFFICIAL}/all/data.feed?text={quote(term)}&sort=published"
-                yield self.request(url, query=term, **since)
-            yield self.request(f"{OFFICIAL}/new/data.feed", query="new legislation", match_terms=list(NEW_FEED_TERMS), **since)
+    def discovery_requests(self):
+        since = self.since_meta()
+        for term in SEARCH_TERMS:
+            url = f"{OFFICIAL}/all/data.feed?text={quote(term)}&sort=published"
+            yield self.request(url, query=term, **since)
+        yield self.request(f"{OFFICIAL}/new/data.feed", query="new legislation", match_terms=list(NEW_FEED_TERMS), **since)
 
     def tracked_requests(self):
         count = 0

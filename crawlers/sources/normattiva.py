@@ -297,20 +297,16 @@ class NormattivaSpider(SourceSpider):
     json_keys = {"listaAtti": parse_search, "corpo": parse_search}
     root_elements = {"akomaNtoso": parse_akn}
 
-    def __init__(self, *args, discover="yes", vigenza=None, **kwargs):
+    def __init__(self, *args, vigenza=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
         from datetime import date
 
         self.vigenza = vigenza or date.today().strftime("%Y%m%d")
 
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if self.discover:
-            for term in SEARCH_TERMS:
-                yield self.request(SEARCH_URL, method="POST", body=search_body(term, 1),
-                                   headers={"Content-Type": "application/json"}, query=term)
+    def discovery_requests(self):
+        for term in SEARCH_TERMS:
+            yield self.request(SEARCH_URL, method="POST", body=search_body(term, 1),
+                               headers={"Content-Type": "application/json"}, query=term)
 
     def tracked_requests(self):
         acts: dict[str, list[dict]] = {}

@@ -292,7 +292,7 @@ class RechtspraakSpider(SourceSpider):
         super().__init__(*args, **kwargs)
         self.documents_requested: set[str] = set()
 
-    async def start(self):
+    def discovery_requests(self):
         yield self.request(search_url(self.since), limit=self.limit)
 
     def parse(self, response):

@@ -119,8 +119,10 @@ class SourceSpider(scrapy.Spider):
             settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
         super().update_settings(settings)
 
-    def __init__(self, base_url=None, since=None, limit=None, tracked=None, **kwargs):
+    def __init__(self, base_url=None, since=None, limit=None, tracked=None, discover="yes", **kwargs):
         super().__init__(**kwargs)
+        #: `-a discover=no` fetches the tracked documents only, without the searches.
+        self.discover = str(discover).lower() not in ("no", "false", "0")
         #: The curated instruments this source fetches (registry rows with their
         #: `source_identifier` and provisions), handed over by whoever starts the crawl,
         #: so that sources never read data/ themselves.
@@ -146,6 +148,28 @@ class SourceSpider(scrapy.Spider):
             return text
         text = URL_IN_TEXT.sub(lambda match: redact_url(match.group(0), self.secret_params), text)
         return redact_text(text, self.secret_values())
+
+    # --- what a crawl asks for ---
+
+    async def start(self):
+        """The tracked (curated) documents first, then the searches that discover new ones."""
+        for request in self.tracked_requests():
+            yield request
+        if self.discover:
+            for request in self.discovery_requests():
+                yield request
+
+    def tracked_requests(self):
+        """Requests for the curated documents this source fetches (`self.tracked`)."""
+        return iter(())
+
+    def discovery_requests(self):
+        """Requests for the source's searches, lists and feeds on the subject."""
+        return iter(())
+
+    def since_meta(self) -> dict:
+        """`{"since": "YYYY-MM-DD"}` for a listing's request meta when `--since` is given."""
+        return {"since": self.since.isoformat()} if self.since else {}
 
     # --- URL mapping between the official site and where we download from ---
 

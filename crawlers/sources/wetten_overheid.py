@@ -464,10 +464,6 @@ class WettenOverheidSpider(SourceSpider):
     root_elements = {"work": parse_manifest, "toestand": parse_toestand, "wetstechnische-informatie": parse_wti,
                      "searchRetrieveResponse": parse_sru}
 
-    def __init__(self, *args, discover="yes", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
-
     def to_official_url(self, url: str) -> str:
         """Back from the mirror by path: the search lives on its own host."""
         official = super().to_official_url(url)
@@ -477,13 +473,10 @@ class WettenOverheidSpider(SourceSpider):
             return urlunsplit((search.scheme, search.netloc, parts.path, parts.query, ""))
         return official
 
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if self.discover:
-            since = {"since": self.since.isoformat()} if self.since else {}
-            for term in SEARCH_TERMS:
-                yield self.request(search_url(term), query=term, **since)
+    def discovery_requests(self):
+        since = self.since_meta()
+        for term in SEARCH_TERMS:
+            yield self.request(search_url(term), query=term, **since)
 
     def tracked_requests(self):
         """One manifest per BWB id, carrying every curated article asked of it."""
@@ -498,7 +491,7 @@ class WettenOverheidSpider(SourceSpider):
             wanted["instruments"].append(instrument["id"])
             wanted["targets"] += [{"instrument_id": instrument["id"], "key": p["key"]}
                         for p in instrument.get("provisions") or [] if p.get("key")]
-        since = {"since": self.since.isoformat()} if self.since else {}
+        since = self.since_meta()
         for count, (bwb_id, wanted) in enumerate(by_bwb.items()):
             if self.limit is not None and count >= self.limit:
                 return
