@@ -465,8 +465,12 @@ class SecretsInBodiesMiddleware:
                    if len(value) >= self.MIN_LENGTH]
         body = response.body
         for secret in secrets:
-            body = body.replace(secret, REDACTED.encode("ascii"))
+            body = self.mask(body, secret)
         return response if body == response.body else response.replace(body=body)
+
+    def mask(self, body: bytes, secret: bytes) -> bytes:
+        """`body` with `secret` masked (a source whose keys are short masks them in context only)."""
+        return body.replace(secret, REDACTED.encode("ascii"))
 
 
 #: The request meta keys parsers read (`response.meta.get(...)` in crawlers/sources):

@@ -52,6 +52,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import scrapy
 from lxml import etree
 
+from ..crawling.middlewares import SecretsInBodiesMiddleware
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
 from .spider import SourceSpider
@@ -448,29 +449,20 @@ DECLARATION = SourceContract(
 )
 
 
-class MaskOcInBodiesMiddleware:
+class MaskOcInBodiesMiddleware(SecretsInBodiesMiddleware):
     """law.go.kr writes the caller's OC into the links of its replies (법령상세링크, as
-    `lawService.do?OC=...&target=...`). This masks it in the body before the raw-response
-    archive or a parser sees it (a downloader middleware of this spider only, between
-    decompression (590) and the archive (585)). Only `OC=<value>` in a query is masked,
-    never the same letters elsewhere in a law's text."""
+    `lawService.do?OC=...&target=...`). An OC is a short user id that could also be a
+    word of a law, so (unlike the project-wide masking of long keys) it is masked only
+    as `OC=<value>` in a query, before the raw-response archive or a parser sees it (a
+    downloader middleware of this spider only, between decompression (590) and the
+    archive (585))."""
 
     ORDER = 588
+    MIN_LENGTH = 1
 
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_response(self, request, response):
-        spider = self.crawler.spider
-        body = response.body
-        for secret in spider.secret_values() if hasattr(spider, "secret_values") else ():
-            pattern = re.compile(rb"([?&;]OC=)" + re.escape(secret.encode("utf-8")) + rb"(?![\w.\-])")
-            body = pattern.sub(rb"\1***", body)
-        return response if body == response.body else response.replace(body=body)
+    def mask(self, body: bytes, secret: bytes) -> bytes:
+        pattern = re.compile(rb"([?&;]OC=)" + re.escape(secret) + rb"(?![\w.\-])")
+        return pattern.sub(rb"\1***", body)
 
 
 class LawGoKrSpider(SourceSpider):
