@@ -15,6 +15,15 @@ REVIEW_STATUSES = ("to_review", "accepted", "rejected")
 ANSWER_TYPES = ("yes_no", "enum", "number", "text")
 ROLLUPS = ("any_yes", "max", "list")
 CODING_STATUSES = ("verified", "suggested")
+# Whom a coded answer speaks for: the victims the coded provision protects. A child
+# sexual abuse material law answers for `minors`, a law on anyone's images for `both`.
+ANSWER_SCOPES = ("adults", "minors", "both")
+# The comparison's rows: each victim group, answered by every answer whose scope covers
+# it (its own scope or `both`), so a child-only law never answers for adults.
+VICTIM_GROUPS = ("adults", "minors")
+# How a coded fine is counted: an amount of money, a number of day-fine units (the
+# amount per day set by the court), or a number of statutory penalty units.
+FINE_BASES = ("fixed", "daily_units", "penalty_units")
 RUN_OUTCOMES = ("ok", "partial", "failed", "interrupted")
 # What went wrong: the spiders' page failures (http, download, refused, ignored, gone),
 # then the pipeline's own (dropped: refused by validation or the database; parse: a

@@ -45,9 +45,11 @@ def test_build_loads_everything(tmp_path):
     assert counts["instruments"] == db["instruments"].count >= 120
     comparison = list(db.query("SELECT DISTINCT jurisdiction FROM comparison"))
     assert len(comparison) >= 40
-    # Every question appears for every compared jurisdiction.
+    # Every question appears for every compared jurisdiction, once per victim group.
+    from crawlers.vocabulary import VICTIM_GROUPS
+
     questions = db["codebook_questions"].count
-    assert db.execute("SELECT COUNT(*) FROM comparison").fetchone()[0] == len(comparison) * questions
+    assert db.execute("SELECT COUNT(*) FROM comparison").fetchone()[0] == len(comparison) * questions * len(VICTIM_GROUPS)
     assert db.execute("SELECT COUNT(*) FROM enactment_timeline").fetchone()[0] > 100
 
 
@@ -117,6 +119,7 @@ def test_the_curated_checks_and_the_schema_accept_the_same_values():
     assert curated.JURISDICTION_KINDS == set(vocabulary.JURISDICTION_KINDS)
     assert curated.CODING_STATUSES == set(vocabulary.CODING_STATUSES)
     assert curated.REGIONS == set(vocabulary.REGIONS)
+    assert curated.SCOPES == set(vocabulary.ANSWER_SCOPES) and curated.FINE_BASES == set(vocabulary.FINE_BASES)
     assert {s["kind"] for s in DATA.sources} <= set(vocabulary.SOURCE_KINDS)
     assert {q["answer_type"] for q in DATA.codebook} <= set(vocabulary.ANSWER_TYPES)
     assert {q.get("rollup") for q in DATA.codebook} - {None} <= set(vocabulary.ROLLUPS)

@@ -77,3 +77,26 @@ def test_a_curated_note_deleted_is_gone_but_crawled_values_stay(tmp_path):
     row = db["instruments"].get("ukpga-2003-42")
     assert row["uncertain"] is None and row["curated"] == 1
     assert row["date_enacted"] == "2003-11-20" and row["extent"] == "E+W"  # the crawl's, no longer hidden
+
+
+def test_an_instruments_scope_moves_its_answers_between_the_adults_and_minors_rows(tmp_path):
+    """The scope set once on an instrument reaches every answer it does not override,
+    through a rebuild: a law recoded as child-only leaves the adults' roll-up."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    db = open_database(tmp_path / "atlas.db")
+    build(db, data)
+    adults_sharing = "SELECT answer, supporting_provisions FROM comparison WHERE jurisdiction = 'GR' AND question_id = 'sharing' AND scope = 'adults'"
+    assert db.execute(adults_sharing).fetchone()[0] == "yes"
+    pack = data / "instruments" / "europe.yaml"
+
+    def child_only(entries):
+        entry = next(e for e in entries if e["id"] == "gr-pk-346")
+        entry["scope"] = "minors"
+        entry["coding"]["minors_specific"]["answer"] = "minors_only"
+
+    edit(pack, child_only)
+    build(db, data)
+    assert set(db.execute("SELECT DISTINCT scope FROM coded_answers WHERE instrument_id = 'gr-pk-346'")) == {("minors",)}
+    answer, support = db.execute(adults_sharing).fetchone()
+    assert answer != "yes" and "346" not in (support or "")

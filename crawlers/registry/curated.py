@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 import pycountry
 import yaml
 
+from .. import vocabulary
 from ..store import served
-from ..store.schema import transaction
+from ..store.schema import MATRIX_VIEWS, comparison_matrix_sql, transaction
 from ..validation import check_date, is_language
 
 # A checkout keeps data/ beside the package; an installed package has no data/ of its own.
@@ -41,6 +42,13 @@ JURISDICTION_KINDS = {"country", "state", "province", "territory", "nation", "le
 REGIONS = {"Europe", "North America", "Latin America", "Asia", "Oceania", "Africa", "Middle East", "International"}
 CODING_STATUSES = {"verified", "suggested"}
 YES_NO = {"yes", "no", "unclear"}
+SCOPES = set(vocabulary.ANSWER_SCOPES)
+FINE_BASES = set(vocabulary.FINE_BASES)
+# What an instrument's offence is: made for intimate images (the default), or a
+# general offence (harassment, defamation, privacy, obscenity) applied to them.
+INSTRUMENT_BASES = {"specific_offence", "general_offence"}
+# The scope each answer of the age question implies for its instrument.
+SCOPE_OF_AGES = {"minors_only": "minors", "adults_only": "adults", "any_age": "both"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -78,6 +86,19 @@ def answer_text(value) -> str:
     if value is False:
         return "no"
     return str(value).strip()
+
+
+def coded(entry: dict) -> list[tuple[str, dict]]:
+    """An instrument's answers as (question id, answer), each answer with its scope:
+    its own `scope`, else the instrument's. A question answered apart for adults and
+    minors holds a list of answers, one per scope."""
+    found = []
+    for question_id, given in (entry.get("coding") or {}).items():
+        for answer in given if isinstance(given, list) else [given]:
+            if isinstance(answer, dict):
+                answer = {**answer, "scope": answer.get("scope") or entry.get("scope")}
+            found.append((question_id, answer))
+    return found
 
 
 def read_yaml(path: Path):
@@ -171,6 +192,17 @@ def is_known_code(code: str, project_codes: dict) -> bool:
 def on_domains(url: str, domains: set[str]) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+def is_home_page(url: str) -> bool:
+    """A site's front page (no path, no query) names no law: it cannot be an instrument's address."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
+def declares_home_page(entry: dict) -> bool:
+    """The curators' own note that no deeper official address is known yet."""
+    return "home page" in str(entry.get("uncertain") or "").lower()
 
 
 def official_domains(jurisdictions: dict[str, dict], code: str) -> set[str]:
@@ -273,6 +305,14 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
             spider_id = legislation_gov_uk_key(entry["source_identifier"])
             if the_id != spider_id:
                 problems.append(f"{where}: an instrument the legislation.gov.uk spider fetches must have its id {spider_id!r}")
+        for field_name in ("official_url", "evidence_url"):
+            if entry.get(field_name) and is_home_page(entry[field_name]) and not declares_home_page(entry):
+                problems.append(f"{where}: {field_name} {entry[field_name]} is a site's home page; give the law's own "
+                                "address (or, while none is known, say so in `uncertain`: 'home page')")
+        if entry.get("scope") is not None and entry["scope"] not in SCOPES:
+            problems.append(f"{where}: scope {entry['scope']!r} not one of {sorted(SCOPES)}")
+        if entry.get("basis") is not None and entry["basis"] not in INSTRUMENT_BASES:
+            problems.append(f"{where}: basis {entry['basis']!r} not one of {sorted(INSTRUMENT_BASES)}")
         labels = {str(p.get("label")) for p in entry.get("provisions") or []}
         if not labels:
             problems.append(f"{where}: no key provisions listed")
@@ -282,9 +322,26 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
         coding = entry.get("coding") or {}
         if entry.get("status") in ("in_force", "enacted_not_in_force") and not coding:
             problems.append(f"{where}: {entry['status']} but not coded")
-        for question_id, answer in coding.items():
+        scopes_given: dict[str, list[str]] = {}
+        for question_id, answer in coded(entry):
             used_questions.add(question_id)
             problems.extend(f"{where} coding {question_id}: {p}" for p in answer_problems(question_id, answer, questions, labels))
+            if isinstance(answer, dict):
+                scopes_given.setdefault(question_id, []).append(answer.get("scope"))
+                if (question_id == "explicit_synthetic" and entry.get("basis") == "general_offence"
+                        and answer_text(answer.get("answer", "")) == "yes"):
+                    problems.extend(f"{where} coding {question_id}: {p}"
+                                    for p in general_offence_problems(answer, {c.get("id") for c in data.cases}))
+        for question_id, scopes in scopes_given.items():
+            if len(scopes) > 1 and ("both" in scopes or len(set(scopes)) < len(scopes)):
+                problems.append(f"{where} coding {question_id}: answers for overlapping scopes {scopes}; "
+                                "one answer for `both`, or one for `adults` and one for `minors`")
+        ages = coding.get("minors_specific")
+        if isinstance(ages, dict) and entry.get("scope") in SCOPES:
+            implied = SCOPE_OF_AGES.get(answer_text(ages.get("answer", "")))
+            if implied and implied != entry["scope"]:
+                problems.append(f"{where}: scope {entry['scope']!r} but minors_specific says "
+                                f"{answer_text(ages['answer'])!r} (scope {implied!r})")
 
     for question_id in questions:
         if question_id not in used_questions:
@@ -357,10 +414,21 @@ def answer_problems(question_id: str, answer, questions: dict, labels: set[str])
     elif kind == "enum" and value not in question["choices"] and value != "unclear":
         found.append(f"answer {value!r} must be one of {question['choices']}")
     elif kind == "number" and value != "unclear":
-        try:
-            float(value)
-        except ValueError:
-            found.append(f"answer {value!r} must be a number or unclear")
+        raw = answer.get("answer")
+        if isinstance(raw, str):
+            found.append(f"answer {value!r} is a number stored as text: write it unquoted (or \"unclear\")")
+        elif isinstance(raw, bool) or not isinstance(raw, int):
+            found.append(f"answer {value!r} must be a whole number ({question.get('unit') or 'months, hours'}) or unclear")
+        elif raw < 0:
+            found.append(f"answer {value!r} must not be negative")
+    if answer.get("scope") is None:
+        found.append("answer without scope (set `scope:` on the instrument or the answer)")
+    elif answer["scope"] not in SCOPES:
+        found.append(f"scope {answer['scope']!r} must be one of {sorted(SCOPES)}")
+    if question.get("structure") == "fine":
+        found.extend(fine_problems(answer, value))
+    if "reason" in answer and not str(answer.get("reason") or "").strip():
+        found.append("an empty reason: say why the answer is suggested, or leave `reason` out")
     if not str(answer.get("evidence") or "").strip():
         found.append("answer without evidence")
     provision = str(answer.get("provision") or "")
@@ -371,6 +439,77 @@ def answer_problems(question_id: str, answer, questions: dict, labels: set[str])
     if answer.get("status") not in CODING_STATUSES:
         found.append(f"status {answer.get('status')!r} must be verified or suggested")
     return found
+
+
+FINE_WRITTEN = (
+    # "EUR 45000", "USD 5000 (repeat offence)": an amount of money.
+    (re.compile(r"^(?P<currency>[A-Z]{3}) (?P<amount>\d+)(?: \((?!minimum)[^()]*\))?$"), "fixed"),
+    # "500 penalty units (civil penalty)": statutory units whose value the law sets elsewhere.
+    (re.compile(r"^(?P<amount>\d+) penalty units(?: \([^()]*\))?$"), "penalty_units"),
+    # "360 daily units": day-fines, the amount per day set by the court.
+    (re.compile(r"^(?P<amount>\d+) (?:daily units|day-fine units|daily rates)(?: \([^()]*\))?$"), "daily_units"),
+)
+
+
+def written_fine(text: str) -> dict | None:
+    """The fine an answer states plainly, as amount, currency and basis; None for what
+    has no single amount ("unlimited", a share of turnover, a range, a category)."""
+    for pattern, basis in FINE_WRITTEN:
+        match = pattern.match(text)
+        if match:
+            return {"amount": int(match["amount"]), "currency": match.groupdict().get("currency"), "basis": basis}
+    return None
+
+
+def structured_fine(answer: dict) -> dict | None:
+    """A fine answer's amount, currency and basis: its own `fine:` mapping when the text
+    cannot be read plainly, else what the text says."""
+    return answer.get("fine") or written_fine(answer_text(answer.get("answer", "")))
+
+
+def fine_problems(answer: dict, value: str) -> list[str]:
+    given = answer.get("fine")
+    if given is None:
+        return []
+    if not isinstance(given, dict):
+        return ["fine must be a mapping {amount, currency, basis}"]
+    found = []
+    amount, currency, basis = given.get("amount"), given.get("currency"), given.get("basis")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        found.append(f"fine amount {amount!r} must be a whole number")
+    if basis not in FINE_BASES:
+        found.append(f"fine basis {basis!r} must be one of {sorted(FINE_BASES)}")
+    if basis == "fixed" and not currency:
+        found.append("a fixed fine needs its ISO 4217 currency")
+    if currency and pycountry.currencies.get(alpha_3=str(currency)) is None:
+        found.append(f"fine currency {currency!r} is not an ISO 4217 code")
+    written = written_fine(value)
+    if written and written != {"amount": amount, "currency": currency, "basis": basis}:
+        found.append(f"fine {given} disagrees with the answer's own words {value!r}")
+    return found
+
+
+def general_offence_problems(answer: dict, case_ids: set) -> list[str]:
+    """A general offence reaches made or altered images only on evidence: the provision's
+    own words (`words:`, a few words of it naming such images) or a decision applying it
+    to them (`decision:`, the id of a curated case)."""
+    words, decision = str(answer.get("words") or "").strip(), answer.get("decision")
+    if decision is not None and decision not in case_ids:
+        return [f"decision {decision!r} is not a curated case id"]
+    if not words and decision is None:
+        return ["a general offence answers \"yes\" only with `words:` (the provision's words naming made or "
+                "altered images) or `decision:` (a curated case applying it to them); else answer \"unclear\""]
+    if len(words) > 200:
+        return ["`words:` quotes a few words of the provision, not the text"]
+    return []
+
+
+def notices(data: CuratedData) -> list[str]:
+    """What the data still lacks without being wrong: reported, never refused."""
+    unexplained = sum(1 for entry in data.instruments for _, answer in coded(entry)
+                      if isinstance(answer, dict) and answer.get("status") == "suggested"
+                      and not str(answer.get("reason") or "").strip())
+    return [f"{unexplained} suggested answer(s) give no `reason` (why inferred, from what)"] if unexplained else []
 
 
 # --------------------------------------------------------------------------- loading
@@ -395,6 +534,7 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
     if problems:
         raise CuratedDataError(problems)
     codes = {row["code"] for row in data.jurisdictions}
+    questions = {q["id"]: q for q in data.codebook}
     with transaction(db) as conn:
         # Rows reference each other (a jurisdiction its parent, a provision its
         # instrument): checked once, when the whole build commits.
@@ -406,8 +546,8 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
         changed_instruments = replace_rows(conn, "curated_instruments", ("id",), [instrument_row(e) for e in data.instruments])
         replace_rows(conn, "curated_provisions", ("id",),
                      [provision_row(e, p) for e in data.instruments for p in e.get("provisions") or []])
-        replace_rows(conn, "coded_answers", ("instrument_id", "question_id"),
-                     [answer_row(e["id"], q, a) for e in data.instruments for q, a in (e.get("coding") or {}).items()])
+        replace_rows(conn, "coded_answers", ANSWER_KEY,
+                     [answer_row(e["id"], q, a, questions.get(q)) for e in data.instruments for q, a in coded(e)])
         changed_cases = replace_rows(conn, "curated_cases", ("id",), [case_row(c) for c in data.cases])
         replace_rows(conn, "case_instruments", ("case_id", "instrument_id"),
                      [{"case_id": c["id"], "instrument_id": i} for c in data.cases for i in dict.fromkeys(c.get("instruments") or [])])
@@ -467,20 +607,18 @@ def sync_placeholder_provisions(conn) -> None:
 
 
 def create_comparison_matrix(db, question_ids: list[str]) -> None:
-    """One row per jurisdiction, one column per codebook question: the side-by-side table.
+    """One row per jurisdiction, one column per codebook question: the side-by-side tables,
+    `comparison_matrix` for adults and `comparison_matrix_minors` for minors.
 
     A view holds no data, so it is rebuilt from the codebook when the questions
     change (and left alone when they do not: an unchanged build writes nothing)."""
-    columns = ",\n  ".join(
-        f"MAX(CASE WHEN question_id = '{qid}' THEN answer END) AS [{qid}]" for qid in question_ids
-    )
-    sql = ("CREATE VIEW comparison_matrix AS\nSELECT jurisdiction, jurisdiction_name, region,\n  "
-           f"{columns}\nFROM comparison GROUP BY jurisdiction ORDER BY region, jurisdiction")
-    current = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'comparison_matrix'").fetchone()
-    if current and current[0] == sql:
-        return
-    db.conn.execute("DROP VIEW IF EXISTS comparison_matrix")
-    db.conn.execute(sql)
+    for group, name in MATRIX_VIEWS.items():
+        sql = comparison_matrix_sql(question_ids, group)
+        current = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [name]).fetchone()
+        if current and current[0] == sql:
+            continue
+        db.conn.execute(f"DROP VIEW IF EXISTS {name}")
+        db.conn.execute(sql)
 
 
 def one_line(value) -> str | None:
@@ -542,8 +680,8 @@ def load_instrument(db, entry: dict) -> None:
         upsert_row(conn, "curated_instruments", ("id",), instrument_row(entry))
         for provision in entry.get("provisions") or []:
             upsert_row(conn, "curated_provisions", ("id",), provision_row(entry, provision))
-        for question_id, answer in (entry.get("coding") or {}).items():
-            upsert_row(conn, "coded_answers", ("instrument_id", "question_id"), answer_row(entry["id"], question_id, answer))
+        for question_id, answer in coded(entry):
+            upsert_row(conn, "coded_answers", ANSWER_KEY, answer_row(entry["id"], question_id, answer))
         served.refresh(conn, "instruments", [key[0]])
         sync_placeholder_provisions(conn)
 
@@ -559,17 +697,28 @@ def provision_row(entry: dict, provision: dict) -> dict:
     }
 
 
-def answer_row(instrument_id: str, question_id: str, answer: dict) -> dict:
-    value = answer_text(answer["answer"])
-    try:
-        number = float(value)
-    except ValueError:
-        number = None
+ANSWER_KEY = ("instrument_id", "question_id", "scope")
+
+
+def answer_row(instrument_id: str, question_id: str, answer: dict, question: dict | None = None) -> dict:
+    """One coded answer as stored: numbers as integers (the check lets only whole numbers
+    through), a fine as amount, currency and basis where the answer gives one. Without
+    its `question`, an unquoted whole number is a number and only a `fine:` a fine."""
+    raw = answer["answer"]
+    value = answer_text(raw)
+    is_number = (isinstance(raw, int) and not isinstance(raw, bool)
+                 and (question is None or question["answer_type"] == "number"))
+    is_fine = (question or {}).get("structure") == "fine"
+    fine = structured_fine(answer) if is_fine else answer.get("fine")
     return {
         "instrument_id": instrument_id,
         "question_id": question_id,
+        "scope": answer["scope"],
         "answer": value,
-        "answer_number": number,
+        "answer_number": raw if is_number else None,
+        "fine_amount": fine["amount"] if fine else None,
+        "fine_currency": fine.get("currency") if fine else None,
+        "fine_basis": fine["basis"] if fine else None,
         "provision_label": str(answer["provision"]),
         "evidence": " ".join(str(answer["evidence"]).split()),
         "status": answer["status"],

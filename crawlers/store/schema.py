@@ -18,6 +18,12 @@ Schema v3 (MIGRATION_3) in short:
 * `identifiers`, `bill_actions`, `case_citations`, `instrument_links`;
 * a CHECK on every enumerated column (values in crawlers/vocabulary.py), for which
   the tables are rebuilt; a word index and a trigram index on each searched table.
+
+Schema v4 (MIGRATION_4, codebook v2): `coded_answers` gains `scope` (adults, minors,
+both; part of the key) and typed numbers (INTEGER `answer_number`; a fine as
+`fine_amount`, `fine_currency`, `fine_basis`); `comparison` rolls up per jurisdiction,
+question and victim group, and `comparison_matrix` (adults) has a twin
+`comparison_matrix_minors`.
 """
 
 import sqlite3
@@ -30,6 +36,7 @@ from ..vocabulary import (
     IN_FORCE_STATUSES, INSTRUMENT_KINDS, INSTRUMENT_RELATIONS, INSTRUMENT_STATUSES, JURISDICTION_KINDS, REGIONS,
     REVIEW_STATUSES, ROLLUPS, RUN_OUTCOMES, SOURCE_KINDS, sql_in,
 )
+from ..vocabulary import ANSWER_SCOPES, FINE_BASES, VICTIM_GROUPS
 
 FTS_TABLES = {
     # table: columns indexed for full-text search (kept in sync by triggers). Each has
@@ -796,7 +803,115 @@ FROM provision_versions AS v;
 {search_sql("cases", FTS_TABLES["cases"])}
 """
 
-MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
+# Codebook v2: every coded answer says whose images it speaks for (`scope`), so the
+# comparison rolls up adults and minors apart and a child sexual abuse material law
+# never answers for adults; numbers are whole numbers (months, hours) in an INTEGER
+# column, and a fine is an amount, an ISO 4217 currency and a basis.
+CREATE_ANSWERS_V4 = f"""CREATE TABLE coded_answers (
+    instrument_id TEXT NOT NULL REFERENCES instruments(id),
+    question_id TEXT NOT NULL REFERENCES codebook_questions(id),
+    scope TEXT NOT NULL {sql_in('scope', ANSWER_SCOPES, nullable=False)},
+    answer TEXT NOT NULL,
+    answer_number INTEGER CHECK (answer_number IS NULL OR typeof(answer_number) = 'integer'),
+    fine_amount INTEGER CHECK (fine_amount IS NULL OR (typeof(fine_amount) = 'integer' AND fine_amount >= 0)),
+    fine_currency TEXT CHECK (fine_currency IS NULL OR (length(fine_currency) = 3 AND fine_currency GLOB '[A-Z][A-Z][A-Z]')),
+    fine_basis TEXT {sql_in('fine_basis', FINE_BASES)},
+    provision_label TEXT,
+    evidence TEXT NOT NULL,
+    status TEXT NOT NULL {sql_in('status', CODING_STATUSES, nullable=False)},
+    CHECK ((fine_amount IS NULL) = (fine_basis IS NULL)),
+    CHECK (fine_basis IS NOT 'fixed' OR fine_currency IS NOT NULL),
+    PRIMARY KEY (instrument_id, question_id, scope)
+)"""
+GROUPS = " UNION ALL ".join(f"SELECT '{group}' AS scope" for group in VICTIM_GROUPS)
+
+MIGRATION_4 = f"""
+DROP VIEW IF EXISTS comparison_matrix;
+DROP VIEW IF EXISTS comparison_matrix_minors;
+DROP VIEW IF EXISTS jurisdiction_answers;
+DROP VIEW IF EXISTS comparison;
+DROP VIEW IF EXISTS enactment_timeline;
+{CREATE_ANSWERS_V4.replace("CREATE TABLE coded_answers (", "CREATE TABLE coded_answers_v4 (", 1)};
+-- Until the next build restates them, stored answers take their instrument's age
+-- answer as scope; a number that is not whole stays in `answer`, never rounded.
+INSERT INTO coded_answers_v4 (instrument_id, question_id, scope, answer, answer_number, provision_label, evidence, status)
+SELECT a.instrument_id, a.question_id,
+       COALESCE((SELECT CASE m.answer WHEN 'minors_only' THEN 'minors' WHEN 'adults_only' THEN 'adults' END
+                 FROM coded_answers AS m WHERE m.instrument_id = a.instrument_id AND m.question_id = 'minors_specific'),
+                'both'),
+       a.answer,
+       CASE WHEN a.answer_number = CAST(a.answer_number AS INTEGER) THEN CAST(a.answer_number AS INTEGER) END,
+       a.provision_label, a.evidence, a.status
+FROM coded_answers AS a;
+DROP TABLE coded_answers;
+ALTER TABLE coded_answers_v4 RENAME TO coded_answers;
+CREATE INDEX coded_answers_question ON coded_answers(question_id, scope);
+
+CREATE VIEW jurisdiction_answers AS
+SELECT i.jurisdiction, j.name AS jurisdiction_name, j.region, q.position AS question_position,
+       a.question_id, q.label AS question, a.scope, a.answer, a.answer_number,
+       a.fine_amount, a.fine_currency, a.fine_basis,
+       i.id AS instrument_id, i.title_en AS instrument, i.citation, i.status AS instrument_status,
+       a.provision_label, a.evidence, a.status AS coding_status, i.official_url
+FROM coded_answers a
+JOIN instruments i ON i.id = a.instrument_id
+JOIN jurisdictions j ON j.code = i.jurisdiction
+JOIN codebook_questions q ON q.id = a.question_id;
+
+-- One row per jurisdiction, question and victim group: an answer counts for the
+-- group its scope names, `both` for every group.
+CREATE VIEW comparison AS
+SELECT j.code AS jurisdiction, j.name AS jurisdiction_name, j.region, q.position AS question_position,
+       q.id AS question_id, q.label AS question, g.scope,
+       CASE
+         WHEN q.rollup = 'any_yes' THEN
+           CASE WHEN SUM(a.answer = 'yes') > 0 THEN 'yes'
+                WHEN SUM(a.answer = 'unclear') > 0 THEN 'unclear'
+                WHEN COUNT(a.answer) > 0 THEN 'no'
+           END
+         WHEN q.rollup = 'max' THEN
+           COALESCE(CAST(MAX(a.answer_number) AS TEXT), CASE WHEN SUM(a.answer = 'unclear') > 0 THEN 'unclear' END)
+         ELSE GROUP_CONCAT(DISTINCT a.answer)
+       END AS answer,
+       CASE WHEN q.rollup = 'max' THEN MAX(a.answer_number) END AS answer_number,
+       GROUP_CONCAT(CASE WHEN a.answer = 'yes' OR q.rollup != 'any_yes' THEN i.citation || ' ' || a.provision_label END, '; ')
+         AS supporting_provisions,
+       COUNT(a.answer) AS instruments_coded
+FROM jurisdictions j
+CROSS JOIN codebook_questions q
+CROSS JOIN ({GROUPS}) AS g
+LEFT JOIN instruments i ON i.jurisdiction = j.code AND i.status = 'in_force'
+LEFT JOIN coded_answers a ON a.instrument_id = i.id AND a.question_id = q.id AND a.scope IN (g.scope, 'both')
+WHERE j.code IN (SELECT jurisdiction FROM instruments)
+GROUP BY j.code, q.id, g.scope;
+
+CREATE VIEW enactment_timeline AS
+SELECT COALESCE(i.date_enacted, i.date_in_force) AS date,
+       substr(COALESCE(i.date_enacted, i.date_in_force), 1, 4) AS year,
+       i.jurisdiction, j.name AS jurisdiction_name, j.region, i.id AS instrument_id,
+       i.title_en AS instrument, i.citation, i.kind, i.status, i.date_enacted, i.date_in_force,
+       EXISTS (SELECT 1 FROM coded_answers a WHERE a.instrument_id = i.id
+               AND a.question_id = 'explicit_synthetic' AND a.answer = 'yes') AS reaches_synthetic,
+       i.official_url
+FROM instruments i JOIN jurisdictions j ON j.code = i.jurisdiction
+WHERE COALESCE(i.date_enacted, i.date_in_force) IS NOT NULL
+ORDER BY date;
+"""
+
+#: The side-by-side views, one per victim group: the adults' keeps the name the site reads.
+MATRIX_VIEWS = {"adults": "comparison_matrix", "minors": "comparison_matrix_minors"}
+
+
+def comparison_matrix_sql(question_ids: list[str], group: str) -> str:
+    """One row per jurisdiction, one column per codebook question, for one victim group."""
+    columns = ",\n  ".join(
+        f"MAX(CASE WHEN question_id = '{qid}' THEN answer END) AS [{qid}]" for qid in question_ids
+    )
+    return (f"CREATE VIEW {MATRIX_VIEWS[group]} AS\nSELECT jurisdiction, jurisdiction_name, region,\n  "
+            f"{columns}\nFROM comparison WHERE scope = '{group}' GROUP BY jurisdiction ORDER BY region, jurisdiction")
+
+
+MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -863,6 +978,10 @@ def migrate(db: sqlite_utils.Database) -> int:
                     conn.execute(statement)
                 if matrix and number == 3:
                     conn.execute(matrix[0])  # rebuilt with the tables it reads
+                if matrix and number == 4:  # one per victim group, from the stored codebook
+                    questions = [row[0] for row in conn.execute("SELECT id FROM codebook_questions ORDER BY position, id")]
+                    for group in MATRIX_VIEWS:
+                        conn.execute(comparison_matrix_sql(questions, group))
                 problems = conn.execute("PRAGMA foreign_key_check").fetchall()
                 if problems:
                     raise sqlite3.IntegrityError(f"migration {number} breaks foreign keys: {problems[:5]}")
