@@ -57,9 +57,12 @@ def build(db_path: Path, data_dir: Path | None = None, quiet: bool = False) -> i
 
 def check_data(args) -> int:
     data_dir = curated.find_data_dir(args.data)
-    problems = curated.check(curated.load(data_dir))
+    data = curated.load(data_dir)
+    problems = curated.check(data)
     for problem in problems:
         print(problem)
+    for notice in curated.notices(data):  # gaps that are not errors
+        print(f"note: {notice}", file=sys.stderr)
     print(f"{len(problems)} problem(s)" if problems else f"{data_dir} is consistent", file=sys.stderr)
     return 1 if problems else 0
 

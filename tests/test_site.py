@@ -42,6 +42,12 @@ async def test_compare_one_question_across_jurisdictions(site):
     assert len(answers) >= 40
     by_code = {row["jurisdiction"]: row for row in answers}
     assert by_code["GB-EAW"]["answer"] == "yes" and "66E" in by_code["GB-EAW"]["supporting_provisions"]
+    # One row per jurisdiction: the adults' by default; child-abuse-image law answers only for minors.
+    assert len(by_code) == len(answers) and {row["scope"] for row in answers} == {"adults"}
+    assert by_code["DE"]["answer"] != "yes"
+    minors = {row["jurisdiction"]: row for row in
+              await rows(site, "/sii_atlas/compare_question.json?question=creating&scope=minors&_shape=array")}
+    assert minors["DE"]["answer"] == "yes" and "184b" in minors["DE"]["supporting_provisions"]
 
 
 @pytest.mark.parametrize("query, expected_id", [
