@@ -15,6 +15,8 @@ tests load it; its templates and stylesheet are passed by `crawlers.site.dataset
 import re
 from urllib.parse import quote
 
+from markupsafe import Markup, escape
+
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
@@ -105,6 +107,18 @@ def extra_template_vars(template, datasette):
         return {"jurisdiction_choices": places.choices()}
 
     return picker
+
+
+JURISDICTION_CODE = re.compile(r"^[A-Z]{2,3}(-[A-Z0-9]{1,3})?$")
+
+
+@hookimpl
+def render_cell(value, column):
+    """A `jurisdiction` code in any table, view or search result links to that jurisdiction's
+    page, so a search result opens onto the law around it."""
+    if column == "jurisdiction" and isinstance(value, str) and JURISDICTION_CODE.match(value):
+        return Markup(f'<a href="/jurisdiction/{escape(value)}">{escape(value)}</a>')
+    return None
 
 
 @hookimpl

@@ -7,9 +7,9 @@
   a huge width or precision after the limit is hit (900 million appends that each fail, about
   5 s), so printf() and format() are replaced by a wrapper that refuses a width or precision
   over the limit and hands the rest to the real printf() on a private in-memory connection.
-- Every response carries security headers: no framing (clickjacking), no MIME sniffing, only
-  the origin as referrer (a search in the URL stays here), and a Content-Security-Policy that
-  lets pages load scripts, styles and data only from this site.
+- Every response carries security headers: no framing (clickjacking), no MIME sniffing, no
+  referrer (a search in the URL stays here; Datasette already sends this on its own pages), and
+  a Content-Security-Policy that lets pages load scripts, styles and data only from this site.
 - The search indexes' shadow tables and SQLite's statistics tables are internal: their table
   pages answer 404 (SQL can still read them; they hold nothing that is not elsewhere).
 """
@@ -19,10 +19,12 @@ from __future__ import annotations
 import re
 import sqlite3
 
-# Longer than any stored text (a crawled response is capped at 20 MB, and its text is a
-# fraction of it) with room for a query's own concatenations; small enough that building one
-# value takes milliseconds.
-MAX_VALUE_BYTES = 20_000_000
+from crawlers.crawling.settings import DOWNLOAD_MAXSIZE
+
+# No stored text is longer than the response it was read from, and a crawled response is
+# capped at DOWNLOAD_MAXSIZE (20 MiB), so reading stored rows never hits the limit; building
+# one value this long takes milliseconds.
+MAX_VALUE_BYTES = DOWNLOAD_MAXSIZE
 
 # Datasette 0.65's own pages use inline scripts and styles, hence 'unsafe-inline'; everything
 # else is limited to this site.
@@ -41,7 +43,7 @@ SECURITY_HEADERS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"referrer-policy", b"no-referrer"),
 ]
 
 INTERNAL_TABLE = re.compile(
