@@ -16,6 +16,10 @@ from crawlers.store.schema import open_database
 
 PROJECT = Path(__file__).resolve().parents[1]
 
+# The refused printf() raises inside SQLite's callback; Python reports it as "unraisable"
+# before SQLite turns it into the query's error, which is what these tests check.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory):
