@@ -341,10 +341,13 @@ class MetadataNotFound(LookupError):
 def serve(args) -> int:
     if not Path(args.db).exists() and build(args.db, args.data) != 0:
         return 1
+    from .site import datasette_cli_options
+
     metadata = find_metadata(args.metadata, args.data)
     command = [
         sys.executable, "-m", "datasette", "serve", str(args.db),
         "--metadata", str(metadata_for(Path(args.db), metadata)),
+        *datasette_cli_options(),  # the site's templates and stylesheet (the plugin comes by entry point)
         "--port", str(args.port), "--host", args.host,
         "--setting", "sql_time_limit_ms", "5000",
         "--setting", "facet_time_limit_ms", "1000",

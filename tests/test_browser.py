@@ -1,0 +1,191 @@
+"""Three people's journeys through the served site, in a real browser.
+
+`sii-atlas serve` runs on a curated build plus two crawled provision texts (French, Korean),
+and Debian's Chromium (/usr/bin/chromium, or $SII_ATLAS_CHROMIUM) is driven by Playwright.
+Screenshots at 1,400 px and 400 px go to tests/artifacts/browser/ (not committed) for a person
+to look at. The tests skip only when no browser can be launched; everything stays on localhost.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect, sync_playwright
+
+from crawlers.registry import curated
+from crawlers.store import Store
+from crawlers.store.schema import open_database
+
+PROJECT = Path(__file__).resolve().parents[1]
+ARTIFACTS = PROJECT / "tests" / "artifacts" / "browser"
+CHROMIUM = os.environ.get("SII_ATLAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WIDE, NARROW = 1400, 400
+
+FRENCH_TEXT = ("Est puni d'un an d'emprisonnement le fait de porter à la connaissance du public un "
+               "montage réalisé avec les paroles ou l'image d'une personne sans son consentement, "
+               "s'il n'apparaît pas à l'évidence qu'il s'agit d'un montage.")
+KOREAN_TEXT = "사람의 얼굴을 대상으로 한 딥페이크 영상물을 편집·합성 또는 가공한 자는 처벌한다."
+
+
+def build_database(path: Path) -> None:
+    """The curated build, with two provision texts written as a spider would write them."""
+    db = open_database(path)
+    curated.load_into(db, curated.load())
+    Store(db).write_batch([
+        {"type": "provision", "id": "fr-cp-226-8-1/226-8-1", "instrument_id": "fr-cp-226-8-1",
+         "label": "226-8-1", "heading": "Article 226-8", "language": "fr", "text": FRENCH_TEXT,
+         "url": "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000049563368", "source": "curated"},
+        {"type": "provision", "id": "kr-scpsc-14-2/article/14-2", "instrument_id": "kr-scpsc-14-2",
+         "label": "14-2", "heading": "허위영상물 등의 반포등", "language": "ko", "text": KOREAN_TEXT,
+         "url": "https://www.law.go.kr/법령/성폭력범죄의처벌등에관한특례법", "source": "curated"},
+    ])
+    db.conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """`sii-atlas serve` on a built database; yields its base URL."""
+    folder = tmp_path_factory.mktemp("browser-site")
+    database = folder / "sii_atlas.db"
+    build_database(database)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crawlers.cli", "serve", "--db", str(database), "--port", str(port)],
+        cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("sii-atlas serve did not start: " + (server.stderr.read() if server.poll() is not None else "timeout"))
+                time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory):
+    """Chromium with a fresh profile; the only reason to skip is that it cannot be launched."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install chromium, or set SII_ATLAS_CHROMIUM)")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        try:
+            context = playwright.chromium.launch_persistent_context(
+                str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
+                chromium_sandbox=False, viewport={"width": WIDE, "height": 900}, accept_downloads=True)
+        except PlaywrightError as error:
+            pytest.skip(f"no browser: {CHROMIUM} could not be launched ({str(error).splitlines()[0]})")
+        # Nothing may leave localhost: any other request is aborted (and noted).
+        left_localhost = []
+
+        def only_localhost(route):
+            url = route.request.url
+            if url.startswith(("http://127.0.0.1", "data:", "about:")):
+                return route.continue_()
+            left_localhost.append(url)
+            return route.abort()
+
+        context.route("**/*", only_localhost)
+        yield context
+        context.close()
+        assert not left_localhost, f"the pages asked for other hosts: {left_localhost}"
+
+
+@pytest.fixture
+def page(browser_context):
+    page = browser_context.new_page()
+    yield page
+    page.close()
+
+
+def screenshots(page, name: str) -> None:
+    """The current page, whole, at 1,400 px and 400 px wide."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width in (WIDE, NARROW):
+        page.set_viewport_size({"width": width, "height": 900})
+        # Whole pages, except Datasette's long tables (stacked cell by cell at 400 px): their top.
+        whole = page.evaluate("document.documentElement.scrollHeight") < 15000
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=whole)
+        # At 400 px nothing may be wider than the screen (no sideways scrolling of the page).
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{name} at {width} px is {overflow} px wider than the screen"
+    page.set_viewport_size({"width": WIDE, "height": 900})
+
+
+def pick(page, name: str) -> None:
+    page.get_by_label("jurisdiction", exact=False).first.fill(name)
+    page.get_by_role("button", name="Open").first.click()
+    page.wait_for_load_state()
+
+
+def test_researcher_picks_two_jurisdictions_by_name_and_reads_their_answers(site, page):
+    page.goto(site + "/")
+    screenshots(page, "home")
+    for typed, code, heading in [("Deutschland", "DE", "Germany"), ("Korea", "KR", "South Korea")]:
+        pick(page, typed)
+        assert page.url.endswith(f"/jurisdiction/{code}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        creating = page.locator("#q-creating")
+        expect(creating.get_by_role("heading")).to_have_text("Creating a sexual deepfake is an offence")
+        first = creating.locator("li.coded").first
+        expect(first.locator(".answer")).to_be_visible()
+        assert first.locator(".mark").inner_text().strip().lower() in {"verified", "suggested"}
+        assert first.locator(".evidence").inner_text().strip(), "an answer without its evidence note"
+        assert first.locator("a.provision").get_attribute("href").startswith("https://"), "no official link"
+        screenshots(page, f"jurisdiction-{code}")
+
+
+def test_journalist_searches_in_french_and_korean_and_opens_a_result(site, page):
+    for query, code, text in [("montage", "FR", "un montage réalisé"), ("딥페이크", "KR", "딥페이크 영상물")]:
+        page.goto(site + "/")
+        page.get_by_label("Provision texts").fill(query)
+        page.get_by_label("Provision texts").press("Enter")
+        page.wait_for_load_state()
+        results = page.locator("table.rows-and-columns tbody tr")
+        expect(results.first).to_be_visible()
+        screenshots(page, f"search-{code}")
+        # The row whose snippet is the crawled text (headings match too), opened at its jurisdiction.
+        results.filter(has_text=text.split()[-1]).first.get_by_role("link", name=code, exact=True).click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"/jurisdiction/{code}")
+        text_box = page.locator("details.text", has_text=text).first
+        text_box.locator("summary").click()
+        expect(text_box.locator(".provision-text")).to_contain_text(text)
+
+
+def test_ngo_exports_a_table_as_csv(site, page):
+    page.goto(site + "/sii_atlas/comparison_matrix")
+    screenshots(page, "comparison-matrix")
+    link = page.get_by_role("link", name="CSV", exact=True).first
+    with page.expect_response(lambda response: ".csv" in response.url) as answer:
+        link.click()
+    response = answer.value
+    assert response.status == 200
+    rows = list(csv.DictReader(io.StringIO(response.text())))
+    assert len(rows) >= 40 and "creating" in rows[0]
+    assert any(row["jurisdiction"] == "GB-EAW" and row["creating"] == "yes" for row in rows)
