@@ -81,6 +81,17 @@ async def test_a_jurisdiction_page_shows_its_law_question_by_question_with_evide
     assert "/sii_atlas/jurisdiction_answers.csv?jurisdiction=GB-EAW" in html
 
 
+async def test_child_abuse_image_law_never_answers_for_adults_on_a_jurisdiction_page(site):
+    # Germany's StGB 184b (child sexual abuse material) makes creating an offence for
+    # images of minors only: the page says so apart, and never as the adults' answer.
+    html = await page(site, "/jurisdiction/DE")
+    creating = html[html.index('id="q-creating"'):html.index('id="q-sharing"')]
+    adults = creating[creating.index("In force, as a whole, for adults"):creating.index("In force, as a whole, for minors")]
+    minors = creating[creating.index("In force, as a whole, for minors"):]
+    assert "184b" not in adults and ">yes<" not in adults
+    assert "184b" in minors and "minors only" in creating
+
+
 async def test_provision_texts_where_crawled_and_a_plain_sentence_where_not(site):
     html = await page(site, "/jurisdiction/FR")
     assert "montage à caractère sexuel" in html

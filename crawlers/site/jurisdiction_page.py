@@ -37,17 +37,22 @@ def shown_number(value):
     return str(int(number)) if number.is_integer() else str(number)
 
 
-async def rollups(db, codes: list[str]) -> dict[str, dict[str, dict]]:
-    """The law as a whole (the `comparison` view), per jurisdiction and question."""
+#: Whose images an answer speaks for (the `scope` of codebook v2), as the page says it.
+SCOPES = {"adults": "for adults", "minors": "for minors"}
+
+
+async def rollups(db, codes: list[str]) -> dict[str, dict[str, dict[str, dict]]]:
+    """The law as a whole (the `comparison` view), per jurisdiction, question and victim
+    scope ("adults", "minors"): child-abuse-image law answers only the minors' row."""
     if not codes:
         return {}
     marks = ", ".join(f":c{index}" for index in range(len(codes)))
     rows = await dicts(db, f"select * from comparison where jurisdiction in ({marks})",
                        {f"c{index}": code for index, code in enumerate(codes)})
-    found: dict[str, dict[str, dict]] = defaultdict(dict)
+    found: dict[str, dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
     for row in rows:
         row["answer"] = shown_number(row.get("answer"))
-        found[row["jurisdiction"]][row["question_id"]] = row
+        found[row["jurisdiction"]][row["question_id"]][row.get("scope") or "adults"] = row
     return found
 
 
@@ -71,7 +76,9 @@ async def answers_by_question(db, code: str, questions: list[dict]) -> list[dict
         row["answer"] = shown_number(row.get("answer"))
         row["mark"] = CODING_MARKS.get(row.get("coding_status"), row.get("coding_status"))
         per_question[row["question_id"]].append(row)
-    return [{**question, "whole": whole.get(question["id"]), "answers": per_question.get(question["id"], [])}
+    return [{**question, "whole": [{"scope": scope, "label": label, **row} for scope, label in SCOPES.items()
+                                   if (row := (whole.get(question["id"]) or {}).get(scope))],
+             "answers": per_question.get(question["id"], [])}
             for question in questions]
 
 
@@ -126,7 +133,9 @@ async def overview(db, codes: list[str], places: Directory, questions: list[dict
     shown = [question for question in questions if question["id"] in OVERVIEW_QUESTIONS]
     return [{"code": code, "name": places.by_code[code]["name"], "kind": places.by_code[code]["kind"],
              "instruments": counts.get(code, 0),
-             "answers": [{"question": question, "answer": (whole.get(code, {}).get(question["id"]) or {}).get("answer")}
+             # The adults' answers: the overview's question is about deepfakes of adults.
+             "answers": [{"question": question,
+                          "answer": ((whole.get(code, {}).get(question["id"]) or {}).get("adults") or {}).get("answer")}
                          for question in shown]}
             for code in codes]
 
