@@ -170,7 +170,7 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
                        ("2025-09-10", "passed_both"), ("2025-10-13", "signed")]
     # Both pages of New York's search, and every tracked bill under its curated identifier.
     ids = {row[0] for row in db.execute("SELECT id FROM bills WHERE source = 'open_states'")}
-    assert {"us-ny-2025-2026-s7202", "us-ny-2025-2026-s3202", "us-ak-34-hb47", "us-oh-136-hb84",
+    assert {"us-ny-2025-2026-s7202", "us-ny-2025-2026-a8449", "us-ny-2025-2026-s3202", "us-ak-34-hb47", "us-oh-136-hb84",
             "us-mn-2025-2026-sf1119"} <= ids
     assert db.execute("SELECT identifier, jurisdiction FROM bills WHERE id = 'us-ak-34-hb47'").fetchone() == ("HB 47", "US-AK")
     # The canned query: which states enacted a bill on the subject in 2025.
