@@ -15,7 +15,6 @@ from crawlers.sources.courtlistener import (
     CITATION_QUERIES,
     DECLARATION,
     SEARCH_QUERIES,
-    TokenHeaderMiddleware,
     case_id_for_url,
     court_jurisdiction,
     html_text,
@@ -111,10 +110,18 @@ def test_bad_pages_raise_clear_errors(body, message):
         read_json(response, "results")
 
 
-def test_token_header_gets_its_word_once():
-    request = scrapy.Request(f"{API}/search/", headers={"Authorization": "abc123"})
-    TokenHeaderMiddleware().process_request(request)
-    TokenHeaderMiddleware().process_request(request)  # a retry passes through again
+def test_token_header_gets_its_word_once(monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    from crawlers.crawling.middlewares import SourceAuthMiddleware
+    from crawlers.sources.courtlistener import CourtListenerSpider
+
+    monkeypatch.setenv("COURTLISTENER_TOKEN", "abc123")
+    middleware = SourceAuthMiddleware(SimpleNamespace(spider=CourtListenerSpider()))
+    request = scrapy.Request(f"{API}/search/")
+    asyncio.run(middleware.process_request(request))
+    asyncio.run(middleware.process_request(request))  # a retry passes through again
     assert request.headers["Authorization"] == b"Token abc123"
 
 

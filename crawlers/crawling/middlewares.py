@@ -383,7 +383,7 @@ class SourceAuthMiddleware:
             # wait on the very robots.txt it is fetched for.
             return None
         if auth.kind == "header":
-            request.headers[auth.header] = os.environ.get(auth.key_env, "")
+            request.headers[auth.header] = auth.header_prefix + os.environ.get(auth.key_env, "")
         elif auth.kind == "query":
             if "_sii_clean_url" not in request.meta:
                 request.meta["_sii_clean_url"] = request.url

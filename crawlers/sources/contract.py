@@ -34,6 +34,8 @@ class Auth:
     kind: str = "none"
     key_env: str | None = None
     header: str | None = None
+    #: Put before the key in the header, e.g. "Token " (CourtListener's `Authorization: Token <key>`).
+    header_prefix: str = ""
     param: str | None = None
     client_id_env: str | None = None
     client_secret_env: str | None = None
@@ -45,8 +47,8 @@ class Auth:
         return cls()
 
     @classmethod
-    def header_key(cls, env: str, header: str = "X-Api-Key") -> "Auth":
-        return cls(kind="header", key_env=env, header=header)
+    def header_key(cls, env: str, header: str = "X-Api-Key", prefix: str = "") -> "Auth":
+        return cls(kind="header", key_env=env, header=header, header_prefix=prefix)
 
     @classmethod
     def query_key(cls, env: str, param: str = "api_key") -> "Auth":

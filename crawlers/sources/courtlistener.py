@@ -418,7 +418,7 @@ DECLARATION = SourceContract(
     run_quota=240,
     download_delay=2.0,
     deadline_seconds=3600,
-    auth=Auth.header_key(env="COURTLISTENER_TOKEN", header="Authorization"),
+    auth=Auth.header_key(env="COURTLISTENER_TOKEN", header="Authorization", prefix="Token "),
     parser_version="1",
     parser_meta=("case", "opinions", "limit"),
     case_id_for_url=case_id_for_url,
@@ -427,26 +427,9 @@ DECLARATION = SourceContract(
 )
 
 
-class TokenHeaderMiddleware:
-    """CourtListener reads `Authorization: Token <key>`; the shared auth middleware (950)
-    sets the header to the bare key, so this one (after it) puts the word in front."""
-
-    def process_request(self, request):
-        value = request.headers.get("Authorization")
-        if value and not value.startswith((b"Token ", b"Bearer ")):
-            request.headers["Authorization"] = b"Token " + value
-        return None
-
-
 class CourtListenerSpider(SourceSpider):
     contract = DECLARATION
 
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
-        settings.set("DOWNLOADER_MIDDLEWARES", {**middlewares, f"{__name__}.TokenHeaderMiddleware": 951},
-                     priority="spider")
     routes = [
         (r"^/api/rest/v4/search/?$", parse_search),
         (r"^/api/rest/v4/clusters/\d+/?$", parse_cluster),
@@ -456,7 +439,7 @@ class CourtListenerSpider(SourceSpider):
     json_keys = {"webhook": parse_docket_alert, "sub_opinions": parse_cluster, "results": parse_search,
                  "plain_text": parse_opinion, "docket_number": parse_docket}
 
-    async def start(self):
+    def discovery_requests(self):
         for query in SEARCH_QUERIES + CITATION_QUERIES:
             meta = {"limit": self.limit} if self.limit is not None else {}
             yield self.request(search_url(query, self.since), query=query, **meta)

@@ -393,21 +393,17 @@ class OpenStatesSpider(SourceSpider):
     ]
     json_keys = {"results": parse_listing, "identifier": parse_bill_detail}
 
-    def __init__(self, *args, discover="yes", today=None, **kwargs):
+    def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.discover = discover not in ("no", "false", "0")
         self.today = date.fromisoformat(today) if today else date.today()
 
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-        if self.discover:
-            meta = {"today": self.today.isoformat()}
-            if self.since:
-                meta["updated_since"] = self.since.isoformat()
-            if self.limit is not None:
-                meta["limit"] = self.limit
-            yield self.request(jurisdictions_url(), **meta)
+    def discovery_requests(self):
+        meta = {"today": self.today.isoformat()}
+        if self.since:
+            meta["updated_since"] = self.since.isoformat()
+        if self.limit is not None:
+            meta["limit"] = self.limit
+        yield self.request(jurisdictions_url(), **meta)
 
     def tracked_requests(self):
         """The curated bills (tracked: a failure fails the crawl)."""
