@@ -134,3 +134,15 @@ def test_crawl_stores_titles_and_the_current_compilations_text(built_db):
     assert db["instruments"].get(deepfake)["date_enacted"] == "2024-09-02"
     paths = [p.split("?")[0] for p in server.requests]
     assert "/C2004A04868/2026-03-10/2026-03-10/text/original/epub/OEBPS/document_2/document_2.html" in paths
+
+
+def test_the_page_s_own_encoding_declaration_wins_over_a_guess():
+    # A page replayed from the archive on a 304 came back with Scrapy's cp1252 guess:
+    # the page's declaration (or UTF-8) must decide, or every curly quote is garbled.
+    body = '<?xml version="1.0" encoding="utf-8"?><html><body><p class="ActHead5"><span class="CharSectno">15' \
+           '</span>  Intimate image</p><p class="subsection">\t(1)\tthe person’s image</p></body></html>'.encode()
+    response = HtmlResponse(url=TEXT_URL, body=body, encoding="cp1252", request=scrapy.Request(TEXT_URL))
+    assert list(parse_text(response))[0]["text"] == "(1) the person’s image"
+    undeclared = HtmlResponse(url=TEXT_URL, body=body.split(b"?>", 1)[1], encoding="cp1252",
+                              request=scrapy.Request(TEXT_URL))
+    assert list(parse_text(undeclared))[0]["text"] == "(1) the person’s image"

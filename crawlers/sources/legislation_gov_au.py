@@ -265,6 +265,21 @@ def sections_of(root):
         yield current
 
 
+DECLARED_ENCODING = re.compile(rb"""(?:encoding|charset)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def page_encoding(response) -> str:
+    """The encoding the page declares (XML declaration or meta charset), else the one its
+    Content-Type names, else UTF-8 (the EPUB's XHTML is UTF-8). Scrapy's own guess for
+    an undeclared HTML page is cp1252, which would garble every curly quote."""
+    declared = DECLARED_ENCODING.search(response.body[:1024])
+    if declared:
+        return declared.group(1).decode("ascii")
+    header = (response.headers.get("Content-Type") or b"").decode("latin-1")
+    match = re.search(r"charset=([A-Za-z0-9_.:-]+)", header)
+    return match.group(1) if match else "utf-8"
+
+
 def parse_text(response):
     """One volume of a version's text (`.../document_N/document_N.html`): the tracked
     sections found in it, and the next volume while some are still missing."""
@@ -272,8 +287,7 @@ def parse_text(response):
     if not body or not body.strip():
         raise ValueError("empty response where a Federal Register text page was expected")
     try:
-        # The page's encoding as the response knows it (header, declaration), else UTF-8.
-        parser = lxml_html.HTMLParser(encoding=getattr(response, "encoding", None) or "utf-8")
+        parser = lxml_html.HTMLParser(encoding=page_encoding(response))
         root = lxml_html.document_fromstring(body, parser=parser)
     except (etree.ParserError, ValueError) as error:
         raise ValueError(f"unreadable Federal Register text page ({error})") from None
