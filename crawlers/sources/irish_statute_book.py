@@ -328,10 +328,6 @@ class IrishStatuteBookSpider(SourceSpider):
     routes = [(r"^/eli/\d{4}/act/\d+/enacted/(en|ga)/xml$", parse_act)]
     root_elements = {"act": parse_act}
 
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-
     def tracked_requests(self):
         for count, instrument in enumerate(self.tracked):
             if self.limit is not None and count >= self.limit:

@@ -400,10 +400,6 @@ class LegislationGovAuSpider(SourceSpider):
     json_keys = {"value": parse_versions, "makingDate": parse_title}
     root_elements = {"html": parse_page}
 
-    async def start(self):
-        for request in self.tracked_requests():
-            yield request
-
     def tracked_requests(self):
         for count, instrument in enumerate(self.tracked):
             if self.limit is not None and count >= self.limit:
