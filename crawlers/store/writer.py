@@ -408,6 +408,19 @@ class Store:
                 rows = [[the_id, e["instrument_id"], e.get("provision_id") or "", e.get("span") or ""] for e in entries]
                 conn.executemany("INSERT OR IGNORE INTO case_citations VALUES (?, ?, ?, ?)", rows)
 
+    def replace_citations(self, links: dict[str, list[dict]]) -> int:
+        """Re-derived statute citations (`sii-atlas link-citations`): each case's rows in
+        `case_citations` become exactly these, for every case of the batch, in ONE
+        transaction. Returns the rows written."""
+        written = 0
+        with transaction(self.db) as conn:
+            for case_id, entries in links.items():
+                conn.execute("DELETE FROM case_citations WHERE case_id = ?", [case_id])
+                rows = [[case_id, e["instrument_id"], e.get("provision_id") or "", e.get("span") or ""] for e in entries]
+                conn.executemany("INSERT OR IGNORE INTO case_citations VALUES (?, ?, ?, ?)", rows)
+                written += len(rows)
+        return written
+
     # --- withdrawn documents ---
 
     def mark_gone(self, item_type: str, item_id: str) -> bool:
