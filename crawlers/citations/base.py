@@ -25,7 +25,9 @@ class Citation:
 
 # Words that say "this is a provision number" in the languages we read, at the start of a label.
 DESIGNATOR = re.compile(
-    r"^(?:sections?|ss?\.?|§§?|arts?\.?|articles?|artikel(?:en)?|art[ií]culos?|articolo|regulation|reg\.|rule|r\.)\s*",
+    # Longest words first, and whole words only: "Artikel" is not "Art" + "ikel".
+    r"^(?:sections?|articles?|artikel(?:en)?|art[ií]culos?|articolo|regulation|rule|ss?\.?|§§?|arts?\.?|reg\.|r\.)"
+    r"(?![^\W\d])\s*",
     re.IGNORECASE)
 ORDINALS = {"eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zesde": 6, "zevende": 7,
             "achtste": 8, "negende": 9, "tiende": 10}
