@@ -195,3 +195,13 @@ def test_the_pipeline_stage_fills_citations_and_never_loses_a_decision(built_db)
     item = CaseItem(id="y", jurisdiction="FR", name="Y", url="https://example.org", source="judilibre",
                     text="l'article 226-8 du code pénal")
     assert broken.process_item(item) is item and "citations" not in item
+
+
+def test_a_long_run_of_capitalised_words_is_read_in_linear_time():
+    """An Act's title is at most 15 words: without the bound, every capitalised word
+    started a search to the end of the run (a 50 KB run took half a minute)."""
+    import time
+
+    started = time.perf_counter()
+    assert extract("Foo Bar Baz and Qux of the " * 2000, "GB") == []
+    assert time.perf_counter() - started < 10

@@ -15,7 +15,7 @@ CRIMINAL_CODE = r"(?:the\s+)?(?:Criminal\s+Code|Cr\.\s?C\.|Cr\.\s?Code|C\.\s?cr\
 SECTION = r"(?:sections?|ss?\.?|art(?:icles?|s?\.))"
 SECTION_OF_CODE = re.compile(rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+(?:of\s+|du\s+)?{CRIMINAL_CODE}")
 CODE_SECTION = re.compile(rf"{CRIMINAL_CODE},?\s+{SECTION}\s*(?P<labels>{LABELS})")
-TITLE = r"[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|of|and|the|for|on|to|-))*?\s+Act"
+TITLE = r"[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|of|and|the|for|on|to|-)){0,14}?\s+Act"
 SECTION_OF_ACT = re.compile(rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+of\s+(?:the|The)\s+(?P<act>{TITLE})\b")
 
 

@@ -23,7 +23,7 @@ WORD = r"(?:[A-Z][\w'’\-]*|and|of|the|for|etc\.?|on|in|to|\((?:Scotland|Northe
 # Words that begin sentences, not titles ("Under the Sexual Offences Act 2003").
 NOT_A_TITLE = (r"(?!(?:In|Under|By|As|At|On|For|From|To|With|Section|Sections|See|And|Of|Then|That|This|Where|When|If|"
                r"But|Part|Schedule|Both|Neither|Contrary|Pursuant|Since|Before|After|Following)\b)")
-ACT = rf"{NOT_A_TITLE}[A-Z][\w'’\-]*(?:,?\s+{WORD})*?\s+Act(?:\s+\((?:Scotland|Northern Ireland)\))?,?\s+(?:\d{{4}})"
+ACT = rf"{NOT_A_TITLE}[A-Z][\w'’\-]*(?:,?\s+{WORD}){{0,14}}?\s+Act(?:\s+\((?:Scotland|Northern Ireland)\))?,?\s+(?:\d{{4}})"
 SECTION = r"(?:sections?|ss?\.?)"
 
 SECTION_OF_ACT = re.compile(rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+of\s+the\s+(?P<act>{ACT})")
