@@ -205,3 +205,17 @@ def test_a_long_run_of_capitalised_words_is_read_in_linear_time():
     started = time.perf_counter()
     assert extract("Foo Bar Baz and Qux of the " * 2000, "GB") == []
     assert time.perf_counter() - started < 10
+
+
+def test_links_found_by_us_do_not_make_a_decision_changed(built_db):
+    """The same decision with and without links (a reparse, which runs no pipeline, or a
+    re-link) is the same document: unchanged, and its stored links stay."""
+    from crawlers.store import Store
+
+    store = Store.open(built_db)
+    case = {"type": "case", "id": "c1", "jurisdiction": "FR", "name": "X", "url": "https://example.org/c1",
+            "source": "judilibre", "text": "l'article 226-8 du code pénal"}
+    link = {"instrument_id": "fr-cp-226-8", "provision_id": "fr-cp-226-8/226-8", "span": "article 226-8 du code pénal"}
+    assert store.write_batch([{**case, "citations": [link]}])[0]["new"] == 1
+    assert store.write_batch([case])[0]["unchanged"] == 1
+    assert store.conn.execute("SELECT count(*) FROM case_citations WHERE case_id = 'c1'").fetchone()[0] == 1

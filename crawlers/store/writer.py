@@ -51,6 +51,8 @@ PROVISION_METADATA = ("extent", "in_force_status", "valid_from", "valid_to", "ur
 VERSION_COLUMNS = ("heading", "text", *PROVISION_METADATA)
 RUN_COUNTERS = ("pages", "items_new", "items_changed", "items_unchanged", "items_dropped", "errors", "tracked_failed")
 CHUNK = 400
+# Related lists we derive rather than read from the source (see _write).
+DERIVED = frozenset({"citations"})
 
 
 def utc_now() -> str:
@@ -214,7 +216,11 @@ class Store:
             return self._write_provision(conn, row, existing, now)
         if kind == "candidate":
             return self._write_candidate(conn, row, existing, now)
-        row["content_hash"] = record_hash({**row, **{f: record.get(f) for f in self._related[kind]}})
+        # A decision's `citations` are our reading of it (crawlers/citations), not what the
+        # source says: re-linking is not a change of the document. They are hashed as absent,
+        # as every record was before links were filled, so stored hashes stay valid.
+        row["content_hash"] = record_hash({**row, **{f: None if f in DERIVED else record.get(f)
+                                                     for f in self._related[kind]}})
         row["fetched_at"] = now
         if existing is not None and existing.get("content_hash") == row["content_hash"] \
                 and existing.get("parser_version") == row["parser_version"]:
