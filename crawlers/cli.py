@@ -1,4 +1,4 @@
-"""`sii-atlas`: build, crawl, reparse, serve, parse, status, check-data.
+"""`sii-atlas`: build, crawl, reparse, serve, parse, status, check-data, link-citations.
 
 Every command takes `--db PATH` and `--data DIR`, before or after the command name.
 The curated data folder is --data, else $SII_ATLAS_DATA, else a data/ holding codebook.yaml
@@ -463,6 +463,59 @@ def print_table(headers: list[str], rows: list[list]) -> None:
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
 
 
+# --------------------------------------------------------------------------- link-citations
+
+LINK_BATCH = 200
+
+
+def link_citations(args) -> int:
+    """Re-extract the statutes every stored decision cites, with today's patterns and
+    instruments, and make each decision's `case_citations` exactly what they resolve to
+    (one transaction per batch). Unresolved citations are counted, not stored."""
+    import time
+    from collections import Counter
+
+    from . import citations
+    from .store import Store
+
+    if not Path(args.db).exists():
+        print(f"no database at {args.db}; run `sii-atlas build`", file=sys.stderr)
+        return 1
+    store = Store.open(args.db)
+    linker = citations.Linker.from_database(store.conn)
+    totals = Counter()
+    unresolved_acts = Counter()
+    started, last_id = time.perf_counter(), ""
+    while True:
+        # Decisions withdrawn at source (gone, no text) keep the links they had.
+        rows = store.conn.execute(
+            "SELECT id, jurisdiction, text, cited_legislation FROM crawled_cases "
+            "WHERE id > ? AND gone_at IS NULL ORDER BY id LIMIT ?", [last_id, LINK_BATCH]).fetchall()
+        if not rows:
+            break
+        batch = {}
+        for case_id, jurisdiction, text, cited in rows:
+            found = citations.extract(text, jurisdiction, json.loads(cited) if cited else None)
+            links, unresolved = citations.links_for(linker, found)
+            batch[case_id] = links
+            totals["cases"] += 1
+            totals["bytes"] += len((text or "").encode("utf-8"))
+            totals["found"] += len(found)
+            totals["unresolved"] += len(unresolved)
+            totals["linked cases"] += bool(links)
+            unresolved_acts.update(c.act for c in unresolved)
+        totals["links"] += store.replace_citations(batch)
+        last_id = rows[-1][0]
+    seconds = time.perf_counter() - started
+    megabytes = totals["bytes"] / 1e6
+    print(f"{totals['cases']} decisions ({megabytes:.1f} MB of text) read in {seconds:.1f} s: "
+          f"{totals['found']} citations found, {totals['links']} links stored for {totals['linked cases']} decisions, "
+          f"{totals['unresolved']} unresolved")
+    if unresolved_acts:
+        print("most cited acts not resolved: " + "; ".join(f"{act} ({n})" for act, n in unresolved_acts.most_common(8)))
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -529,13 +582,14 @@ def build_parser() -> argparse.ArgumentParser:
     parse_parser.add_argument("--meta", help="request meta as JSON, e.g. '{\"query\": \"deepfake\"}'")
 
     command("status", "per source: last run, outcome, items, errors, data age")
+    command("link-citations", "re-extract the statutes every stored decision cites and link them (offline)")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"build": lambda a: build(a.db, a.data), "check-data": check_data, "crawl": crawl, "reparse": reparse,
-                "serve": serve, "parse": parse, "status": status}
+                "serve": serve, "parse": parse, "status": status, "link-citations": link_citations}
     try:
         if args.command != "parse":  # parse reads a file and prints; it has no database
             args.db = Path(args.db) if args.db else default_db(args.data)

@@ -7,11 +7,16 @@ closes the run with its outcome. A run killed before it closes is marked
 `interrupted` by the next run of its source.
 """
 
+import logging
+
 from scrapy import signals
 
-from ..items import PageError, item_type
+from ..items import CaseItem, PageError, item_type
 from ..redaction import redact_url
 from ..store import Store
+from ..store.schema import open_database
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 
@@ -26,6 +31,43 @@ class ValidationPipeline:
     recorded together with the batch it came in."""
 
     def process_item(self, item):
+        return item
+
+
+class CitationPipeline:
+    """Fills each decision's `citations` (the statutes it cites, linked to our instruments
+    and provisions; see crawlers/citations) before the store writes it. The index of our
+    instruments is read once per run; `sii-atlas link-citations` re-links every stored
+    decision later (new patterns, instruments crawled since). A failure here costs the
+    links, never the decision."""
+
+    def __init__(self, db_path):
+        self.db_path = db_path
+        self.linker = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings["SII_ATLAS_DB"])
+
+    def process_item(self, item):
+        if not isinstance(item, CaseItem):
+            return item
+        from .. import citations  # the patterns load only for runs that store decisions
+        try:
+            if self.linker is None:
+                db = open_database(self.db_path)
+                try:
+                    self.linker = citations.Linker.from_database(db.conn)
+                finally:
+                    db.conn.close()
+            found = citations.extract(item.get("text"), item.get("jurisdiction"), item.get("cited_legislation"))
+            links, _ = citations.links_for(self.linker, found)
+        except Exception as error:  # noqa: BLE001 - the decision is stored without links
+            logger.warning("citations of %s not extracted: %r", item.get("id"), error)
+            return item
+        known = {(e["instrument_id"], e.get("provision_id") or "", e.get("span") or "") for e in item.get("citations") or []}
+        item["citations"] = [*(item.get("citations") or []),
+                             *(e for e in links if (e["instrument_id"], e["provision_id"], e["span"]) not in known)]
         return item
 
 

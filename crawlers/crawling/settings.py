@@ -73,6 +73,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 ITEM_PIPELINES = {
     "crawlers.crawling.pipelines.ValidationPipeline": 100,
+    "crawlers.crawling.pipelines.CitationPipeline": 700,
     "crawlers.crawling.pipelines.StorePipeline": 800,
 }
 

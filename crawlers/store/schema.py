@@ -911,7 +911,39 @@ def comparison_matrix_sql(question_ids: list[str], group: str) -> str:
             f"{columns}\nFROM comparison WHERE scope = '{group}' GROUP BY jurisdiction ORDER BY region, jurisdiction")
 
 
-MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
+
+# Citation views (issue 9): the decisions that cite each provision, and what each
+# decision cites. It only (re)creates views, and stands alone.
+MIGRATION_5 = """
+DROP VIEW IF EXISTS provision_cases;
+DROP VIEW IF EXISTS case_provisions;
+CREATE VIEW provision_cases AS
+SELECT cc.provision_id, p.label AS provision, cc.instrument_id, i.title AS instrument, i.jurisdiction,
+       cc.case_id, c.name AS case_name, c.citation AS case_citation, c.court, c.decision_date,
+       cc.span AS cited_as, c.url AS case_url
+FROM case_citations AS cc
+JOIN provisions AS p ON p.id = cc.provision_id
+JOIN cases AS c ON c.id = cc.case_id
+LEFT JOIN instruments AS i ON i.id = cc.instrument_id
+WHERE cc.provision_id != '';
+CREATE VIEW case_provisions AS
+SELECT cc.case_id, c.name AS case_name, c.decision_date, cc.instrument_id, i.title AS instrument,
+       NULLIF(cc.provision_id, '') AS provision_id, p.label AS provision, cc.span AS cited_as,
+       'cited' AS link, COALESCE(p.url, i.official_url) AS url
+FROM case_citations AS cc
+JOIN cases AS c ON c.id = cc.case_id
+LEFT JOIN instruments AS i ON i.id = cc.instrument_id
+LEFT JOIN provisions AS p ON p.id = cc.provision_id
+UNION ALL
+SELECT ci.case_id, c.name, c.decision_date, ci.instrument_id, i.title, NULL, NULL, NULL,
+       'curated', i.official_url
+FROM case_instruments AS ci
+JOIN cases AS c ON c.id = ci.case_id
+LEFT JOIN instruments AS i ON i.id = ci.instrument_id;
+"""
+
+
+MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

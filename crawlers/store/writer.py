@@ -51,6 +51,8 @@ PROVISION_METADATA = ("extent", "in_force_status", "valid_from", "valid_to", "ur
 VERSION_COLUMNS = ("heading", "text", *PROVISION_METADATA)
 RUN_COUNTERS = ("pages", "items_new", "items_changed", "items_unchanged", "items_dropped", "errors", "tracked_failed")
 CHUNK = 400
+# Related lists we derive rather than read from the source (see _write).
+DERIVED = frozenset({"citations"})
 
 
 def utc_now() -> str:
@@ -214,7 +216,11 @@ class Store:
             return self._write_provision(conn, row, existing, now)
         if kind == "candidate":
             return self._write_candidate(conn, row, existing, now)
-        row["content_hash"] = record_hash({**row, **{f: record.get(f) for f in self._related[kind]}})
+        # A decision's `citations` are our reading of it (crawlers/citations), not what the
+        # source says: re-linking is not a change of the document. They are hashed as absent,
+        # as every record was before links were filled, so stored hashes stay valid.
+        row["content_hash"] = record_hash({**row, **{f: None if f in DERIVED else record.get(f)
+                                                     for f in self._related[kind]}})
         row["fetched_at"] = now
         if existing is not None and existing.get("content_hash") == row["content_hash"] \
                 and existing.get("parser_version") == row["parser_version"]:
@@ -407,6 +413,19 @@ class Store:
             elif table == "case_citations":
                 rows = [[the_id, e["instrument_id"], e.get("provision_id") or "", e.get("span") or ""] for e in entries]
                 conn.executemany("INSERT OR IGNORE INTO case_citations VALUES (?, ?, ?, ?)", rows)
+
+    def replace_citations(self, links: dict[str, list[dict]]) -> int:
+        """Re-derived statute citations (`sii-atlas link-citations`): each case's rows in
+        `case_citations` become exactly these, for every case of the batch, in ONE
+        transaction. Returns the rows written."""
+        written = 0
+        with transaction(self.db) as conn:
+            for case_id, entries in links.items():
+                conn.execute("DELETE FROM case_citations WHERE case_id = ?", [case_id])
+                rows = [[case_id, e["instrument_id"], e.get("provision_id") or "", e.get("span") or ""] for e in entries]
+                conn.executemany("INSERT OR IGNORE INTO case_citations VALUES (?, ?, ?, ?)", rows)
+                written += len(rows)
+        return written
 
     # --- withdrawn documents ---
 
