@@ -65,7 +65,7 @@ import scrapy
 
 from ..items import BillItem, CandidateItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, with_query
+from .spider import SourceSpider, json_object, with_query
 
 SOURCE = "congress_gov"
 OFFICIAL = "https://api.congress.gov"
@@ -171,24 +171,7 @@ def current_congress(today: date) -> int:
 
 
 def read_json(response, expected_key: str) -> dict:
-    """The page's JSON object, or a clear error: an HTML error page, an empty body or an
-    API error (`{"error": ...}`) is a failed page, never an empty result."""
-    body = response.body.strip()
-    if not body:
-        raise ValueError(f"empty body at {response.url}")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise ValueError(f"not JSON at {response.url}: {body[:60]!r}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object at {response.url}")
-    if "error" in data and expected_key not in data:
-        error = data["error"]
-        message = (error.get("message") or error.get("code")) if isinstance(error, dict) else error
-        raise ValueError(f"congress.gov API error at {response.url}: {message}")
-    if expected_key not in data:
-        raise ValueError(f"no {expected_key!r} in the JSON at {response.url} (keys: {sorted(data)[:8]})")
-    return data
+    return json_object(response, expected_key, "congress.gov")
 
 
 def squash(text) -> str | None:

@@ -49,7 +49,6 @@ meta) and stored as ONE CaseItem with the opinions' text, in English. `--since` 
 `filed_after`; `--limit` caps the decisions taken from each search page.
 """
 
-import json
 import re
 from datetime import date
 from urllib.parse import urlencode, urlsplit
@@ -59,7 +58,7 @@ from bs4 import BeautifulSoup
 
 from ..items import CandidateItem, CaseItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider
+from .spider import SourceSpider, json_object
 
 SOURCE = "courtlistener"
 OFFICIAL = "https://www.courtlistener.com"
@@ -163,22 +162,7 @@ def court_jurisdiction(court_id: str | None) -> str:
 
 
 def read_json(response, expected_key: str) -> dict:
-    """The answer as a JSON object, or a clear error: an HTML page (a login wall, a 5xx
-    page), an empty body or the API's `{"detail": ...}` is a failed page."""
-    body = response.body.strip()
-    if not body:
-        raise ValueError(f"empty body at {response.url}")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise ValueError(f"not JSON at {response.url}: {body[:60]!r}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object at {response.url}")
-    if expected_key not in data:
-        if "detail" in data:
-            raise ValueError(f"CourtListener API error at {response.url}: {data['detail']}")
-        raise ValueError(f"no {expected_key!r} in the JSON at {response.url} (keys: {sorted(data)[:8]})")
-    return data
+    return json_object(response, expected_key, "CourtListener")
 
 
 def squash(text) -> str | None:

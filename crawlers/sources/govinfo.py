@@ -66,7 +66,7 @@ from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, with_query
+from .spider import SourceSpider, json_object, with_query
 
 SOURCE = "govinfo"
 OFFICIAL = "https://api.govinfo.gov"
@@ -325,22 +325,7 @@ def parse_uslm(response):
 
 
 def read_json(response, expected_key: str) -> dict:
-    """The page's JSON object, or a clear error (empty, HTML, an API error object)."""
-    body = response.body.strip()
-    if not body:
-        raise ValueError(f"empty body at {response.url}")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise ValueError(f"not JSON at {response.url}: {body[:60]!r}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object at {response.url}")
-    if expected_key not in data:
-        error = data.get("error") or data.get("message")
-        if isinstance(error, dict):
-            error = error.get("message") or error.get("code")
-        raise ValueError(f"govinfo: no {expected_key!r} at {response.url}" + (f": {error}" if error else ""))
-    return data
+    return json_object(response, expected_key, "govinfo")
 
 
 def keyless(url: str) -> str:

@@ -52,7 +52,6 @@ effect, so `effective` is never set. The status is `enacted` (signed or became l
 else the last normalised step (`vetoed`, `failed`, `passed_both`, ...), with its date.
 """
 
-import json
 import re
 from datetime import date
 from urllib.parse import quote, urlencode
@@ -61,7 +60,7 @@ import scrapy
 
 from ..items import BillItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, with_query
+from .spider import SourceSpider, json_object, with_query
 
 SOURCE = "open_states"
 OFFICIAL = "https://v3.openstates.org"
@@ -157,22 +156,7 @@ def jurisdictions_url() -> str:
 
 
 def read_json(response, expected_key: str) -> dict:
-    """The answer as a JSON object, or a clear error: an HTML error page, an empty body or
-    the API's own error (`{"detail": ...}`) is a failed page, never an empty result."""
-    body = response.body.strip()
-    if not body:
-        raise ValueError(f"empty body at {response.url}")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise ValueError(f"not JSON at {response.url}: {body[:60]!r}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object at {response.url}")
-    if expected_key not in data:
-        if "detail" in data:
-            raise ValueError(f"Open States API error at {response.url}: {data['detail']}")
-        raise ValueError(f"no {expected_key!r} in the JSON at {response.url} (keys: {sorted(data)[:8]})")
-    return data
+    return json_object(response, expected_key, "Open States")
 
 
 def squash(text) -> str | None:

@@ -64,6 +64,30 @@ def json_keys(body: bytes) -> set[str] | None:
     return set(document) if isinstance(document, dict) else None
 
 
+def json_object(response, expected_key: str, api: str) -> dict:
+    """An API's answer as a JSON object holding `expected_key`, or a clear error: an empty
+    body, an HTML page (a gateway's or a login wall), a list, or the API's own error
+    object (`{"detail": ...}`, `{"error": {"code", "message"}}`, `{"message": ...}`) is a
+    failed page for the crawl to record, never an empty result. `api` names it in errors."""
+    body = response.body.strip()
+    if not body:
+        raise ValueError(f"empty body at {response.url}")
+    try:
+        data = jsonlib.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"not JSON at {response.url}: {body[:60]!r}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object at {response.url}, found {type(data).__name__}")
+    if expected_key not in data:
+        error = next((data[key] for key in ("detail", "error", "message") if data.get(key)), None)
+        if isinstance(error, dict):
+            error = " ".join(str(error[key]) for key in ("code", "message") if error.get(key)) or error
+        if error:
+            raise ValueError(f"{api} API error at {response.url}: {error}")
+        raise ValueError(f"no {expected_key!r} in the JSON at {response.url} (keys: {sorted(data)[:8]})")
+    return data
+
+
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+")
 
 
