@@ -62,7 +62,7 @@ from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, with_query
+from .spider import SourceSpider, clean, with_query
 
 SOURCE = "boe"
 OFFICIAL = "https://www.boe.es/datosabiertos/api"
@@ -101,11 +101,6 @@ def iso(compact: str | None) -> str | None:
         return None
     value = compact.strip()
     return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
-
-
-def clean(text: str | None) -> str | None:
-    text = " ".join((text or "").split())
-    return text or None
 
 
 def act_url(boe_id: str, block: str | None = None) -> str:

@@ -58,14 +58,14 @@ it sets the bill's status and its `Pub. L.` identifier instead.
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlsplit
 
 import scrapy
 
 from ..items import BillItem, CandidateItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, json_object, with_query
+from .spider import SourceSpider, clean, iso_day, json_object, with_query
 
 SOURCE = "congress_gov"
 OFFICIAL = "https://api.congress.gov"
@@ -174,29 +174,14 @@ def read_json(response, expected_key: str) -> dict:
     return json_object(response, expected_key, "congress.gov")
 
 
-def squash(text) -> str | None:
-    text = re.sub(r"\s+", " ", str(text or "")).strip()
-    return text or None
-
-
 def html_text(html: str | None) -> str | None:
     """Plain text of a CRS summary's HTML: one paragraph a line, entities kept as written."""
     if not html:
         return None
     text = re.sub(r"(?i)</p>|<br\s*/?>|</li>", "\n", html)
     text = re.sub(r"<[^>]+>", "", text)
-    lines = (squash(line) for line in text.split("\n"))
+    lines = (clean(line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line) or None
-
-
-def day(value) -> str | None:
-    """ISO date of `2021-01-04` or `2021-01-06T05:00:00Z` (text versions are stamped at
-    05:00Z, midnight in Washington: the date part is the day)."""
-    value = str(value or "")[:10]
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        return None
 
 
 # --------------------------------------------------------------------------- actions
@@ -212,8 +197,8 @@ def normalise_actions(actions: list[dict]) -> list[dict]:
     passed: dict[str, str] = {}  # chamber -> the label its passage got
     normalised = []
     for action in ordered:
-        wording = squash(action.get("text"))
-        when = day(action.get("actionDate"))
+        wording = clean(action.get("text"))
+        when = iso_day(action.get("actionDate"))
         if not wording:
             continue
         label = None
@@ -338,7 +323,7 @@ def parse_bill(response):
     data = read_json(response, "bill")
     bill = data["bill"] or {}
     record = bill_record(response)
-    record["title"] = squash(bill.get("title")) or record.get("title")
+    record["title"] = clean(bill.get("title")) or record.get("title")
     for law in bill.get("laws") or []:
         if law.get("number"):
             kind = "Pvt. L." if "private" in str(law.get("type", "")).lower() else "Pub. L."
@@ -346,9 +331,9 @@ def parse_bill(response):
     # The status is the latest action in the source's words ("Became Public Law No: 119-12.").
     latest = bill.get("latestAction") or {}
     if latest.get("text"):
-        record["status"] = squash(latest["text"])
+        record["status"] = clean(latest["text"])
     if latest.get("actionDate"):
-        record["status_date"] = day(latest["actionDate"])
+        record["status_date"] = iso_day(latest["actionDate"])
     if not bill.get("laws") and latest.get("text"):
         law = PUBLIC_LAW.search(latest["text"])
         if law:
@@ -390,7 +375,7 @@ def parse_titles(response):
         if preferred:
             break
     if preferred and not record.get("title"):
-        record["title"] = squash(preferred["title"])
+        record["title"] = clean(preferred["title"])
     yield from next_step(response, record)
 
 
@@ -416,14 +401,14 @@ def text_versions(data: dict) -> list[dict]:
     for version in data.get("textVersions") or []:
         urls = {f.get("type"): f.get("url") for f in version.get("formats") or [] if f.get("url")}
         package = next((m["package"] for m in map(TEXT_FILE.search, urls.values()) if m), None)
-        versions.append({"date": day(version.get("date")), "type": version.get("type"), "package": package, "urls": urls})
+        versions.append({"date": iso_day(version.get("date")), "type": version.get("type"), "package": package, "urls": urls})
     return versions
 
 
 def summaries(data: dict) -> list[dict]:
     """[{date, stage, version, text}] of a `/summaries` page, oldest first, text as plain text."""
     found = [
-        {"date": day(s.get("actionDate")), "stage": squash(s.get("actionDesc")),
+        {"date": iso_day(s.get("actionDate")), "stage": clean(s.get("actionDesc")),
          "version": str(s.get("versionCode")) if s.get("versionCode") is not None else None,
          "text": html_text(s.get("text"))}
         for s in data.get("summaries") or [] if isinstance(s, dict)
@@ -435,8 +420,8 @@ def subjects(data: dict) -> dict:
     """{"policy_area": name, "subjects": [names]} of a `/subjects` page."""
     block = data.get("subjects") or {}
     return {
-        "policy_area": squash((block.get("policyArea") or {}).get("name")),
-        "subjects": [squash(s.get("name")) for s in block.get("legislativeSubjects") or [] if s.get("name")],
+        "policy_area": clean((block.get("policyArea") or {}).get("name")),
+        "subjects": [clean(s.get("name")) for s in block.get("legislativeSubjects") or [] if s.get("name")],
     }
 
 
@@ -460,7 +445,7 @@ def parse_bill_list(response):
     for bill in data["bills"] or []:
         if not isinstance(bill, dict):
             continue
-        title = squash(bill.get("title"))
+        title = clean(bill.get("title"))
         term = matched_term(title)
         bill_type = str(bill.get("type") or "").lower()
         if not term or bill_type not in BILL_TYPES or not bill.get("number") or not bill.get("congress"):
@@ -471,7 +456,7 @@ def parse_bill_list(response):
             jurisdiction=JURISDICTION,
             title=f"{bill_label(bill_type, number)} ({ordinal(int(congress))} Congress): {title}",
             url=web_url(congress, bill_type, number),
-            published=day((bill.get("latestAction") or {}).get("actionDate")) or day(bill.get("updateDate")),
+            published=iso_day((bill.get("latestAction") or {}).get("actionDate")) or iso_day(bill.get("updateDate")),
             matched_query=term,
             source=SOURCE,
         )

@@ -58,7 +58,7 @@ from bs4 import BeautifulSoup
 
 from ..items import CandidateItem, CaseItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, json_object
+from .spider import SourceSpider, clean, iso_day, json_object
 
 SOURCE = "courtlistener"
 OFFICIAL = "https://www.courtlistener.com"
@@ -165,18 +165,6 @@ def read_json(response, expected_key: str) -> dict:
     return json_object(response, expected_key, "CourtListener")
 
 
-def squash(text) -> str | None:
-    text = re.sub(r"\s+", " ", str(text or "")).strip()
-    return text or None
-
-
-def day(value) -> str | None:
-    try:
-        return date.fromisoformat(str(value or "")[:10]).isoformat()
-    except ValueError:
-        return None
-
-
 def clean_text(text: str | None) -> str | None:
     """An opinion's text with its page layout tidied: no trailing spaces, no runs of
     empty lines (the words and line breaks are the court's)."""
@@ -229,18 +217,18 @@ def record_from_search(result: dict) -> dict:
     record = {
         "id": case_id(result["cluster_id"]),
         "jurisdiction": court_jurisdiction(result.get("court_id")),
-        "court": squash(result.get("court")),
-        "decision_date": day(result.get("dateFiled")),
-        "name": squash(result.get("caseName")),
-        "citation": squash((result.get("citation") or [None])[0]),
+        "court": clean(result.get("court")),
+        "decision_date": iso_day(result.get("dateFiled")),
+        "name": clean(result.get("caseName")),
+        "citation": clean((result.get("citation") or [None])[0]),
         "url": web_url(result.get("absolute_url")),
         "language": "en",
         "source": SOURCE,
         "identifiers": [],
         "texts": [],
     }
-    add_identifier(record, "DOCKET", squash(result.get("docketNumber")))
-    add_identifier(record, "NEUTRAL", squash(result.get("neutralCite")))
+    add_identifier(record, "DOCKET", clean(result.get("docketNumber")))
+    add_identifier(record, "NEUTRAL", clean(result.get("neutralCite")))
     return record
 
 
@@ -299,10 +287,10 @@ def parse_cluster(response):
             raise ValueError(f"a cluster without its id or docket at {response.url}")
         record = {"id": case_id(cluster_id), "language": "en", "source": SOURCE, "identifiers": [], "texts": []}
     record["identifiers"] = list(record.get("identifiers") or [])
-    record["name"] = squash(cluster.get("case_name")) or squash(cluster.get("case_name_full")) or record.get("name")
-    record["decision_date"] = day(cluster.get("date_filed")) or record.get("decision_date")
+    record["name"] = clean(cluster.get("case_name")) or clean(cluster.get("case_name_full")) or record.get("name")
+    record["decision_date"] = iso_day(cluster.get("date_filed")) or record.get("decision_date")
     record["url"] = web_url(cluster.get("absolute_url")) or record.get("url")
-    judges = [squash(j) for j in re.split(r",|;| and ", str(cluster.get("judges") or "")) if squash(j)]
+    judges = [clean(j) for j in re.split(r",|;| and ", str(cluster.get("judges") or "")) if clean(j)]
     if judges:
         record["judges"] = judges
     for citation in cluster.get("citations") or []:
@@ -328,8 +316,8 @@ def parse_docket(response):
     record["identifiers"] = list(record.get("identifiers") or [])
     court_id = docket.get("court_id") or str(docket.get("court") or "").rstrip("/").rsplit("/", 1)[-1]
     record["jurisdiction"] = court_jurisdiction(court_id)
-    record["court"] = record.get("court") or squash(court_id)
-    add_identifier(record, "DOCKET", squash(docket.get("docket_number")))
+    record["court"] = record.get("court") or clean(court_id)
+    add_identifier(record, "DOCKET", clean(docket.get("docket_number")))
     yield from next_opinion(response, record, list(response.meta.get("opinions") or []))
 
 
@@ -374,12 +362,12 @@ def parse_docket_alert(response):
         number = entry.get("entry_number") if entry.get("entry_number") is not None else main.get("document_number")
         if not docket or number is None:
             raise ValueError(f"a docket entry without its docket or number at {response.url}")
-        description = squash(entry.get("description")) or squash(main.get("description")) or "(no description)"
+        description = clean(entry.get("description")) or clean(main.get("description")) or "(no description)"
         yield CandidateItem(
             id=f"courtlistener-docket-{docket['docket']}-{number}",
             title=f"Docket {docket['docket']}, entry {number}: {description}",
             url=web_url(path),
-            published=day(entry.get("date_filed")),
+            published=iso_day(entry.get("date_filed")),
             matched_query="docket alert",
             source=SOURCE,
         )

@@ -71,7 +71,7 @@ from lxml import etree
 
 from ..items import CaseItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider
+from .spider import SourceSpider, clean, iso_day
 
 SOURCE = "find_case_law"
 OFFICIAL = "https://caselaw.nationalarchives.gov.uk"
@@ -196,17 +196,8 @@ def _local(element) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-def _squash(text) -> str | None:
-    text = re.sub(r"\s+", " ", text or "").strip()
-    return text or None
-
-
 def _iso_date(value) -> str | None:
-    value = (value or "").strip()[:10]
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        return None
+    return iso_day(str(value or "").strip())  # dates in these XML documents may carry blanks
 
 
 def case_id(document_uri: str | None) -> str | None:
@@ -322,7 +313,7 @@ def parse_judgment(response):
         jurisdiction=court_jurisdiction(code),
         court=_court_name(code, meta),
         decision_date=_decision_date(document, meta),
-        name=_squash(_attr(meta, "akn:identification/akn:FRBRWork/akn:FRBRname", "value")),
+        name=clean(_attr(meta, "akn:identification/akn:FRBRWork/akn:FRBRname", "value")),
         citation=citation,
         url=f"{OFFICIAL}/{uri}" if uri else None,
         language="en",
@@ -342,7 +333,7 @@ def _attr(meta, path: str, name: str) -> str | None:
 
 def _first_text(element, path: str) -> str | None:
     found = element.find(path, NS)
-    return _squash("".join(found.itertext())) if found is not None else None
+    return clean("".join(found.itertext())) if found is not None else None
 
 
 def _proprietary(meta, name: str) -> str | None:
@@ -352,7 +343,7 @@ def _proprietary(meta, name: str) -> str | None:
     for proprietary in meta.findall("akn:proprietary", NS):
         for element in proprietary:
             if _local(element) == name:
-                return _squash(element.text)
+                return clean(element.text)
     return None
 
 
@@ -372,7 +363,7 @@ def _court_name(code: str | None, meta) -> str | None:
     if author and meta is not None:
         for organization in meta.iterfind("akn:references/akn:TLCOrganization", NS):
             if organization.get("eId") == author and organization.get("showAs"):
-                return _squash(organization.get("showAs"))
+                return clean(organization.get("showAs"))
     return code
 
 
@@ -389,10 +380,10 @@ def _decision_date(document, meta) -> str | None:
 
 
 def _judges(document, meta) -> list[str]:
-    names = [_squash("".join(judge.itertext())) for judge in document.iterfind("akn:header//akn:judge", NS)]
+    names = [clean("".join(judge.itertext())) for judge in document.iterfind("akn:header//akn:judge", NS)]
     if meta is not None:
         names += [
-            _squash(person.get("showAs"))
+            clean(person.get("showAs"))
             for person in meta.iterfind("akn:references/akn:TLCPerson", NS)
             if (person.get("eId") or "").startswith("judge-")
         ]
@@ -411,7 +402,7 @@ def _legislation(document) -> list[dict]:
         kind = next((value for key, value in ref.attrib.items() if etree.QName(key).localname == "type"), None)
         if kind != "legislation" and "legislation.gov.uk" not in href:
             continue
-        title = _squash("".join(ref.itertext()))
+        title = clean("".join(ref.itertext()))
         key = href or title
         if key and key not in seen:
             seen.add(key)

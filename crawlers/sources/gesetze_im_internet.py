@@ -54,12 +54,11 @@ import re
 import zipfile
 from urllib.parse import urlsplit
 
-import scrapy
 from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, PageError, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider
+from .spider import SourceSpider, clean
 
 SOURCE = "gesetze_im_internet"
 OFFICIAL = "https://www.gesetze-im-internet.de"
@@ -136,13 +135,6 @@ def read_single_xml(body: bytes, limit: int = MAX_XML_BYTES) -> tuple[str, bytes
 
 
 # --------------------------------------------------------------------------- text
-
-
-def clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text or None
 
 
 def content_text(content) -> str | None:

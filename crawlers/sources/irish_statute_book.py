@@ -55,7 +55,7 @@ from lxml import etree
 
 from ..items import InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider
+from .spider import SourceSpider, clean
 
 SOURCE = "irish_statute_book"
 OFFICIAL = "https://www.irishstatutebook.ie"
@@ -87,13 +87,6 @@ def section_url(year: str, number: str, section: str) -> str:
 def instrument_id(year: str, number: str) -> str:
     """The id of an Act fetched without a curated row (e.g. by `sii-atlas parse`)."""
     return f"ie-act-{year}-{number}"
-
-
-def clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text or None
 
 
 def inline_text(element, notes: list[str] | None = None) -> str:

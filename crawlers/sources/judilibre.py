@@ -60,7 +60,7 @@ import scrapy
 
 from ..items import CaseItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, with_query
+from .spider import SourceSpider, iso_day, with_query
 
 SOURCE = "judilibre"
 #: The gateway's host is the contract's base URL; the API's own path is part of every
@@ -121,13 +121,6 @@ def _json(response) -> dict:
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object at {response.url}, found {type(data).__name__}")
     return data
-
-
-def _iso_date(value) -> str | None:
-    try:
-        return date.fromisoformat(str(value or "")[:10]).isoformat()
-    except ValueError:
-        return None
 
 
 def _text(value) -> str | None:
@@ -203,7 +196,7 @@ def citation(decision: dict) -> str | None:
 
 def neutral_name(decision: dict) -> str | None:
     """Judilibre publishes no party names: the name is the court, the date and the number."""
-    parts = [court_name(decision), _french_date(_iso_date(decision.get("decision_date"))), citation(decision)]
+    parts = [court_name(decision), _french_date(iso_day(decision.get("decision_date"))), citation(decision)]
     parts = [part for part in parts if part]
     return ", ".join(parts) or None
 
@@ -225,7 +218,7 @@ def case_item(decision: dict) -> CaseItem:
         id=case_id(judilibre_id),
         jurisdiction="FR",
         court=court_name(decision),
-        decision_date=_iso_date(decision.get("decision_date")),
+        decision_date=iso_day(decision.get("decision_date")),
         name=neutral_name(decision),
         citation=citation(decision),
         url=PUBLIC_DECISION + judilibre_id,

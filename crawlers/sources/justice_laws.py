@@ -65,7 +65,7 @@ from lxml import etree
 
 from ..items import InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider
+from .spider import SourceSpider, clean
 
 SOURCE = "justice_laws"
 OFFICIAL = "https://laws-lois.justice.gc.ca"
@@ -93,11 +93,6 @@ NOT_TEXT = {"MarginalNote", "HistoricalNote", "Footnote", "FootnoteRef", "Note",
 
 def local(element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
-def clean(text: str | None) -> str | None:
-    text = " ".join((text or "").split())
-    return text or None
 
 
 def inline_text(element) -> str:

@@ -45,7 +45,7 @@ from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider
+from .spider import SourceSpider, clean
 
 SOURCE = "legislation_gov_uk"
 OFFICIAL = "https://www.legislation.gov.uk"
@@ -145,13 +145,6 @@ def jurisdiction_for(doc_type: str, extent: str | None) -> str:
     if extent in EXTENT_JURISDICTIONS:
         return EXTENT_JURISDICTIONS[extent]
     return DOCUMENT_TYPES.get(doc_type, ("", "", "GB"))[2]
-
-
-def clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text or None
 
 
 # How the text walk treats each element, by tag (cached: a document has few distinct tags).

@@ -49,14 +49,14 @@ Format notes, from the real captures in ../shared/samples/normattiva/:
 
 import json
 import re
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import scrapy
 from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, PageError, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider
+from .spider import SourceSpider, clean
 
 SOURCE = "normattiva"
 OFFICIAL = "https://www.normattiva.it"
@@ -81,13 +81,6 @@ URN_TYPES = {
     "REGIO DECRETO": "regio.decreto", "COSTITUZIONE": "costituzione",
 }
 REPEALED = re.compile(r"^\(?\s*(articolo\s+)?abrogato\s*\)?\.?$", re.IGNORECASE)
-
-
-def clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text or None
 
 
 def article_number(num: str | None) -> str | None:

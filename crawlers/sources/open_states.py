@@ -60,7 +60,7 @@ import scrapy
 
 from ..items import BillItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, json_object, with_query
+from .spider import SourceSpider, clean, iso_day, json_object, with_query
 
 SOURCE = "open_states"
 OFFICIAL = "https://v3.openstates.org"
@@ -159,20 +159,6 @@ def read_json(response, expected_key: str) -> dict:
     return json_object(response, expected_key, "Open States")
 
 
-def squash(text) -> str | None:
-    text = re.sub(r"\s+", " ", str(text or "")).strip()
-    return text or None
-
-
-def day(value) -> str | None:
-    """ISO date of `2025-03-14` or `2025-03-14T00:00:00+00:00` (action dates carry a time
-    in some states; the date part is the day the legislature records)."""
-    try:
-        return date.fromisoformat(str(value or "")[:10]).isoformat()
-    except ValueError:
-        return None
-
-
 # --------------------------------------------------------------------------- sessions
 
 
@@ -185,7 +171,7 @@ def recent_sessions(sessions: list[dict], today: date, count: int = SESSIONS_PER
             continue
         if str(session.get("classification") or "primary") == "special":
             continue
-        start = day(session.get("start_date"))
+        start = iso_day(session.get("start_date"))
         if start and start > today.isoformat():
             continue
         started.append((start or "", str(session["identifier"])))
@@ -208,8 +194,8 @@ def normalise_actions(actions: list[dict]) -> list[dict]:
     passed: set[str] = set()
     normalised = []
     for action in ordered:
-        wording = squash(action.get("description"))
-        when = day(action.get("date"))
+        wording = clean(action.get("description"))
+        when = iso_day(action.get("date"))
         classes = [str(c) for c in action.get("classification") or []]
         if not wording:
             continue
@@ -230,7 +216,7 @@ def status_of(actions: list[dict], normalised: list[dict]) -> tuple[str | None, 
     last normalised step."""
     for action in sorted((a for a in actions or [] if isinstance(a, dict)), key=lambda a: str(a.get("date") or "")):
         if any(c in ENACTING for c in action.get("classification") or []):
-            return "enacted", day(action.get("date"))
+            return "enacted", iso_day(action.get("date"))
     if normalised:
         return normalised[-1]["action"], normalised[-1]["date"]
     return None, None
@@ -243,8 +229,8 @@ def bill_item(bill: dict, curated_id: str | None = None) -> BillItem:
     """A BillItem from one Open States bill object (as /bills lists it or /bills/... returns it)."""
     jurisdiction = bill.get("jurisdiction") or {}
     code = jurisdiction_code(jurisdiction.get("id"))
-    identifier = squash(bill.get("identifier"))
-    session = squash(bill.get("session"))
+    identifier = clean(bill.get("identifier"))
+    session = clean(bill.get("session"))
     if not code or not identifier or not session:
         raise ValueError(f"an Open States bill without a US state, identifier or session: {bill.get('id')!r}")
     actions = bill.get("actions") or []
@@ -266,7 +252,7 @@ def bill_item(bill: dict, curated_id: str | None = None) -> BillItem:
         jurisdiction=code,
         identifier=identifier,
         session=session,
-        title=squash(bill.get("title")),
+        title=clean(bill.get("title")),
         status=status,
         status_date=status_date,
         url=official or bill.get("openstates_url"),

@@ -42,7 +42,6 @@ Format notes (real capture /work/shared/samples/rechtspraak/ECLI.NL.RBGEL.2015.6
   empty `<para />` elements are spacing. Parties are already anonymised ("[eiseres]").
 """
 
-import re
 from datetime import date
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -51,7 +50,7 @@ from lxml import etree
 
 from ..items import CaseItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, with_query
+from .spider import SourceSpider, clean, iso_day, with_query
 
 SOURCE = "rechtspraak"
 OFFICIAL = "https://data.rechtspraak.nl"
@@ -96,16 +95,8 @@ def _local(element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
-def _squash(text) -> str | None:
-    text = re.sub(r"\s+", " ", text or "").strip()
-    return text or None
-
-
 def _iso_date(value) -> str | None:
-    try:
-        return date.fromisoformat((value or "").strip()[:10]).isoformat()
-    except ValueError:
-        return None
+    return iso_day(str(value or "").strip())  # dates in these XML documents may carry blanks
 
 
 def case_id(ecli: str | None) -> str | None:
@@ -144,7 +135,7 @@ def parse_search(response):
     entries = root.findall("atom:entry", NS)
     requested = 0
     for entry in entries:
-        ecli = _squash(entry.findtext("atom:id", namespaces=NS))
+        ecli = clean(entry.findtext("atom:id", namespaces=NS))
         if not case_id(ecli):
             continue
         term = matched_term(entry.findtext("atom:title", namespaces=NS), entry.findtext("atom:summary", namespaces=NS))
@@ -177,7 +168,7 @@ def _meta(description, name: str) -> str | None:
         return None
     for element in description:
         if _local(element) == name:
-            return _squash("".join(element.itertext()))
+            return clean("".join(element.itertext()))
     return None
 
 
@@ -191,7 +182,7 @@ def block_text(element) -> str | None:
     for block in element.iter():
         if _local(block) not in BLOCKS or any(_local(inner) in BLOCKS for inner in block.iterdescendants()):
             continue
-        text = _squash("".join(block.itertext()))
+        text = clean("".join(block.itertext()))
         if not text:
             continue
         if _local(block) == "nr":

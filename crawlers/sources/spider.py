@@ -64,6 +64,20 @@ def json_keys(body: bytes) -> set[str] | None:
     return set(document) if isinstance(document, dict) else None
 
 
+def clean(text) -> str | None:
+    """Text with its whitespace runs collapsed to single spaces; None when nothing is left."""
+    text = " ".join(str(text or "").split())
+    return text or None
+
+
+def iso_day(value) -> str | None:
+    """The ISO date a value starts with (`2025-03-14`, `2025-03-14T05:00:00Z`), else None."""
+    try:
+        return date.fromisoformat(str(value or "")[:10]).isoformat()
+    except ValueError:
+        return None
+
+
 def json_object(response, expected_key: str, api: str) -> dict:
     """An API's answer as a JSON object holding `expected_key`, or a clear error: an empty
     body, an HTML page (a gateway's or a login wall), a list, or the API's own error

@@ -74,7 +74,7 @@ from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, with_query
+from .spider import SourceSpider, clean, with_query
 
 SOURCE = "wetten_overheid"
 REPOSITORY = "https://repository.officiele-overheidspublicaties.nl"
@@ -115,11 +115,6 @@ REPEALED_TEXT = re.compile(r"^\[?\s*vervallen", re.IGNORECASE)
 
 class BwbError(ValueError):
     """A body that is not the BWB document it should be."""
-
-
-def clean(text: str | None) -> str | None:
-    text = " ".join((text or "").split())
-    return text or None
 
 
 def parse_xml(response, *roots: str):
