@@ -183,11 +183,16 @@ def _changed(change, **arguments):
 
 
 def test_suggested_answers_without_a_reason_are_counted_not_refused():
-    """800+ suggested answers predate `reason`: check-data reports their number, the build goes on."""
-    [notice] = curated.notices(DATA)
+    """Suggested answers without `reason` are counted by check-data, not refused; the build goes on.
+    The count starts from the data with every reason taken out, so curators giving reasons cannot break it."""
+    data = copy.deepcopy(DATA)
+    for entry in data.instruments:
+        for answers in (entry.get("coding") or {}).values():
+            for answer in answers if isinstance(answers, list) else [answers]:
+                answer.pop("reason", None)
+    [notice] = curated.notices(data)
     before = int(notice.split()[0])
     assert before > 800
-    data = copy.deepcopy(DATA)
     entry, question = next((e, q) for e in data.instruments for q, a in (e.get("coding") or {}).items()
                            if isinstance(a, dict) and a["status"] == "suggested")
     entry["coding"][question]["reason"] = "inferred from the sponsor's summary"
