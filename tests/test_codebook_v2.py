@@ -183,20 +183,21 @@ def _changed(change, **arguments):
 
 
 def test_suggested_answers_without_a_reason_are_counted_not_refused():
-    """Suggested answers without `reason` are counted by check-data, not refused; the build goes on.
-    The count starts from the data with every reason taken out, so curators giving reasons cannot break it."""
+    """Suggested answers that predate `reason`: check-data reports their number, the build goes on.
+    Curators keep giving reasons, so the test makes its own unexplained answer instead of
+    counting on the data still holding some."""
+    def unexplained(data):
+        found = curated.notices(data)
+        return int(found[0].split()[0]) if found else 0
+
     data = copy.deepcopy(DATA)
-    for entry in data.instruments:
-        for answers in (entry.get("coding") or {}).values():
-            for answer in answers if isinstance(answers, list) else [answers]:
-                answer.pop("reason", None)
-    [notice] = curated.notices(data)
-    before = int(notice.split()[0])
-    assert before > 800
     entry, question = next((e, q) for e in data.instruments for q, a in (e.get("coding") or {}).items()
                            if isinstance(a, dict) and a["status"] == "suggested")
+    entry["coding"][question].pop("reason", None)
+    before = unexplained(data)
+    assert before >= 1
     entry["coding"][question]["reason"] = "inferred from the sponsor's summary"
-    assert int(curated.notices(data)[0].split()[0]) == before - 1
+    assert unexplained(data) == before - 1
     entry["coding"][question]["reason"] = " "
     assert any("an empty reason" in p for p in curated.check(data))
 
