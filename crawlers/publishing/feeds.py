@@ -46,9 +46,10 @@ KINDS = {
 }
 
 # The latest of several date columns. SQLite's many-argument max() is NULL if any argument
-# is, hence the coalesce; ISO dates and date-times compare as text.
+# is, hence the coalesce; with one argument max() is the aggregate, hence the extra ''.
+# ISO dates and date-times compare as text.
 def latest(*columns: str) -> str:
-    return "nullif(max(" + ", ".join(f"coalesce({c}, '')" for c in columns) + "), '')"
+    return "nullif(max('', " + ", ".join(f"coalesce({c}, '')" for c in columns) + "), '')"
 
 
 # One query per kind, each giving the same columns, newest first. :places is the set of
