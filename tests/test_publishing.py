@@ -47,7 +47,7 @@ def add_changes(db: Path) -> None:
                                                      (f"{SOON}T09:00:00+00:00", None)]):
             conn.execute("INSERT INTO provision_versions (provision_id, language, content_hash, heading, text, source, "
                          "first_seen, superseded_at) VALUES ('LEGIARTI000049590034', 'fr', ?, 'Article 226-8-1', ?, "
-                         "'legifrance', ?, ?)", [f"hash{number}", f"texte {number}", seen, superseded])
+                         "'legifrance', ?, ?)", [f"hash{number}", f"texte {number}\x0csuite\x08", seen, superseded])  # control characters, as converted texts have
         conn.execute("INSERT INTO cases (id, jurisdiction, court, decision_date, name, url, source, fetched_at) "
                      "VALUES ('JURITEXT000050000001', 'FR', 'Cour de cassation', '2026-06-12', 'Crim. 12 juin 2026', "
                      "'https://www.courdecassation.fr/decision/1', 'judilibre', ?)", [f"{SOON}T10:00:00+00:00"])

@@ -22,6 +22,7 @@ states' bills). Each holds the `FEED_SIZE` most recently updated entries.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -112,6 +113,9 @@ PLACES = """with recursive places(code) as (
     select code from jurisdictions where code = :place
     union select j.code from jurisdictions j join places on j.parent = places.code)
 """
+# Characters XML 1.0 forbids (control characters other than tab and line breaks, lone
+# surrogates, U+FFFE/U+FFFF): official texts carry form feeds and the like, and lxml refuses them.
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 KIND_LABELS = {"law": "Law", "provision": "Provision", "case": "Decision", "bill": "Bill"}
 
 
@@ -171,9 +175,10 @@ def render(feed: Feed, rows: list[dict], *, site: str, database: str, self_url: 
     nsmap = {None: ATOM}
 
     def add(parent, tag: str, text: str | None = None, **attributes):
-        element = etree.SubElement(parent, f"{{{ATOM}}}{tag}", {k: v for k, v in attributes.items() if v})
+        element = etree.SubElement(parent, f"{{{ATOM}}}{tag}",
+                                   {k: NOT_XML.sub("", str(v)) for k, v in attributes.items() if v})
         if text is not None:
-            element.text = text
+            element.text = NOT_XML.sub("", text)
         return element
 
     root = etree.Element(f"{{{ATOM}}}feed", nsmap=nsmap)

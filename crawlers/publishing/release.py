@@ -22,7 +22,6 @@ datapackage.json's `created` (when the release was made).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -80,7 +79,7 @@ def copy_database(source: Path, target: Path) -> None:
 def inspect_data(conn: sqlite3.Connection, path: Path) -> dict:
     """What `datasette inspect` records, for an immutable database served from this folder:
     the file's hash and size and each table's row count (so Datasette need not count them)."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = datapackage.file_facts(path)["hash"].removeprefix("sha256:")
     tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     counts = {}
     for table in tables:
@@ -175,7 +174,8 @@ def checksums(folder: Path) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.name == RELEASE_DESCRIPTOR:
             continue  # its `created` changes every time; it holds every other file's hash itself
-        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}")
+        digest = datapackage.file_facts(path)["hash"].removeprefix("sha256:")
+        lines.append(f"{digest}  {path.relative_to(folder).as_posix()}")
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,12 @@ from .edition import citation, release_of
 
 PLUGIN_NAME = "sii_atlas_publishing"
 SITE_URL_VARIABLE = "SII_ATLAS_SITE_URL"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
 AS_OF = exports.AsOfCache()
+# Rendered feeds, by (feed, site address, database file's signature): a feed changes only when
+# the database does, and an immutable replica renders each feed once.
+RENDERED: dict[tuple, bytes] = {}
+RENDERED_MAX = 512
 
 
 def register() -> None:
@@ -53,6 +58,10 @@ def site_url(datasette, request) -> str:
 async def feed(datasette, request):
     db = atlas_database(datasette)
     name = request.url_vars["name"]
+    site = site_url(datasette, request)
+    key = (name, site, exports.AsOfCache.signature(db.path) if db.path else None)
+    if key[2] is not None and key in RENDERED:
+        return Response(RENDERED[key], content_type=ATOM_TYPE)
     stamp = await AS_OF.get(db)
 
     def read(conn):
@@ -63,11 +72,14 @@ async def feed(datasette, request):
         chosen, rows = await db.execute_fn(read)
     except feeds.UnknownFeed:
         return Response.text(f"No feed called {name}: see /feeds for the list.", status=404)
-    site = site_url(datasette, request)
     page = f"{site}/jurisdiction/{chosen.place}" if chosen.place else f"{site}/"
     body = feeds.render(chosen, rows, site=site, database=db.name, self_url=f"{site}/feeds/{chosen.name}.atom",
                         page_url=page, rights=datasette.metadata("license") or feeds.OWN_LICENCE["title"])
-    return Response(body, content_type="application/atom+xml; charset=utf-8")
+    if key[2] is not None:
+        if len(RENDERED) >= RENDERED_MAX:
+            RENDERED.clear()
+        RENDERED[key] = body
+    return Response(body, content_type=ATOM_TYPE)
 
 
 async def feed_list(datasette, request):
