@@ -135,20 +135,16 @@ def codebook(conn: sqlite3.Connection) -> list[dict]:
 
 
 def licences(conn: sqlite3.Connection) -> list[dict]:
-    """Ours first, then each distinct source licence (by its URL, else its text)."""
+    """Ours first, then each distinct source licence, by its URL."""
     found = [dict(OWN_LICENCE)]
     seen = {OWN_LICENCE["path"]}
     for source in source_licences(conn):
-        key = source["licence_url"] or source["licence"]
-        if not key or key in seen:
+        # The spec wants a URL (`path`) or an Open Definition id (`name`); a licence known
+        # only by its words is in LICENCE.md and the sources table.
+        if not source["licence_url"] or source["licence_url"] in seen:
             continue
-        seen.add(key)
-        licence = {"title": source["licence"] or source["licence_url"]}
-        if source["licence_url"]:
-            licence["path"] = source["licence_url"]
-        else:
-            licence["name"] = "other"
-        found.append(licence)
+        seen.add(source["licence_url"])
+        found.append({"title": source["licence"] or source["licence_url"], "path": source["licence_url"]})
     return found
 
 

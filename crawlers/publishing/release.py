@@ -114,7 +114,7 @@ def readme(release_date: str, stamp: str | None, cited: str, package: dict, url:
         "|---|---:|---|",
     ]
     for resource in tables:
-        lines.append(f"| `{resource['path']}` | {resource['rows']} | {resource.get('description', '')} |")
+        lines.append(f"| `{resource['path']}` | {resource['rows']} | {resource.get('description', '').replace('|', '/')} |")
     lines += [
         "",
         f"- `{METADATA_FILE}`, `{INSPECT_FILE}`: to serve the release with Datasette",
