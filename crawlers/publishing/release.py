@@ -156,7 +156,7 @@ def licence_text(conn: sqlite3.Connection) -> str:
 def citation_file(release_date: str, version: str, url: str | None) -> str:
     document = {
         "cff-version": "1.2.0",
-        "message": "If you use this data, please cite it as below.",
+        "message": "If you use this data, please cite it as below. Crawled rows keep their sources' licences (LICENCE.md).",
         "type": "dataset",
         "title": NAME,
         "version": version,
