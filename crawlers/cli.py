@@ -1,4 +1,4 @@
-"""`sii-atlas`: build, crawl, reparse, serve, parse, status, check-data, link-citations.
+"""`sii-atlas`: build, crawl, reparse, serve, parse, status, check-data, link-citations, release.
 
 Every command takes `--db PATH` and `--data DIR`, before or after the command name.
 The curated data folder is --data, else $SII_ATLAS_DATA, else a data/ holding codebook.yaml
@@ -516,6 +516,35 @@ def link_citations(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- release
+
+
+def release(args) -> int:
+    """A dated release folder (crawlers/publishing/release.py); exit 1 when the folder exists."""
+    import time
+
+    from .publishing.release import ReleaseExists, make_release
+
+    if not Path(args.db).exists():
+        print(f"no database at {args.db}; run `sii-atlas build`", file=sys.stderr)
+        return 1
+    release_date = args.date or datetime.now(timezone.utc).date().isoformat()
+    out = args.out or Path("releases") / release_date
+    url = args.url or os.environ.get("SII_ATLAS_SITE_URL") or None
+    started = time.perf_counter()
+    try:
+        made = make_release(args.db, out, metadata_path=find_metadata(args.metadata, args.data),
+                            release_date=release_date, url=url, replace=args.replace)
+    except ReleaseExists as error:
+        print(f"release refused: {error}", file=sys.stderr)
+        return 1
+    print(f"release {release_date} written to {made.folder}: {made.files} files, {made.bytes / 1e6:.1f} MB, "
+          f"{sum(made.rows.values())} rows in {len(made.rows)} CSV files, {time.perf_counter() - started:.1f} s")
+    if not url:
+        print("note: no site address given (--url or $SII_ATLAS_SITE_URL): the citation has none", file=sys.stderr)
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -583,13 +612,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("status", "per source: last run, outcome, items, errors, data age")
     command("link-citations", "re-extract the statutes every stored decision cites and link them (offline)")
+
+    release_parser = command("release", "write a dated release folder: database copy, CSVs, datapackage.json, licences, citation")
+    release_parser.add_argument("--out", type=Path, help="the folder to write (default: releases/<date>)")
+    release_parser.add_argument("--date", type=iso_date, help="the release date (default: today, UTC)")
+    release_parser.add_argument("--url", help="where the release is served, for the citation (default: $SII_ATLAS_SITE_URL)")
+    release_parser.add_argument("--replace", action="store_true", help="replace an existing release folder")
+    release_parser.add_argument("--metadata", type=Path,
+                                help="Datasette metadata to ship (default: as for serve)")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"build": lambda a: build(a.db, a.data), "check-data": check_data, "crawl": crawl, "reparse": reparse,
-                "serve": serve, "parse": parse, "status": status, "link-citations": link_citations}
+                "serve": serve, "parse": parse, "status": status, "link-citations": link_citations,
+                "release": release}
     try:
         if args.command != "parse":  # parse reads a file and prints; it has no database
             args.db = Path(args.db) if args.db else default_db(args.data)

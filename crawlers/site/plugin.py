@@ -23,6 +23,9 @@ from datasette.utils.asgi import Response
 from . import STATIC_MOUNT
 from . import jurisdiction_page
 from .safety import limit_value_length, secured
+from crawlers.publishing import site as publishing
+
+publishing.register()  # feeds, licence and as-of on exports, citation (its own hooks)
 
 TOKEN = re.compile(r'"([^"]+)"|(\S+)')
 
