@@ -183,13 +183,15 @@ def _changed(change, **arguments):
 
 
 def test_suggested_answers_without_a_reason_are_counted_not_refused():
-    """800+ suggested answers predate `reason`: check-data reports their number, the build goes on."""
-    [notice] = curated.notices(DATA)
-    before = int(notice.split()[0])
-    assert before > 800
+    """Suggested answers without `reason` are counted by check-data; the build goes on.
+    (Curators keep adding reasons, so the count is taken on a copy with one reason removed.)"""
     data = copy.deepcopy(DATA)
     entry, question = next((e, q) for e in data.instruments for q, a in (e.get("coding") or {}).items()
                            if isinstance(a, dict) and a["status"] == "suggested")
+    entry["coding"][question].pop("reason", None)
+    [notice] = curated.notices(data)
+    before = int(notice.split()[0])
+    assert before >= 1
     entry["coding"][question]["reason"] = "inferred from the sponsor's summary"
     assert int(curated.notices(data)[0].split()[0]) == before - 1
     entry["coding"][question]["reason"] = " "
