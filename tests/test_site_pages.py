@@ -329,7 +329,7 @@ async def test_the_map_loads_leaflet_from_this_site_and_tiles_from_one_allowed_o
     assert "script-src 'self' 'unsafe-inline';" in policy  # no script from elsewhere
     assert response.headers["referrer-policy"] == "strict-origin"  # the tile server's policy needs the site
     html = response.text
-    for asset in ("/-/static-plugins/datasette-leaflet/leaflet-v1.7.1.js", "/site-static/map.js",
+    for asset in ("/-/static-plugins/datasette-leaflet/leaflet-v1.7.1.js", "/site-static/map.js",  # map.js imports Leaflet
                   "/-/static-plugins/datasette-leaflet/leaflet-v1.7.1.css"):
         assert asset in html and (await site.client.get(asset)).status_code == 200
     # Every other page still refers no one.
@@ -359,3 +359,17 @@ async def test_views_are_served_without_suggested_facets(site):
         assert page_data["suggested_facets"] == [], view
         assert page_data["facet_results"], view  # the configured facets stay
     assert (await site.client.get("/sii_atlas/instruments.json")).json()["suggested_facets"]  # tables keep theirs
+
+
+async def test_a_country_is_shown_with_what_its_states_or_nations_own_law_says(site):
+    # "UK: no" for creating a deepfake is the UK-wide law; England and Wales made it an offence.
+    data = await compared(site, "?j=UK&j=US&q=creating")
+    assert answer(data, "GB", "creating", "adults")["answer"] == "no"
+    nations = next(each for each in data["units"] if each["jurisdiction"] == "GB" and each["scope"] == "adults")
+    assert {"code": "GB-EAW", "name": "England and Wales", "answer": "yes", "unit": None} in nations["named"]
+    states = next(each for each in data["units"] if each["jurisdiction"] == "US" and each["scope"] == "adults")
+    assert states["named"] == [] and states["counts"]["yes"] >= 10 and states["unit_count"] > 40
+    html = await page(site, "/compare?j=UK&q=creating")
+    nations_row = html[html.index('data-units-of="GB"'):]
+    assert 'href="/jurisdiction/GB-EAW#q-creating">England and Wales</a>: yes' in nations_row
+    assert "j=GB-EAW" in nations_row.split("</th>")[0]  # one click compares them

@@ -7,7 +7,9 @@ A comparison can mislead in four ways, and this page is built against each:
   sexual abuse material law answers only the minors'), so they are always shown apart;
 - a suggested answer (inferred, not yet read in the text) is marked on the cell itself;
 - a sub-national unit's own law is never the whole law there: the enclosing federal or national
-  law is shown with it.
+  law is shown with it; and a country's own law is not the whole story where its states,
+  provinces or nations legislate: their answers are summed up under it ("UK: no" for creating
+  a deepfake is the UK-wide law; England and Wales says yes).
 Numbers stay numbers: prison terms and deadlines are whole numbers with their unit, fines an
 amount with its currency (or unit basis), in the page (`<data value>`) and in /compare.json.
 Answers come from the `comparison` view (the one definition of the roll-up); the coding status,
@@ -23,6 +25,12 @@ from crawlers.vocabulary import VICTIM_GROUPS
 
 from .jurisdiction_page import dicts, directory
 from .places import Directory, also_applies
+
+#: A country's units are named one by one up to this many; beyond, they are counted.
+UNITS_NAMED = 6
+
+PLURALS = {"state": "states", "province": "provinces", "territory": "territories", "nation": "nations",
+           "legal_jurisdiction": "legal jurisdictions"}
 
 #: At most this many jurisdictions are compared at once (the page stays readable and fast).
 MAX_JURISDICTIONS = 12
@@ -60,6 +68,14 @@ def enclosing(code: str, places: Directory) -> list[str]:
     The EU is left out: its directives bind states, not people, and it can be compared by name."""
     parent_of = {each: row["parent"] for each, row in places.by_code.items()}
     return [each for each in also_applies(code, parent_of) if each != "EU"]
+
+
+def is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def whole_number(value):
@@ -109,7 +125,7 @@ def cell(code: str, question: dict, group: str, rollup: dict | None, answers: li
         "answer": answer, "number": number, "unit": UNITS.get(question["id"]) if number is not None else None,
         "fines": fines, "status": status,
         "suggested_count": sum(row.get("coding_status") == "suggested" for row in standing),
-        "supporting_provisions": (rollup or {}).get("supporting_provisions"),
+        "supporting_provisions": provisions_listed((rollup or {}).get("supporting_provisions")),
         "instruments_coded": (rollup or {}).get("instruments_coded") or 0,
         "evidence_url": f"/jurisdiction/{code}#q-{question['id']}",
     }
@@ -143,6 +159,44 @@ async def coded(db, codes: list[str]) -> dict:
     return found
 
 
+def provisions_listed(text: str | None) -> str | None:
+    """The supporting provisions once each, in the view's order."""
+    if not text:
+        return text
+    return "; ".join(dict.fromkeys(piece.strip() for piece in text.split(";") if piece.strip()))
+
+
+def units_with_law(code: str, places: Directory, with_law: set[str]) -> list[str]:
+    """The sub-national units directly under `code` that have law of their own tracked."""
+    return sorted((each for each, row in places.by_code.items() if row["parent"] == code and each in with_law),
+                  key=lambda each: places.by_code[each]["name"])
+
+
+def units_summary(units: list[str], question: dict, whole: dict, places: Directory) -> dict | None:
+    """What the units' own law answers, per victim group: each one by name when they are few,
+    else how many give each answer (and the range, for numbers)."""
+    if not units:
+        return None
+    kinds = dict.fromkeys(PLURALS.get(places.by_code[each]["kind"], "units") for each in units)
+    summary = {"count": len(units), "kinds": " and ".join(kinds), "codes": units, "groups": []}
+    for group in VICTIM_GROUPS:
+        answers = [(each, (whole.get((each, question["id"], group)) or {}).get("answer")) for each in units]
+        numbers = [float(row["answer_number"]) for each in units
+                   if (row := whole.get((each, question["id"], group))) and row.get("answer_number") is not None]
+        counted = {}
+        for _, answer in answers:
+            counted[answer if answer is not None else "not coded"] = counted.get(answer if answer is not None else "not coded", 0) + 1
+        summary["groups"].append({
+            "scope": group,
+            "named": [{"code": each, "name": places.by_code[each]["name"], "answer": answer,
+                       "unit": UNITS.get(question["id"]) if is_number(answer) else None} for each, answer in answers]
+                     if len(units) <= UNITS_NAMED else [],
+            "counts": sorted(counted.items(), key=lambda item: (-item[1], item[0])),
+            "range": (whole_number(min(numbers)), whole_number(max(numbers))) if numbers else None,
+        })
+    return summary
+
+
 def place(code: str, places: Directory) -> dict:
     row = places.by_code[code]
     return {"code": code, "name": row["name"], "kind": row["kind"], "parent": row["parent"]}
@@ -157,11 +211,16 @@ async def compare(db, typed: list[str], question_ids: list[str]) -> dict:
     questions = [question for question in every_question if not asked or question["id"] in asked]
     parents = {code: enclosing(code, places) for code in codes}
     involved = list(dict.fromkeys(codes + [each for chain in parents.values() for each in chain]))
-    whole = await rollups(db, involved, [question["id"] for question in questions])
+    with_law = {row["jurisdiction"] for row in await dicts(db, "select distinct jurisdiction from instruments")}
+    units = {code: units_with_law(code, places, with_law) for code in codes}
+    question_ids = [question["id"] for question in questions]
+    whole = await rollups(db, involved, question_ids)
+    whole.update(await rollups(db, [each for found in units.values() for each in found if each not in involved], question_ids))
     answers = await coded(db, involved)
 
     def row_for(code: str, question: dict, applies_in: str | None = None) -> dict:
         return {**place(code, places), "applies_in": applies_in,
+                "units": None if applies_in else units_summary(units[code], question, whole, places),
                 "cells": [cell(code, question, group, whole.get((code, question["id"], group)),
                                answers.get((code, question["id"]), [])) for group in VICTIM_GROUPS]}
 
@@ -192,4 +251,10 @@ def as_json(context: dict) -> dict:
         "answers": [{**each, "jurisdiction_name": row["name"], "applies_in": row["applies_in"],
                      "question": question["label"]}
                     for question in context["questions"] for row in question["rows"] for each in row["cells"]],
+        # What the sub-national units' own law answers, under each country that has them.
+        "units": [{"jurisdiction": row["code"], "question_id": question["id"], "unit_count": row["units"]["count"],
+                   "scope": group["scope"], "named": group["named"], "counts": dict(group["counts"]),
+                   "range": group["range"]}
+                  for question in context["questions"] for row in question["rows"] if row["units"]
+                  for group in row["units"]["groups"]],
     }

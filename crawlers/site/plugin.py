@@ -108,10 +108,15 @@ async def compare(datasette, request):
                   for key in request.args for value in request.args.getlist(key)]
         return "/compare?" + urlencode(values)
 
+    def add_url(codes: list[str]) -> str:
+        """This comparison with `codes` added."""
+        values = [(key, value) for key in request.args for value in request.args.getlist(key)]
+        return "/compare?" + urlencode(values + [("j", code) for code in codes])
+
     context.update({
         "database": db.name, "asked": set(request.args.getlist("q")),
-        "fields": min(compare_page.MAX_JURISDICTIONS, max(4, len(context["jurisdictions"]) + 2)),
-        "replace_url": replace_url, "json_url": "/compare.json" + ("?" + query if query else ""),
+        "fields": min(compare_page.MAX_JURISDICTIONS, max(6, len(context["jurisdictions"]) + 2)),
+        "replace_url": replace_url, "add_url": add_url, "units_of": compare_page.UNITS, "json_url": "/compare.json" + ("?" + query if query else ""),
         "coding_marks": jurisdiction_page.CODING_MARKS,
     })
     return Response.html(await datasette.render_template("compare.html", context, request=request))
