@@ -229,6 +229,12 @@ def test_researcher_compares_six_countries_by_name_adults_and_minors_apart(site,
     expect(prison.locator("data.number")).to_have_attribute("value", "120")
     expect(prison).to_contain_text("months")
     screenshots(page, "compare-six")
+    # No table wider than the screen, not even inside a scrolling box (the side-by-side view's is 2,766 px).
+    for width in (WIDE, NARROW):
+        page.set_viewport_size({"width": width, "height": 900})
+        widest = page.evaluate("Math.max(...[...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right))")
+        assert widest <= width, f"a table reaches {widest} px at {width} px"
+    page.set_viewport_size({"width": WIDE, "height": 900})
     # One click from a cell to its provisions and evidence.
     germany.locator('td[data-scope="minors"] a.cell-link').click()
     page.wait_for_load_state()

@@ -372,3 +372,16 @@ async def test_a_country_is_shown_with_what_its_states_or_nations_own_law_says(s
     nations_row = html[html.index('data-units-of="GB"'):]
     assert 'href="/jurisdiction/GB-EAW#q-creating">England and Wales</a>: yes' in nations_row
     assert "j=GB-EAW" in nations_row.split("</th>")[0]  # one click compares them
+
+
+async def test_the_tile_server_is_configuration_and_the_policy_follows_it(site, tmp_path):
+    metadata = yaml.safe_load((PROJECT / "metadata.yml").read_text())
+    assert metadata["plugins"]["sii_atlas"]["map_tiles"]["url"].startswith("https://tile.openstreetmap.org/")
+    metadata["plugins"]["sii_atlas"]["map_tiles"] = {"url": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"}
+    path = tmp_path / "sii_atlas.db"
+    curated.load_into(open_database(path), curated.load())
+    other = Datasette([str(path)], metadata=metadata, **datasette_options())
+    response = await other.client.get("/map")
+    policy = response.headers["content-security-policy"]
+    assert "img-src 'self' data: https://*.tiles.example.org;" in policy and "openstreetmap" not in policy
+    assert '"url": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"' in response.text

@@ -24,7 +24,7 @@
   }
 
   function draw(L) {
-    var map = L.map(box, { worldCopyJump: true, minZoom: 1 });
+    var map = L.map(box, { worldCopyJump: true, minZoom: 0 });  // zoom 0 fits the world on a phone
     var failed = 0;
     graticule(L, map);
     if (data.tiles && data.tiles.url) {
