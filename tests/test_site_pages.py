@@ -385,3 +385,17 @@ async def test_the_tile_server_is_configuration_and_the_policy_follows_it(site, 
     policy = response.headers["content-security-policy"]
     assert "img-src 'self' data: https://*.tiles.example.org;" in policy and "openstreetmap" not in policy
     assert '"url": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"' in response.text
+
+
+async def test_the_comparison_downloads_as_csv_with_numbers_in_their_own_columns(site):
+    import csv
+    import io
+
+    response = await site.client.get("/compare.csv?j=France&q=max_prison_months&q=max_fine&q=")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    prison = next(row for row in rows if row["question_id"] == "max_prison_months" and row["scope"] == "minors")
+    assert prison["number"] == "120" and prison["unit"] == "months" and prison["status"] == "verified"
+    fine = next(row for row in rows if row["question_id"] == "max_fine" and row["scope"] == "adults")
+    assert fine["fines"].startswith("75000 EUR")
+    assert {row["question_id"] for row in rows} == {"max_prison_months", "max_fine"}  # a blank q= is no question

@@ -19,6 +19,8 @@ fines and counts from `jurisdiction_answers`.
 from __future__ import annotations
 
 import re
+import csv
+import io
 from collections import defaultdict
 
 from crawlers.vocabulary import VICTIM_GROUPS
@@ -48,7 +50,8 @@ def resolve(places: Directory, typed: list[str]) -> tuple[list[str], list[dict]]
     that named no jurisdiction or several. A value may hold several names separated by commas
     (unless the whole value is itself a name, like "Korea, Republic of")."""
     codes, problems = [], []
-    for value in typed:
+    # Each name costs a search of every name we know; a URL with thousands is cut short.
+    for value in typed[:MAX_JURISDICTIONS * 3]:
         value = (value or "").strip()
         if not value:
             continue
@@ -207,7 +210,7 @@ async def compare(db, typed: list[str], question_ids: list[str]) -> dict:
     places = await directory(db)
     codes, problems = resolve(places, typed)
     every_question = await dicts(db, "select * from codebook_questions order by position")
-    asked = set(question_ids or [])
+    asked = {qid for qid in question_ids or [] if qid and qid.strip()}
     questions = [question for question in every_question if not asked or question["id"] in asked]
     parents = {code: enclosing(code, places) for code in codes}
     involved = list(dict.fromkeys(codes + [each for chain in parents.values() for each in chain]))
@@ -258,3 +261,20 @@ def as_json(context: dict) -> dict:
                   for question in context["questions"] for row in question["rows"] if row["units"]
                   for group in row["units"]["groups"]],
     }
+
+
+CSV_COLUMNS = ["jurisdiction", "jurisdiction_name", "applies_in", "question_id", "question", "scope", "answer",
+               "number", "unit", "fines", "status", "supporting_provisions", "instruments_coded", "evidence_url"]
+
+
+def as_csv(context: dict) -> str:
+    """The comparison as one row per jurisdiction, question and victim group; `number` holds
+    prison terms and deadlines as whole numbers, `fines` each fine as "amount currency"."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for record in as_json(context)["answers"]:
+        fines = "; ".join(f"{fine['amount']} {fine['currency'] or fine['basis_words'] or fine['basis']}"
+                          if fine["amount"] is not None else fine["text"] for fine in record["fines"])
+        writer.writerow({**record, "fines": fines})
+    return out.getvalue()

@@ -6,7 +6,7 @@
   operator, every other word is matched as written.
 - `/jurisdiction/<code>`: one page per jurisdiction (jurisdiction_page.py); `/jurisdiction?name=`
   finds one by any of its names (places.py), so the home page's picker works without JavaScript.
-- `/compare` (and `/compare.json`): jurisdictions picked by name, side by side (compare_page.py).
+- `/compare` (and `/compare.json`, `/compare.csv`): jurisdictions picked by name, side by side (compare_page.py).
 - `/map`: the answer to one question, coloured on a map (map_page.py); `/timeline`: laws enacted
   per year by region (charts.py).
 - safety.py: value length limit on every connection, security headers, internal tables hidden;
@@ -100,6 +100,9 @@ async def compare(datasette, request):
     context = await compare_page.compare(db, request.args.getlist("j"), request.args.getlist("q"))
     if request.url_vars.get("format") == "json":
         return Response.json(compare_page.as_json(context))
+    if request.url_vars.get("format") == "csv":
+        return Response(compare_page.as_csv(context), content_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": 'attachment; filename="sii-atlas-comparison.csv"'})
     query = request.query_string
 
     def replace_url(typed: str, code: str) -> str:
@@ -116,7 +119,8 @@ async def compare(datasette, request):
     context.update({
         "database": db.name, "asked": set(request.args.getlist("q")),
         "fields": min(compare_page.MAX_JURISDICTIONS, max(6, len(context["jurisdictions"]) + 2)),
-        "replace_url": replace_url, "add_url": add_url, "units_of": compare_page.UNITS, "json_url": "/compare.json" + ("?" + query if query else ""),
+        "replace_url": replace_url, "add_url": add_url, "units_of": compare_page.UNITS,
+        "json_url": "/compare.json" + ("?" + query if query else ""), "csv_url": "/compare.csv" + ("?" + query if query else ""),
         "coding_marks": jurisdiction_page.CODING_MARKS,
     })
     return Response.html(await datasette.render_template("compare.html", context, request=request))
@@ -144,7 +148,7 @@ async def timeline(datasette, request):
 ROUTES = [
     (r"^/jurisdiction$", find_jurisdiction),
     (r"^/jurisdiction/(?P<code>[A-Za-z0-9-]+)$", jurisdiction),
-    (r"^/compare(\.(?P<format>json))?$", compare),
+    (r"^/compare(\.(?P<format>json|csv))?$", compare),
     (r"^/map$", world_map),
     (r"^/timeline$", timeline),
 ]
