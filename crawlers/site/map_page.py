@@ -13,11 +13,13 @@ the Content-Security-Policy (safety.py) allows images from that one origin and n
 
 from __future__ import annotations
 
+from typing import Callable
 from urllib.parse import urlsplit
 
 from crawlers.vocabulary import VICTIM_GROUPS
 
-from .jurisdiction_page import dicts
+from .compare_page import UNITS, is_number
+from .jurisdiction_page import dicts, shown_number
 
 PLUGIN = "sii_atlas"
 DEFAULT_TILES = {
@@ -55,19 +57,15 @@ def number_bins(values: list[float]) -> list[tuple[float, float]]:
     return [(group[0], group[-1]) for group in groups]
 
 
-def shown(value) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def categories(question: dict, answers: list) -> tuple[list[dict], callable]:
+def categories(question: dict, answers: list) -> tuple[list[dict], Callable]:
     """The legend's categories and a function placing one answer in one of them."""
     if question.get("answer_type") == "number":
         numbers = [float(answer) for answer in answers if is_number(answer)]
         bins = number_bins(numbers)
-        unit = {"max_prison_months": "months", "removal_deadline_hours": "hours"}.get(question["id"], "")
+        unit = UNITS.get(question["id"], "")
         scale = SEQUENTIAL[len(SEQUENTIAL) - len(bins):]
         legend = [{"key": f"{low}-{high}", "colour": scale[index],
-                   "label": f"{shown(low)}{'' if low == high else ' to ' + shown(high)} {unit}".strip()}
+                   "label": f"{shown_number(low)}{'' if low == high else ' to ' + shown_number(high)} {unit}".strip()}
                   for index, (low, high) in enumerate(bins)]
         non_numbers = sorted({answer for answer in answers if answer is not None and not is_number(answer)})
         legend += [{"key": text, "label": text, "colour": ANSWER_COLOURS.get(text, CATEGORICAL[i % len(CATEGORICAL)])}
@@ -100,14 +98,6 @@ def categories(question: dict, answers: list) -> tuple[list[dict], callable]:
     return legend, place
 
 
-def is_number(value) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 async def map_context(db, question_id: str | None, scope: str | None) -> dict:
     questions = await dicts(db, "select * from codebook_questions order by position")
     by_id = {question["id"]: question for question in questions}
@@ -121,7 +111,7 @@ async def map_context(db, question_id: str | None, scope: str | None) -> dict:
         order by j.parent is not null, j.name""", {"question": question["id"], "scope": scope})
     for row in rows:
         if row["answer_number"] is not None:
-            row["answer"] = shown(row["answer_number"])
+            row["answer"] = shown_number(row["answer_number"])
     legend, place = categories(question, [row["answer"] for row in rows])
     for entry in legend + [NOT_CODED]:
         entry["places"] = []
