@@ -399,3 +399,12 @@ async def test_the_comparison_downloads_as_csv_with_numbers_in_their_own_columns
     fine = next(row for row in rows if row["question_id"] == "max_fine" and row["scope"] == "adults")
     assert fine["fines"].startswith("75000 EUR")
     assert {row["question_id"] for row in rows} == {"max_prison_months", "max_fine"}  # a blank q= is no question
+
+
+async def test_a_place_without_law_of_its_own_says_so_and_shows_the_law_that_applies(site):
+    # England has no criminal law of its own: England and Wales's applies, then the UK's.
+    html = await page(site, "/compare?j=England&q=creating")
+    england = html[html.index('data-jurisdiction="GB-ENG"'):html.index('data-jurisdiction="GB-EAW"')]
+    assert "no law of its own tracked" in england and "not coded" not in england
+    eaw = html[html.index('data-jurisdiction="GB-EAW"'):]
+    assert ">yes</span>" in eaw.split("</tr>")[0]

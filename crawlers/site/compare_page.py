@@ -222,7 +222,7 @@ async def compare(db, typed: list[str], question_ids: list[str]) -> dict:
     answers = await coded(db, involved)
 
     def row_for(code: str, question: dict, applies_in: str | None = None) -> dict:
-        return {**place(code, places), "applies_in": applies_in,
+        return {**place(code, places), "applies_in": applies_in, "own_law_tracked": code in with_law,
                 "units": None if applies_in else units_summary(units[code], question, whole, places),
                 "cells": [cell(code, question, group, whole.get((code, question["id"], group)),
                                answers.get((code, question["id"]), [])) for group in VICTIM_GROUPS]}
@@ -252,6 +252,7 @@ def as_json(context: dict) -> dict:
         "questions": [{"id": question["id"], "label": question["label"], "position": question["position"]}
                       for question in context["questions"]],
         "answers": [{**each, "jurisdiction_name": row["name"], "applies_in": row["applies_in"],
+                     "own_law_tracked": row["own_law_tracked"],
                      "question": question["label"]}
                     for question in context["questions"] for row in question["rows"] for each in row["cells"]],
         # What the sub-national units' own law answers, under each country that has them.
