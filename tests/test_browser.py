@@ -1,4 +1,4 @@
-"""Three people's journeys through the served site, in a real browser.
+"""People's journeys through the served site, in a real browser.
 
 `sii-atlas serve` runs on a curated build plus two crawled provision texts (French, Korean),
 and Debian's Chromium (/usr/bin/chromium, or $SII_ATLAS_CHROMIUM) is driven by Playwright.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +33,7 @@ CHROMIUM = os.environ.get("SII_ATLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WIDE, NARROW = 1400, 400
+TILE_ORIGIN = "https://tile.openstreetmap.org"  # crawlers/site/map_page.py DEFAULT_TILES
 
 FRENCH_TEXT = ("Est puni d'un an d'emprisonnement le fait de porter à la connaissance du public un "
                "montage réalisé avec les paroles ou l'image d'une personne sans son consentement, "
@@ -69,7 +71,9 @@ def site(tmp_path_factory):
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "crawlers.cli", "serve", "--db", str(database), "--port", str(port)],
-        cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        # `sii-atlas serve` runs Datasette as its child: the test stops both, as one process group.
+        start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -83,7 +87,7 @@ def site(tmp_path_factory):
                 time.sleep(0.3)
         yield base
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
 
 
@@ -100,14 +104,17 @@ def browser_context(tmp_path_factory):
                 chromium_sandbox=False, viewport={"width": WIDE, "height": 900}, accept_downloads=True)
         except PlaywrightError as error:
             pytest.skip(f"no browser: {CHROMIUM} could not be launched ({str(error).splitlines()[0]})")
-        # Nothing may leave localhost: any other request is aborted (and noted).
+        # Nothing may leave localhost: any other request is aborted (and noted). The map's
+        # background tiles are the one request a page may make elsewhere (the CSP allows that
+        # origin only); they are aborted too, so the map is tested as it looks when tiles fail.
         left_localhost = []
 
         def only_localhost(route):
             url = route.request.url
             if url.startswith(("http://127.0.0.1", "data:", "about:")):
                 return route.continue_()
-            left_localhost.append(url)
+            if not url.startswith(TILE_ORIGIN + "/"):
+                left_localhost.append(url)
             return route.abort()
 
         context.route("**/*", only_localhost)
@@ -189,3 +196,83 @@ def test_ngo_exports_a_table_as_csv(site, page):
     rows = list(csv.DictReader(io.StringIO(response.text())))
     assert len(rows) >= 40 and "creating" in rows[0]
     assert any(row["jurisdiction"] == "GB-EAW" and row["creating"] == "yes" for row in rows)
+
+
+SIX_COUNTRIES = [("France", "FR"), ("Deutschland", "DE"), ("UK", "GB"), ("United States", "US"),
+                 ("Korea", "KR"), ("Australia", "AU")]
+
+
+def test_researcher_compares_six_countries_by_name_adults_and_minors_apart(site, page):
+    page.goto(site + "/")
+    page.get_by_role("link", name="Compare jurisdictions side by side").click()
+    page.wait_for_load_state()
+    for index, (typed, _) in enumerate(SIX_COUNTRIES):
+        page.get_by_label(f"Jurisdiction {index + 1}", exact=True).fill(typed)
+    page.get_by_text("Questions (all 16)").click()
+    for label in ("Creating a sexual deepfake is an offence", "Sharing or publishing is an offence",
+                  "Maximum prison term (months)", "Maximum fine"):
+        page.get_by_label(label, exact=True).check()
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("alert")).to_have_count(0)  # every name found a jurisdiction
+    creating = page.locator("#q-creating")
+    expect(creating.get_by_role("heading")).to_have_text("Creating a sexual deepfake is an offence")
+    expect(creating.locator("thead th")).to_have_text(["Jurisdiction", "For adults", "For minors"])
+    expect(creating.locator("tr.chosen")).to_have_count(6)
+    # Germany: child-abuse-image law answers for minors only, never as the adults' answer.
+    germany = creating.locator('tr[data-jurisdiction="DE"]')
+    expect(germany.locator('td[data-scope="minors"] .answer')).to_have_text("yes")
+    expect(germany.locator('td[data-scope="adults"] .answer')).not_to_have_text("yes")
+    # Suggested answers are marked where they are read; numbers carry their unit.
+    expect(page.locator("td.status-suggested .mark-suggested").first).to_be_visible()
+    prison = page.locator('#q-max_prison_months tr[data-jurisdiction="FR"] td[data-scope="minors"]')
+    expect(prison.locator("data.number")).to_have_attribute("value", "120")
+    expect(prison).to_contain_text("months")
+    screenshots(page, "compare-six")
+    # No table wider than the screen, not even inside a scrolling box (the side-by-side view's is 2,766 px).
+    for width in (WIDE, NARROW):
+        page.set_viewport_size({"width": width, "height": 900})
+        widest = page.evaluate("Math.max(...[...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right))")
+        assert widest <= width, f"a table reaches {widest} px at {width} px"
+    page.set_viewport_size({"width": WIDE, "height": 900})
+    # One click from a cell to its provisions and evidence.
+    germany.locator('td[data-scope="minors"] a.cell-link').click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/jurisdiction/DE#q-creating")
+    expect(page.locator("#q-creating")).to_contain_text("184b")
+
+
+def test_map_shows_coloured_markers_and_a_legend_when_tiles_fail(site, page):
+    page.goto(site + "/map?q=creating&scope=adults")
+    markers = page.locator("#map path.marker")
+    expect(markers.first).to_be_visible()
+    assert markers.count() >= 100, markers.count()
+    colours = set(page.eval_on_selector_all("#map path.marker", "paths => paths.map(p => p.getAttribute('fill'))"))
+    assert {"#1b7837", "#c51b7d"} <= colours, colours
+    # Tiles were refused (no network here): the page says so, and keeps the legend and the table.
+    expect(page.locator("#map-status")).to_contain_text("could not be loaded")
+    expect(page.locator("ul.legend li").first).to_be_visible()
+    expect(page.locator(".map-table a", has_text="California")).to_be_visible()
+    page.locator("path.marker-US-CA").dispatch_event("click")  # neighbours overlap at world zoom
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("California")
+    screenshots(page, "map-creating")
+    page.get_by_label("Question").select_option("max_prison_months")
+    page.get_by_label("For images of").select_option("minors")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Maximum prison term")
+    expect(page.locator("#map path.marker").first).to_be_visible()
+
+
+def test_chart_of_laws_per_year_renders(site, page):
+    page.goto(site + "/")
+    page.get_by_role("link", name="Laws enacted per year, by region").click()
+    page.wait_for_load_state()
+    chart = page.locator("svg.chart")
+    expect(chart).to_be_visible()
+    bars = chart.locator("rect.bar")
+    assert bars.count() > 5
+    box = chart.bounding_box()
+    assert box["width"] > 600 and box["height"] > 200, box
+    expect(page.locator("table.timeline-table tbody tr", has_text="date unknown")).to_be_visible()
+    screenshots(page, "timeline")

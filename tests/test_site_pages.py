@@ -181,3 +181,230 @@ def test_templates_and_stylesheet_are_installed_with_the_package(tmp_path):
     expected = {path.relative_to(PROJECT / "crawlers" / "site").as_posix()
                 for folder in ("templates", "static") for path in (PROJECT / "crawlers" / "site" / folder).iterdir()}
     assert expected <= shipped, expected - shipped
+
+
+# ----------------------------------------------------------------------------- the comparison page
+
+SIX = "/compare?j=France&j=Deutschland&j=UK&j=United+States&j=California&j=Korea"
+
+
+async def compared(site, query: str) -> dict:
+    response = await site.client.get("/compare.json" + query)
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def answer(data: dict, code: str, question: str, scope: str, applies_in=None) -> dict:
+    return next(each for each in data["answers"] if each["jurisdiction"] == code and each["question_id"] == question
+                and each["scope"] == scope and each["applies_in"] == applies_in)
+
+
+async def test_the_comparison_finds_jurisdictions_by_the_names_people_type(site):
+    # The comparison views are filtered by ISO code: "UK" finds nothing there.
+    assert (await site.client.get("/sii_atlas/comparison_matrix.json?jurisdiction=UK&_shape=array")).json() == []
+    data = await compared(site, "?j=UK&j=United+Kingdom&j=Royaume-Uni&j=Deutschland&j=south+korea&j=california")
+    assert [each["code"] for each in data["jurisdictions"]] == ["GB", "DE", "KR", "US-CA"]
+    assert data["not_found"] == [] and data["ambiguous"] == {}
+    html = await page(site, SIX)
+    for name in ("France", "Germany", "United Kingdom", "United States", "California", "South Korea"):
+        assert f">{name}</a>" in html
+
+
+async def test_a_name_the_comparison_cannot_place_is_reported_not_dropped(site):
+    data = await compared(site, "?j=Atlantis&j=new&j=FR")
+    assert [each["code"] for each in data["jurisdictions"]] == ["FR"]
+    assert data["not_found"] == ["Atlantis"]
+    assert {"US-NY", "US-NJ", "CA-NB"} <= set(data["ambiguous"]["new"])
+    html = await page(site, "/compare?j=Atlantis&j=new&j=FR")
+    assert "No jurisdiction we track answers to “Atlantis”" in html and "could be several jurisdictions" in html
+    assert 'href="/compare?j=Atlantis&amp;j=US-NY&amp;j=FR"' in html  # one click picks the one meant
+
+
+async def test_the_comparison_shows_adults_and_minors_apart(site):
+    # Germany's StGB 184b is child sexual abuse material law: it answers for minors only.
+    data = await compared(site, "?j=Germany&q=creating")
+    assert answer(data, "DE", "creating", "adults")["answer"] != "yes"
+    minors = answer(data, "DE", "creating", "minors")
+    assert minors["answer"] == "yes" and "184b" in minors["supporting_provisions"]
+    html = await page(site, "/compare?j=Germany&q=creating")
+    assert '<th scope="col">For adults</th><th scope="col">For minors</th>' in html
+    row = html[html.index('data-jurisdiction="DE"'):html.index("</tr>", html.index('data-jurisdiction="DE"'))]
+    adults, minors_cell = row.split('data-scope="adults"')[1].split('data-scope="minors"')
+    assert "184b" not in adults and "184b" in minors_cell
+
+
+async def test_suggested_answers_are_marked_on_the_cell(site):
+    # The side-by-side view shows "36" with nothing to say it was inferred rather than read.
+    matrix = (await site.client.get("/sii_atlas/comparison_matrix.json?_shape=array&jurisdiction=FR")).json()
+    assert "suggested" not in str(matrix)
+    data = await compared(site, "?j=FR&q=max_prison_months")
+    assert answer(data, "FR", "max_prison_months", "adults")["status"] == "suggested"
+    assert answer(data, "FR", "max_prison_months", "minors")["status"] == "verified"
+    html = await page(site, "/compare?j=FR&q=max_prison_months")
+    row = html[html.index('data-jurisdiction="FR"'):]
+    adults, minors = row.split('data-scope="adults"')[1].split('data-scope="minors"')
+    assert "status-suggested" in row[:row.index('data-scope="minors"')] and 'class="mark mark-suggested"' in adults
+    assert 'class="mark mark-verified"' in minors.split("</tr>")[0]
+
+
+async def test_numbers_are_numbers_with_their_units(site):
+    # The side-by-side view gives prison terms as text ("36") and fines as free text ("EUR 45000").
+    matrix = (await site.client.get("/sii_atlas/comparison_matrix.json?_shape=array&jurisdiction=FR")).json()[0]
+    assert isinstance(matrix["max_prison_months"], str)
+    data = await compared(site, "?j=FR&j=US-CA&q=max_prison_months&q=max_fine")
+    prison = answer(data, "FR", "max_prison_months", "minors")
+    assert prison["number"] == 120 and type(prison["number"]) is int and prison["unit"] == "months"
+    fines = answer(data, "FR", "max_fine", "adults")["fines"]
+    assert fines[0] == {**fines[0], "amount": 75000, "currency": "EUR", "basis": "fixed"}
+    assert [fine["amount"] for fine in fines] == sorted({fine["amount"] for fine in fines}, reverse=True)
+    html = await page(site, "/compare?j=FR&q=max_prison_months&q=max_fine")
+    assert '<data class="number" value="120">120</data> months <span class="years">(10 years)</span>' in html
+    assert '<data class="money" value="75000">75,000</data> <abbr class="currency"' in html
+
+
+async def test_each_state_is_shown_with_its_federal_law_and_every_cell_opens_its_evidence(site):
+    data = await compared(site, "?j=California&j=England&q=creating")
+    assert [each["code"] for each in data["jurisdictions"][0]["also_applies"]] == ["US"]
+    assert [each["code"] for each in data["jurisdictions"][1]["also_applies"]] == ["GB-EAW", "GB"]
+    assert answer(data, "US", "creating", "adults", applies_in="US-CA")["evidence_url"] == "/jurisdiction/US#q-creating"
+    html = await page(site, "/compare?j=California&q=creating")
+    california = html.index('<tr class="chosen" data-jurisdiction="US-CA"')
+    federal = html.index('<tr class="applies-also" data-jurisdiction="US"')
+    assert california < federal
+    assert html.count('href="/jurisdiction/US-CA#q-creating"') == 2  # adults, minors
+
+
+async def test_questions_in_codebook_order_with_their_labels_and_no_wide_table(site):
+    html = await page(site, SIX)
+    labels = [question["label"].replace('"', "&#34;") for question in curated.load().codebook]
+    positions = [html.index(f"<h2>{label}</h2>") for label in labels]
+    assert positions == sorted(positions)
+    # One short table per question (jurisdiction, adults, minors), never a column per question.
+    heads = html.split("<thead>")[1:]
+    assert len(heads) == len(labels) and all(head.split("</thead>")[0].count("<th") == 3 for head in heads)
+    only_two = await compared(site, "?j=FR&q=max_fine&q=creating")
+    assert [question["id"] for question in only_two["questions"]] == ["creating", "max_fine"]
+
+
+async def test_home_and_jurisdiction_pages_link_to_the_comparison_map_and_chart(site):
+    home = await page(site, "/")
+    assert 'href="/compare"' in home and 'href="/map"' in home and 'href="/timeline"' in home
+    france = await page(site, "/jurisdiction/FR")
+    assert 'href="/compare?j=FR"' in france
+    empty = await page(site, "/compare")
+    assert "Name at least one jurisdiction" in empty and 'list="jurisdiction-names"' in empty
+
+
+# ----------------------------------------------------------------------------- the map and the chart
+
+def map_data(html: str) -> dict:
+    import json
+
+    start = html.index('<script type="application/json" id="map-data">') + len('<script type="application/json" id="map-data">')
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+async def test_the_map_colours_every_jurisdiction_by_its_answer_with_subnational_units(site):
+    html = await page(site, "/map?q=creating&scope=adults")
+    markers = {marker["code"]: marker for marker in map_data(html)["markers"]}
+    for code in ("US", "US-CA", "AU", "AU-NSW", "CA", "CA-QC", "GB", "GB-SCT", "FR"):
+        assert code in markers, code
+    assert markers["US-CA"]["subnational"] and not markers["US"]["subnational"]
+    assert markers["GB-EAW"]["answer"] == "yes" and markers["GB-EAW"]["colour"] == "#1b7837"
+    assert markers["DE"]["answer"] != "yes"
+    # The legend and a table of every jurisdiction carry the answers when the tiles or the script fail.
+    assert '<ul class="legend"' in html and '<h3><span class="swatch" style="background: #1b7837"></span> yes' in html
+    assert 'href="/jurisdiction/FR#q-creating"' in html
+    minors = {marker["code"]: marker for marker in map_data(await page(site, "/map?q=creating&scope=minors"))["markers"]}
+    assert minors["DE"]["answer"] == "yes"
+    prison = map_data(await page(site, "/map?q=max_prison_months"))["markers"]
+    assert any(marker["answer"] == "36" and "months" in marker["category"] for marker in prison)
+
+
+async def test_the_map_loads_leaflet_from_this_site_and_tiles_from_one_allowed_origin(site):
+    response = await site.client.get("/map")
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in policy
+    assert "script-src 'self' 'unsafe-inline';" in policy  # no script from elsewhere
+    assert response.headers["referrer-policy"] == "strict-origin"  # the tile server's policy needs the site
+    html = response.text
+    for asset in ("/-/static-plugins/datasette-leaflet/leaflet-v1.7.1.js", "/site-static/map.js",  # map.js imports Leaflet
+                  "/-/static-plugins/datasette-leaflet/leaflet-v1.7.1.css"):
+        assert asset in html and (await site.client.get(asset)).status_code == 200
+    # Every other page still refers no one.
+    assert (await site.client.get("/compare")).headers["referrer-policy"] == "no-referrer"
+
+
+async def test_the_timeline_counts_every_tracked_law_with_undated_ones_shown_apart(site):
+    total = (await site.client.get("/sii_atlas.json?sql=select+count(*)+as+n+from+instruments&_shape=array")).json()[0]["n"]
+    undated = (await site.client.get("/sii_atlas.json?sql=select+count(*)+as+n+from+instruments+where+"
+                                     "coalesce(date_enacted,date_in_force)+is+null&_shape=array")).json()[0]["n"]
+    in_view = (await site.client.get("/sii_atlas/enactment_timeline.json?_size=0")).json()["filtered_table_rows_count"]
+    assert undated > 0 and in_view == total - undated  # the view leaves the undated laws out
+    html = await page(site, "/timeline")
+    assert f"All {total} tracked laws" in html and f"<strong>{undated}</strong> have neither date" in html
+    import re
+
+    counts = [int(count) for count in re.findall(r'data-count="(\d+)"', html)]
+    assert sum(counts) == total
+    assert sum(int(c) for c in re.findall(r'data-bucket="date unknown" data-region="[^"]+" data-count="(\d+)"', html)) == undated
+    assert '<svg class="chart"' in html and "<script" not in html.split('<svg class="chart"')[1].split("</svg>")[0]
+
+
+async def test_views_are_served_without_suggested_facets(site):
+    # Each suggestion re-runs the view: on the full registry 90% of the comparison's page time.
+    for view in ("comparison_matrix", "comparison", "jurisdiction_answers"):
+        page_data = (await site.client.get(f"/sii_atlas/{view}.json")).json()
+        assert page_data["suggested_facets"] == [], view
+    assert (await site.client.get("/sii_atlas/instruments.json")).json()["suggested_facets"]  # tables keep theirs
+
+
+async def test_a_country_is_shown_with_what_its_states_or_nations_own_law_says(site):
+    # "UK: no" for creating a deepfake is the UK-wide law; England and Wales made it an offence.
+    data = await compared(site, "?j=UK&j=US&q=creating")
+    assert answer(data, "GB", "creating", "adults")["answer"] == "no"
+    nations = next(each for each in data["units"] if each["jurisdiction"] == "GB" and each["scope"] == "adults")
+    assert {"code": "GB-EAW", "name": "England and Wales", "answer": "yes", "unit": None} in nations["named"]
+    states = next(each for each in data["units"] if each["jurisdiction"] == "US" and each["scope"] == "adults")
+    assert states["named"] == [] and states["counts"]["yes"] >= 10 and states["unit_count"] > 40
+    html = await page(site, "/compare?j=UK&q=creating")
+    nations_row = html[html.index('data-units-of="GB"'):]
+    assert 'href="/jurisdiction/GB-EAW#q-creating">England and Wales</a>: yes' in nations_row
+    assert "j=GB-EAW" in nations_row.split("</th>")[0]  # one click compares them
+
+
+async def test_the_tile_server_is_configuration_and_the_policy_follows_it(site, tmp_path):
+    metadata = yaml.safe_load((PROJECT / "metadata.yml").read_text())
+    assert metadata["plugins"]["sii_atlas"]["map_tiles"]["url"].startswith("https://tile.openstreetmap.org/")
+    metadata["plugins"]["sii_atlas"]["map_tiles"] = {"url": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"}
+    path = tmp_path / "sii_atlas.db"
+    curated.load_into(open_database(path), curated.load())
+    other = Datasette([str(path)], metadata=metadata, **datasette_options())
+    response = await other.client.get("/map")
+    policy = response.headers["content-security-policy"]
+    assert "img-src 'self' data: https://*.tiles.example.org;" in policy and "openstreetmap" not in policy
+    assert '"url": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"' in response.text
+
+
+async def test_the_comparison_downloads_as_csv_with_numbers_in_their_own_columns(site):
+    import csv
+    import io
+
+    response = await site.client.get("/compare.csv?j=France&q=max_prison_months&q=max_fine&q=")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    prison = next(row for row in rows if row["question_id"] == "max_prison_months" and row["scope"] == "minors")
+    assert prison["number"] == "120" and prison["unit"] == "months" and prison["status"] == "verified"
+    fine = next(row for row in rows if row["question_id"] == "max_fine" and row["scope"] == "adults")
+    assert fine["fines"].startswith("75000 EUR")
+    assert {row["question_id"] for row in rows} == {"max_prison_months", "max_fine"}  # a blank q= is no question
+
+
+async def test_a_place_without_law_of_its_own_says_so_and_shows_the_law_that_applies(site):
+    # England has no criminal law of its own: England and Wales's applies, then the UK's.
+    html = await page(site, "/compare?j=England&q=creating")
+    england = html[html.index('data-jurisdiction="GB-ENG"'):html.index('data-jurisdiction="GB-EAW"')]
+    assert "no law of its own tracked" in england and "not coded" not in england
+    eaw = html[html.index('data-jurisdiction="GB-EAW"'):]
+    assert ">yes</span>" in eaw.split("</tr>")[0]

@@ -24,8 +24,18 @@ async def dicts(db, sql: str, params: dict | None = None) -> list[dict]:
     return [dict(zip(results.columns, row)) for row in results.rows]
 
 
+_directories: dict[tuple, Directory] = {}
+
+
 async def directory(db) -> Directory:
-    return Directory(await dicts(db, "select * from jurisdictions"))
+    """The jurisdictions by name. Building one reads every ISO name in several languages, so the
+    last one is kept for as long as the jurisdictions table reads the same."""
+    rows = await dicts(db, "select * from jurisdictions")
+    key = tuple(tuple(sorted(row.items())) for row in rows)
+    if key not in _directories:
+        _directories.clear()
+        _directories[key] = Directory(rows)
+    return _directories[key]
 
 
 def shown_number(value):

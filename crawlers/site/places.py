@@ -86,6 +86,8 @@ class Directory:
         self.by_code = {row["code"]: row for row in jurisdictions}
         self.names = {row["code"]: names_for(row["code"], row["name"], row.get("languages"))
                       for row in jurisdictions}
+        # Normalised once: find() runs for every name typed on the comparison page.
+        self.normalised = {code: [normalise(name) for name in names] for code, names in self.names.items()}
 
     def find(self, typed: str) -> list[str]:
         """Codes matching what was typed: the exact match if there is one, else every place
@@ -93,13 +95,12 @@ class Directory:
         query = normalise(typed or "")
         if not query:
             return []
-        exact = [code for code, names in self.names.items()
-                 if any(normalise(name) == query for name in names)]
+        exact = [code for code, names in self.normalised.items() if query in names]
         if exact:
             return exact
         pattern = re.compile((r"\b" if len(query) < 4 else "") + re.escape(query))
-        return sorted((code for code, names in self.names.items()
-                       if any(pattern.search(normalise(name)) for name in names)),
+        return sorted((code for code, names in self.normalised.items()
+                       if any(pattern.search(name) for name in names)),
                       key=lambda code: self.by_code[code]["name"])
 
     def choices(self) -> list[dict]:

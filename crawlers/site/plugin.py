@@ -6,14 +6,18 @@
   operator, every other word is matched as written.
 - `/jurisdiction/<code>`: one page per jurisdiction (jurisdiction_page.py); `/jurisdiction?name=`
   finds one by any of its names (places.py), so the home page's picker works without JavaScript.
-- safety.py: value length limit on every connection, security headers, internal tables hidden.
+- `/compare` (and `/compare.json`, `/compare.csv`): jurisdictions picked by name, side by side (compare_page.py).
+- `/map`: the answer to one question, coloured on a map (map_page.py); `/timeline`: laws enacted
+  per year by region (charts.py).
+- safety.py: value length limit on every connection, security headers, internal tables hidden;
+  facets.py: no suggested facets on the views, whose every suggestion re-runs the view.
 
 Installed through the `datasette` entry point in pyproject.toml, so `sii-atlas serve` and the
 tests load it; its templates and stylesheet are passed by `crawlers.site.datasette_options()`.
 """
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
@@ -21,7 +25,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from . import STATIC_MOUNT
-from . import jurisdiction_page
+from . import charts, compare_page, jurisdiction_page, map_page
+from .facets import without_suggested_facets
 from .safety import limit_value_length, secured
 from crawlers.publishing import site as publishing
 
@@ -54,7 +59,7 @@ def prepare_connection(conn):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return lambda app: secured(app, datasette)
+    return lambda app: secured(without_suggested_facets(app, datasette), datasette)
 
 
 def atlas_database(datasette):
@@ -93,18 +98,77 @@ async def choose_jurisdiction(datasette, request, typed: str):
     return Response.html(html, status=200 if found else 404)
 
 
+async def compare(datasette, request):
+    db = atlas_database(datasette)
+    context = await compare_page.compare(db, request.args.getlist("j"), request.args.getlist("q"))
+    if request.url_vars.get("format") == "json":
+        return Response.json(compare_page.as_json(context))
+    if request.url_vars.get("format") == "csv":
+        return Response(compare_page.as_csv(context), content_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": 'attachment; filename="sii-atlas-comparison.csv"'})
+    query = request.query_string
+
+    def replace_url(typed: str, code: str) -> str:
+        """This comparison with `typed` replaced by the jurisdiction the reader chose."""
+        values = [(key, code if key == "j" and value.strip() == typed else value)
+                  for key in request.args for value in request.args.getlist(key)]
+        return "/compare?" + urlencode(values)
+
+    def add_url(codes: list[str]) -> str:
+        """This comparison with `codes` added."""
+        values = [(key, value) for key in request.args for value in request.args.getlist(key)]
+        return "/compare?" + urlencode(values + [("j", code) for code in codes])
+
+    context.update({
+        "database": db.name, "asked": set(request.args.getlist("q")),
+        "fields": min(compare_page.MAX_JURISDICTIONS, max(6, len(context["jurisdictions"]) + 2)),
+        "replace_url": replace_url, "add_url": add_url, "units_of": compare_page.UNITS,
+        "json_url": "/compare.json" + ("?" + query if query else ""), "csv_url": "/compare.csv" + ("?" + query if query else ""),
+        "coding_marks": jurisdiction_page.CODING_MARKS,
+    })
+    return Response.html(await datasette.render_template("compare.html", context, request=request))
+
+
+async def world_map(datasette, request):
+    db = atlas_database(datasette)
+    context = await map_page.map_context(db, request.args.get("q"), request.args.get("scope"))
+    context["database"] = db.name
+    context["tiles"] = map_page.tile_settings(datasette)
+    html = await datasette.render_template("map.html", context, request=request)
+    # The tile server asks which site shows its tiles (OpenStreetMap's tile policy requires a
+    # Referer); the page's own address and query are still never sent.
+    return Response.html(html, headers={"Referrer-Policy": "strict-origin"})
+
+
+async def timeline(datasette, request):
+    db = atlas_database(datasette)
+    context = await charts.timeline_context(db)
+    context["database"] = db.name
+    return Response.html(await datasette.render_template("timeline.html", context, request=request))
+
+
+#: The site's own pages: (path pattern, view). Other parts of the site add theirs to this list.
+ROUTES = [
+    (r"^/jurisdiction$", find_jurisdiction),
+    (r"^/jurisdiction/(?P<code>[A-Za-z0-9-]+)$", jurisdiction),
+    (r"^/compare(\.(?P<format>json|csv))?$", compare),
+    (r"^/map$", world_map),
+    (r"^/timeline$", timeline),
+]
+
+#: Pages whose template offers the jurisdiction names (the picker's datalist).
+PICKER_TEMPLATES = {"index.html", "jurisdiction.html", "jurisdiction_choose.html", "compare.html"}
+
+
 @hookimpl
 def register_routes():
-    return [
-        (r"^/jurisdiction$", find_jurisdiction),
-        (r"^/jurisdiction/(?P<code>[A-Za-z0-9-]+)$", jurisdiction),
-    ]
+    return ROUTES
 
 
 @hookimpl
 def extra_template_vars(template, datasette):
     async def picker():
-        if template not in ("index.html", "jurisdiction.html", "jurisdiction_choose.html"):
+        if template not in PICKER_TEMPLATES:
             return {}
         places = await jurisdiction_page.directory(atlas_database(datasette))
         return {"jurisdiction_choices": places.choices()}

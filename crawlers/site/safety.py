@@ -9,7 +9,8 @@
   over the limit and hands the rest to the real printf() on a private in-memory connection.
 - Every response carries security headers: no framing (clickjacking), no MIME sniffing, no
   referrer (a search in the URL stays here; Datasette already sends this on its own pages), and
-  a Content-Security-Policy that lets pages load scripts, styles and data only from this site.
+  a Content-Security-Policy that lets pages load scripts, styles and data only from this site,
+  and images also from the map's tile server (one origin, from the map's configuration).
 - The search indexes' shadow tables and SQLite's statistics tables are internal: their table
   pages answer 404 (SQL can still read them; they hold nothing that is not elsewhere).
 """
@@ -27,24 +28,33 @@ from crawlers.crawling.settings import DOWNLOAD_MAXSIZE
 MAX_VALUE_BYTES = DOWNLOAD_MAXSIZE
 
 # Datasette 0.65's own pages use inline scripts and styles, hence 'unsafe-inline'; everything
-# else is limited to this site.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+# else is limited to this site, except the map's background tiles (images from one origin).
+def content_security_policy(tile_origin: str | None = None) -> str:
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:" + (f" {tile_origin}" if tile_origin else ""),
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
 
-SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-frame-options", b"DENY"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-]
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
+
+def security_headers(tile_origin: str | None = None) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-security-policy", content_security_policy(tile_origin).encode()),
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+
+
+SECURITY_HEADERS = security_headers()
 
 INTERNAL_TABLE = re.compile(
     r"^(sqlite_stat\d|sqlite_sequence|schema_migrations|"
@@ -111,6 +121,9 @@ def is_internal_table_page(path: str, database_names: set[str]) -> bool:
 
 def secured(app, datasette):
     """ASGI wrapper: security headers on every response; internal table pages answer 404."""
+    from .map_page import tile_origin
+
+    headers = security_headers(tile_origin(datasette))
 
     async def wrapped(scope, receive, send):
         if scope["type"] != "http":
@@ -121,7 +134,7 @@ def secured(app, datasette):
         async def send_with_headers(event):
             if event["type"] == "http.response.start":
                 present = {name.lower() for name, _ in event.get("headers", [])}
-                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                extra = [(name, value) for name, value in headers if name not in present]
                 event = {**event, "headers": list(event.get("headers", [])) + extra}
             await send(event)
 
