@@ -13,10 +13,10 @@ from conftest import archive_of, crawl
 
 from crawlers.parsing import parse_file
 from crawlers.sources.open_states import (
-    bill_item,
     DECLARATION,
     OpenStatesSpider,
     bill_id_for,
+    bill_item,
     jurisdiction_code,
     normalise_actions,
     parse_bill_search,

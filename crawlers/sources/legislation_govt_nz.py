@@ -23,9 +23,10 @@ a `~` marks a segment the PCO has not settled yet (such ids may change).
 Auth:     an API key (LEGISLATION_NZ_API_KEY) in the `X-Api-Key` header. The PCO's
           clients send it to the document host too, which may ask for it; the key never
           goes into a URL.
-Licence:  New Zealand legislation is Crown copyright, reproducible free of charge without
-          permission (Legislation Act 2019, and the site's copyright page); we cite the
-          PCO as the source. https://www.legislation.govt.nz/about/copyright/
+Licence:  no copyright exists in New Zealand Acts, Bills and regulations (Copyright Act
+          1994, s 27); the PCO's published versions are Crown copyright, which its site says
+          may be reproduced free of charge (copyright page at the URL below [unverified
+          address on the 2025 site]); we name the PCO as the source.
 Terms:    10,000 requests a day per key; a burst limit of 2,000 requests in 5 minutes per
           IP answers 403 (not 429); 429 when the daily quota is spent (it resets at
           midnight NZ time). The website itself shows automated clients a "human
@@ -414,7 +415,8 @@ DECLARATION = SourceContract(
     kind="legislation",
     base_url=API,
     alias_hosts=("www.legislation.govt.nz", "legislation.govt.nz"),
-    licence="Crown copyright, reproducible free of charge (New Zealand legislation)",
+    licence="No copyright in Acts, Bills and regulations (Copyright Act 1994 s 27); PCO versions Crown copyright, "
+            "reproducible free of charge",
     licence_url="https://www.legislation.govt.nz/about/copyright/",
     terms_url="https://www.legislation.govt.nz/learn-more/legislation-data/developer-api/",
     rate_limit_text="10,000 requests a day per key; 2,000 requests in 5 minutes per IP (403 past it)",
