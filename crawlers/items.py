@@ -27,6 +27,8 @@ def field(required: bool = False, provenance: bool = False, related: str | None 
 #   identifiers: {"scheme": ECLI | ELI | CELEX | LEGIARTI | BWBR | USLM | NEUTRAL | ..., "value": "..."}
 #   links:       {"relation": amends | repeals | transposes, "target": instrument id}
 #   actions:     {"date": "YYYY-MM-DD", "action": one of BILL_ACTIONS, "wording": the source's own words}
+#   sponsors:    {"name": "...", "party": "D" or None, "role": one of SPONSOR_ROLES,
+#                 "classification": the source's own word ("sponsor", "author", "cosponsor")}
 #   citations:   {"instrument_id": "...", "provision_id": "..." or None, "span": the matched text}
 
 
@@ -104,12 +106,20 @@ class BillItem(scrapy.Item):
     status = field()
     status_date = field()
     url = field(required=True)
+    # What the bill does, in the words of its official summary (CRS, the legislature's
+    # abstract): plain text, the latest summary the source gives.
+    summary = field()
+    # The source's subject terms (a list of names, stored as JSON), e.g. congress.gov's
+    # policy area first, then its legislative subjects.
+    subjects = field()
     source = field(required=True)
     parser_version = field(provenance=True)
     fetched_at = field(provenance=True)
     content_hash = field(provenance=True)
     identifiers = field(related="identifiers")
     actions = field(related="bill_actions")
+    # In a table of their own (one row a sponsor), so a sponsor's bills are one query.
+    sponsors = field(related="bill_sponsors")
 
 
 class CandidateItem(scrapy.Item):

@@ -10,7 +10,7 @@ from functools import lru_cache
 import pycountry
 
 from .items import ITEM_CLASSES, required_fields
-from .vocabulary import BILL_ACTIONS, IDENTIFIER_SCHEMES, INSTRUMENT_RELATIONS
+from .vocabulary import BILL_ACTIONS, IDENTIFIER_SCHEMES, INSTRUMENT_RELATIONS, SPONSOR_ROLES
 
 # Derived from the items' declarations: one definition of what is required.
 REQUIRED = {kind: required_fields(kind) for kind in ITEM_CLASSES}
@@ -24,6 +24,7 @@ LIST_ENTRIES = {
     "identifiers": (("scheme", "value"), "scheme", IDENTIFIER_SCHEMES),
     "links": (("relation", "target"), "relation", INSTRUMENT_RELATIONS),
     "actions": (("action",), "action", BILL_ACTIONS),
+    "sponsors": (("name", "role"), "role", SPONSOR_ROLES),
     "citations": (("instrument_id",), None, ()),
 }
 

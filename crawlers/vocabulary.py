@@ -33,7 +33,12 @@ ERROR_KINDS = ("http", "download", "refused", "ignored", "gone", "dropped", "par
 IDENTIFIER_SCHEMES = ("ECLI", "ELI", "CELEX", "LEGIARTI", "LEGITEXT", "BWBR", "USLM", "NEUTRAL", "NUMAC",
                       "DOCKET", "BOE", "GII_DOKNR", "URN_NIR", "PUBLIC_LAW", "LIMS", "HUDOC_ITEMID", "URI", "OTHER")
 IDENTIFIED_TYPES = ("instrument", "provision", "case", "bill")
-BILL_ACTIONS = ("introduced", "passed_one_chamber", "passed_both", "signed", "vetoed", "failed", "effective")
+# `became_law`: the bill is law (a public law number, a chaptered act), signed or not:
+# a signature is one way there, a veto override or the lapse of time others.
+BILL_ACTIONS = ("introduced", "passed_one_chamber", "passed_both", "signed", "vetoed", "failed", "became_law",
+                "effective")
+# A sponsor's place on a bill: who introduced it (`primary`), or who joined it.
+SPONSOR_ROLES = ("primary", "cosponsor")
 INSTRUMENT_RELATIONS = ("amends", "repeals", "transposes")
 
 

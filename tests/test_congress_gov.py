@@ -13,6 +13,7 @@ from conftest import archive_of, crawl, sample
 from crawlers.parsing import parse_file, response_from_file
 from crawlers.sources.congress_gov import (
     DECLARATION,
+    PARTS,
     SUBJECT_BILLS,
     CongressGovSpider,
     bill_id_for,
@@ -47,16 +48,20 @@ def test_real_bill_page_hr_21():
     assert bill["status"].startswith("Received in the Senate and Read twice and referred to the Committee on Homeland")
     assert bill["status_date"] == "2021-01-06"
     assert bill["url"] == "https://www.congress.gov/bill/117th-congress/house-bill/21"
-    assert bill["identifiers"] == [{"scheme": "USLM", "value": "/us/bill/117/hr/21"}]  # laws: [] on a bill not law
+    # laws: [] on a bill not law; the OTHER identifier is the form a curator writes.
+    assert bill["identifiers"] == [{"scheme": "USLM", "value": "/us/bill/117/hr/21"},
+                                   {"scheme": "OTHER", "value": "117/hr/21"}]
+    assert bill["sponsors"] == [{"name": "Gerald E. Connolly", "party": "D", "role": "primary", "classification": "sponsor"}]
+    assert bill["subjects"] == ["Government Operations and Politics"]  # the policy area; /subjects adds the rest
 
 
 def test_real_bill_page_asks_for_the_parts_in_order():
     path = sample("congress_gov", "bill_117_hr_21.json")
-    response = response_from_file(path, f"{HR21}?format=json", {"parts": ["actions", "titles", "text"]})
+    response = response_from_file(path, f"{HR21}?format=json", {"parts": list(PARTS)})
     [request] = list(parse_bill(response))
     assert isinstance(request, scrapy.Request)
     assert request.url == f"{HR21}/actions?format=json&limit=250"
-    assert request.meta["parts"] == ["titles", "text"]
+    assert request.meta["parts"] == ["titles", "text", "summaries", "subjects"]
     assert request.meta["bill"]["title"] == "FedRAMP Authorization Act"
 
 
@@ -85,6 +90,8 @@ def test_real_summaries_hr_21():
     assert "<p>" not in found[0]["text"] and "\nThis bill provides statutory authority" in found[0]["text"]
     [bill] = parse_file("congress_gov", path, f"{HR21}/summaries?format=json")
     assert bill["id"] == "us-117-hr-21"
+    # The latest summary (as passed by the House) is the bill's.
+    assert bill["summary"] == found[1]["text"]
 
 
 # --- our examples: the parts of one bill ---
@@ -114,6 +121,8 @@ def test_actions_vocabulary_keeps_wording_and_reads_passage_per_chamber():
         {"date": "2024-09-01", "action": "passed_both", "wording": "Passed/agreed to in House: On passage Passed by recorded vote: 300 - 120."},
         {"date": "2024-09-20", "action": "vetoed", "wording": "Vetoed by President."},
         {"date": "2024-10-01", "action": "failed", "wording": "Failed of passage in Senate over veto by Yea-Nay Vote. 50 - 48."},
+        # Becoming law is a step of its own (no signature needed), no longer dropped.
+        {"date": "2024-10-01", "action": "became_law", "wording": "Became Public Law No: 118-99."},
     ]
 
 
@@ -201,7 +210,18 @@ def test_crawl_stores_bills_actions_and_candidates_without_the_key(built_db, tmp
     assert take_it_down == ("S. 146", "TAKE IT DOWN Act", "Became Public Law No: 119-12.", "2025-05-19", "119")
     actions = db.execute("SELECT date, action FROM bill_actions WHERE bill_id = 'us-119-s-146' ORDER BY date, action").fetchall()
     assert ("2025-01-16", "introduced") in actions and ("2025-04-28", "passed_both") in actions
-    assert ("2025-05-19", "signed") in actions
+    assert ("2025-05-19", "signed") in actions and ("2025-05-19", "became_law") in actions
+    summary, subjects = db.execute("SELECT summary, subjects FROM bills WHERE id = 'us-119-s-1837'").fetchone()
+    assert summary.startswith("Disrupt Explicit Forged Images") and "intimate digital forgeries" in summary
+    assert json.loads(subjects) == ["Crime and Law Enforcement", "Civil actions and liability",
+                                    "Computers and information technology", "Sex offenses"]
+    assert db.execute("SELECT name, party, role, classification FROM bill_sponsors WHERE bill_id = 'us-119-s-146'"
+                      ).fetchall() == [("Ted Cruz", "R", "primary", "sponsor")]
+    # The curated DEFIANCE Act entry (source_identifier 119/s/1837) is linked to its bill, and
+    # the TAKE IT DOWN Act statute to the bill that became Pub. L. 119-12.
+    links = set(db.execute("SELECT bill_id, instrument_id, link FROM bill_instruments").fetchall())
+    assert ("us-119-s-1837", "us-defiance-act-s1837", "curated_bill") in links
+    assert ("us-119-s-146", "us-take-it-down-act-2025", "public_law") in links
     identifiers = {row[0] for row in db.execute("SELECT value FROM identifiers WHERE item_id = 'us-119-s-146'")}
     assert {"Pub. L. 119-12", "BILLS-119s146enr", "/us/bill/119/s/146"} <= identifiers
     defiance = db.execute("SELECT title, status FROM bills WHERE id = 'us-119-s-1837'").fetchone()

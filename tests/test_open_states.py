@@ -16,6 +16,7 @@ from crawlers.sources.open_states import (
     DECLARATION,
     OpenStatesSpider,
     bill_id_for,
+    bill_item,
     jurisdiction_code,
     normalise_actions,
     parse_bill_search,
@@ -78,8 +79,32 @@ def test_unicameral_passage_and_law_without_signature():
                act("2024-04-02", "Passed on Final Reading 45-0-4", ["passage"], {"classification": "legislature"}),
                act("2024-04-10", "Became law without Governor's signature", ["became-law"], {"classification": "executive"})]
     normalised = normalise_actions(actions)
-    assert [a["action"] for a in normalised] == ["introduced", "passed_both"]
+    assert [a["action"] for a in normalised] == ["introduced", "passed_both", "became_law"]
     assert status_of(actions, normalised) == ("enacted", "2024-04-10")
+
+
+def test_sponsorships_abstracts_and_subjects_say_what_the_bill_is():
+    bill = {"id": "ocd-bill/x", "identifier": "HB 5", "session": "2025", "title": "A bill",
+            "jurisdiction": {"id": "ocd-jurisdiction/country:us/state:ne/government"},
+            "subject": ["Crimes", " ", "Technology"],
+            "abstracts": [{"abstract": "  ", "note": "empty"}, {"abstract": "Creates  an offence.", "note": "digest"}],
+            "sponsorships": [
+                {"name": "Ada", "primary": True, "classification": "primary",
+                 "person": {"name": "Ada Lovelace", "party": "Nonpartisan"}},
+                {"name": "", "primary": False, "classification": "cosponsor", "person": {"name": "Bo Li"}},
+                {"name": "", "primary": False, "classification": "cosponsor", "person": None},
+                "not a sponsorship",
+            ]}
+    item = bill_item(bill)
+    assert item["summary"] == "Creates an offence."
+    assert item["subjects"] == ["Crimes", "Technology"]
+    assert item["sponsors"] == [
+        {"name": "Ada", "party": "Nonpartisan", "role": "primary", "classification": "primary"},
+        {"name": "Bo Li", "party": None, "role": "cosponsor", "classification": "cosponsor"}]
+    # The form a curator writes, for bill_instruments.
+    assert {"scheme": "OTHER", "value": "US-NE/2025/HB 5"} in item["identifiers"]
+    bare = bill_item({**bill, "subject": [], "abstracts": [], "sponsorships": []})
+    assert bare["summary"] is None and bare["subjects"] is None and bare["sponsors"] is None
 
 
 def test_search_pages_until_max_page_and_the_key_never_travels():
@@ -167,7 +192,17 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
     actions = db.execute("SELECT date, action FROM bill_actions WHERE bill_id = 'us-ca-20252026-ab621' "
                          "ORDER BY date, action").fetchall()
     assert actions == [("2025-02-13", "introduced"), ("2025-06-02", "passed_one_chamber"),
-                       ("2025-09-10", "passed_both"), ("2025-10-13", "signed")]
+                       ("2025-09-10", "passed_both"), ("2025-10-13", "became_law"), ("2025-10-13", "signed")]
+    summary, subjects = db.execute("SELECT summary, subjects FROM bills WHERE id = 'us-ca-20252026-ab621'").fetchone()
+    assert "deepfake pornography services" in summary and json.loads(subjects) == ["Civil Actions", "Privacy"]
+    assert db.execute("SELECT name, party, role, classification FROM bill_sponsors WHERE bill_id = 'us-ca-20252026-ab621'"
+                      ).fetchall() == [("Bauer-Kahan", "Democratic", "primary", "primary")]
+    # A curated bill (source_identifier US-AK/34/HB 47) is linked to the bill crawled for it,
+    # and the California statute whose citation names AB 621 to the bill that became it.
+    links = set(db.execute("SELECT bill_id, instrument_id, link FROM bill_instruments").fetchall())
+    curated_ak = db.execute("SELECT id FROM curated_instruments WHERE source_identifier = 'US-AK/34/HB 47'").fetchone()[0]
+    assert ("us-ak-34-hb47", curated_ak, "curated_bill") in links
+    assert ("us-ca-20252026-ab621", "us-ca-civ-1708-86", "bill_number") in links
     # Both pages of New York's search, and every tracked bill under its curated identifier.
     ids = {row[0] for row in db.execute("SELECT id FROM bills WHERE source = 'open_states'")}
     assert {"us-ny-2025-2026-s7202", "us-ny-2025-2026-a8449", "us-ny-2025-2026-s3202", "us-ak-34-hb47", "us-oh-136-hb84",

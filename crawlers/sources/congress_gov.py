@@ -22,9 +22,15 @@ Terms:    https://api.congress.gov/ : 5,000 requests per hour per key (api.data.
 What the spider does:
 (a) bills: every curated instrument whose source is `congress_gov` (its
     `source_identifier` is `{congress}/{type}/{number}`, e.g. `119/s/1837`) and the
-    subject's bills in `SUBJECT_BILLS`, each fetched with its actions, titles and text
-    versions, and stored as ONE `BillItem` (the parts travel in request meta from page
-    to page, so a bill is written once per run, with one content hash);
+    subject's bills in `SUBJECT_BILLS`, each fetched with its actions, titles, text
+    versions, CRS summaries and subjects, and stored as ONE `BillItem` (the parts travel
+    in request meta from page to page, so a bill is written once per run, with one
+    content hash). The bill page gives its sponsor (`sponsors[]`: role `primary`,
+    classification `sponsor`; cosponsors are a further paged list, not fetched) and its
+    policy area; `/subjects` adds the legislative subjects (stored after the policy
+    area); `/summaries` gives the summary stored (the latest, as plain text). Each bill
+    also keeps `{congress}/{type}/{number}` as an OTHER identifier: what a curator writes
+    in `source_identifier`, so the `bill_instruments` view links the two;
 (b) discovery: the API has no full-text search. The bill list is read (the current
     Congress in full, or with `--since` the bills updated since then through
     `/bill?fromDateTime=`), and a bill whose title names a subject term becomes a
@@ -53,7 +59,7 @@ Actions are normalised to `vocabulary.BILL_ACTIONS` (`normalise_actions`), keepi
 source's own wording; actions outside that vocabulary (committee referrals, calendar
 entries) are not stored. congress.gov has no action for a law taking effect, and
 "Became Public Law" is not a signature (a bill can become law unsigned or over a veto):
-it sets the bill's status and its `Pub. L.` identifier instead.
+it is `became_law`, and gives the bill its `Pub. L.` identifier.
 """
 
 import json
@@ -95,11 +101,8 @@ SUBJECT_TERMS = (
 #: The most a list page may hold (the API's documented maximum `limit`).
 PAGE_SIZE = 250
 
-#: The parts of a bill fetched after the bill itself, in order. Summaries and subjects
-#: are parsed too (`parse_summaries`, `parse_subjects`) but not fetched by the crawl:
-#: BillItem has no field for them yet, and a page whose content is thrown away is a
-#: request wasted from the hourly quota.
-PARTS = ("actions", "titles", "text")
+#: The parts of a bill fetched after the bill itself, in order.
+PARTS = ("actions", "titles", "text", "summaries", "subjects")
 
 # Bill type in URLs -> how congress.gov writes the number, and the web page's word.
 BILL_TYPES = {
@@ -116,6 +119,7 @@ BILL_PATH = re.compile(r"^/v3/bill/(?P<congress>\d+)/(?P<type>[a-z]+)/(?P<number
 LIST_PATH = re.compile(r"^/v3/bill(?:/(?P<congress>\d+)(?:/(?P<type>[a-z]+))?)?/?$")
 TEXT_FILE = re.compile(r"/(?P<package>BILLS-\d+[a-z]+\d+[a-z]+|PLAW-\d+(?:publ|pvtl)\d+)\.\w+$")
 PUBLIC_LAW = re.compile(r"Became (?:Public|Private) Law No:\s*(?P<number>\d+-\d+)", re.I)
+BECAME_LAW = re.compile(r"(?i)^became (public|private) law\b")
 
 
 # --------------------------------------------------------------------------- ids and URLs
@@ -209,6 +213,8 @@ def normalise_actions(actions: list[dict]) -> list[dict]:
             if chamber not in passed:
                 passed[chamber] = "passed_one_chamber" if not passed else "passed_both"
             label = passed[chamber]
+        elif BECAME_LAW.match(wording):
+            label = "became_law"
         elif re.match(r"(?i)signed by (the )?president", wording):
             label = "signed"
         elif re.search(r"(?i)\b(pocket )?vetoed by (the )?president", wording):
@@ -259,7 +265,9 @@ def new_record(congress: str, bill_type: str, number: str) -> dict:
         "session": str(int(congress)),
         "url": web_url(congress, bill_type, number),
         "source": SOURCE,
-        "identifiers": [{"scheme": "USLM", "value": f"/us/bill/{int(congress)}/{bill_type.lower()}/{int(number)}"}],
+        "identifiers": [{"scheme": "USLM", "value": f"/us/bill/{int(congress)}/{bill_type.lower()}/{int(number)}"},
+                        # The form a curated instrument's source_identifier takes (`bill_instruments`).
+                        {"scheme": "OTHER", "value": f"{int(congress)}/{bill_type.lower()}/{int(number)}"}],
         "actions": [],
     }
 
@@ -328,6 +336,12 @@ def parse_bill(response):
         if law.get("number"):
             kind = "Pvt. L." if "private" in str(law.get("type", "")).lower() else "Pub. L."
             add_identifier(record, "OTHER", f"{kind} {law['number']}")
+    sponsors = [sponsor(s) for s in bill.get("sponsors") or [] if isinstance(s, dict)]
+    if any(sponsors):
+        record["sponsors"] = [s for s in sponsors if s]
+    policy_area = clean((bill.get("policyArea") or {}).get("name"))
+    if policy_area:
+        record["subjects"] = merged_subjects(policy_area, record.get("subjects") or [])
     # The status is the latest action in the source's words ("Became Public Law No: 119-12.").
     latest = bill.get("latestAction") or {}
     if latest.get("text"):
@@ -425,17 +439,39 @@ def subjects(data: dict) -> dict:
     }
 
 
+def sponsor(member: dict) -> dict | None:
+    """A `sponsors[]` entry of the bill page as a BillItem sponsor."""
+    # "Ted Cruz" rather than the display form "Sen. Cruz, Ted [R-TX]", whose party is its own field.
+    name = clean(" ".join(str(member.get(k) or "") for k in ("firstName", "middleName", "lastName"))) \
+        if member.get("lastName") else clean(member.get("fullName"))
+    if not name:
+        return None
+    return {"name": name, "party": clean(member.get("party")), "role": "primary", "classification": "sponsor"}
+
+
+def merged_subjects(policy_area: str | None, others: list[str]) -> list[str]:
+    """The policy area first, then the legislative subjects, each once."""
+    return list(dict.fromkeys(s for s in [policy_area, *others] if s))
+
+
 def parse_summaries(response):
-    """`/summaries`: read and checked; BillItem has no field for summaries yet, so the
-    bill is passed on unchanged (see PARTS)."""
-    summaries(read_json(response, "summaries"))
-    yield from next_step(response, bill_record(response))
+    """`/summaries`: the latest CRS summary becomes the bill's summary (plain text)."""
+    found = [s for s in summaries(read_json(response, "summaries")) if s["text"]]
+    record = bill_record(response)
+    if found:
+        record["summary"] = found[-1]["text"]
+    yield from next_step(response, record)
 
 
 def parse_subjects(response):
-    """`/subjects`: read and checked; BillItem has no field for subjects yet (see PARTS)."""
-    subjects(read_json(response, "subjects"))
-    yield from next_step(response, bill_record(response))
+    """`/subjects`: the policy area and the legislative subjects become the bill's subjects."""
+    found = subjects(read_json(response, "subjects"))
+    record = bill_record(response)
+    current = record.get("subjects") or []
+    merged = merged_subjects(found["policy_area"] or (current[0] if current else None), found["subjects"] + current[1:])
+    if merged:
+        record["subjects"] = merged
+    yield from next_step(response, record)
 
 
 def parse_bill_list(response):
@@ -496,9 +532,9 @@ DECLARATION = SourceContract(
     download_delay=0.8,
     deadline_seconds=3600,
     auth=Auth.query_key(env="CONGRESS_GOV_API_KEY", param="api_key"),
-    parser_version="1",
+    parser_version="2",
     parser_meta=("bill", "parts"),
-    notes="Bills with actions (normalised), titles and text versions; discovery by title over the bill list "
+    notes="Bills with actions (normalised), titles, text versions, sponsor, CRS summary and subjects; discovery by title over the bill list "
           "(the API has no full-text search). api.data.gov key in CONGRESS_GOV_API_KEY.",
 )
 

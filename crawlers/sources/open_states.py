@@ -45,11 +45,18 @@ Actions are normalised to `vocabulary.BILL_ACTIONS` from each action's Open Stat
 `classification` list (the source's words kept as `wording`): introduction ->
 introduced; passage -> passed_one_chamber, or passed_both once another chamber (or the
 unicameral legislature) has passed it; executive-signature -> signed; executive-veto ->
-vetoed; failure, withdrawal, veto-override-failure -> failed. `became-law` (a law
-without signature, a chaptered act) has no word in the vocabulary: it makes the bill's
-status `enacted` instead, as a signature does. Nothing in Open States marks a law taking
-effect, so `effective` is never set. The status is `enacted` (signed or became law),
-else the last normalised step (`vetoed`, `failed`, `passed_both`, ...), with its date.
+vetoed; failure, withdrawal, veto-override-failure -> failed; became-law (a law
+without signature, a chaptered act) -> became_law. Nothing in Open States marks a law
+taking effect, so `effective` is never set. The status is `enacted` (signed or became
+law), else the last normalised step (`vetoed`, `failed`, `passed_both`, ...), with its date.
+
+What a bill is, besides its steps: `sponsorships` become its sponsors (name, the
+person's party where Open States links a person, role `primary` when `primary` is true
+else `cosponsor`, and the source's own `classification`: primary, author, cosponsor...);
+`subject` its subjects (the state's own subject terms, often empty); the first
+`abstracts[].abstract` its summary. Each bill also keeps `US-XX/{session}/{identifier}`
+as an OTHER identifier: what a curator writes in `source_identifier`, so the
+`bill_instruments` view links a curated bill to the crawled one.
 """
 
 import re
@@ -87,6 +94,7 @@ SIMPLE_ACTIONS = {
     "failure": "failed",
     "withdrawal": "failed",
     "veto-override-failure": "failed",
+    "became-law": "became_law",
 }
 ENACTING = ("executive-signature", "became-law")
 
@@ -239,6 +247,7 @@ def bill_item(bill: dict, curated_id: str | None = None) -> BillItem:
     identifiers = []
     if bill.get("id"):
         identifiers.append({"scheme": "OTHER", "value": str(bill["id"])})
+    identifiers.append({"scheme": "OTHER", "value": f"{code}/{session}/{identifier}"})
     for version in bill.get("versions") or []:
         for link in version.get("links") or []:
             if link.get("url"):
@@ -256,10 +265,27 @@ def bill_item(bill: dict, curated_id: str | None = None) -> BillItem:
         status=status,
         status_date=status_date,
         url=official or bill.get("openstates_url"),
+        summary=next((clean(a.get("abstract")) for a in bill.get("abstracts") or []
+                      if isinstance(a, dict) and clean(a.get("abstract"))), None),
+        subjects=[clean(s) for s in bill.get("subject") or [] if clean(s)] or None,
         source=SOURCE,
         identifiers=identifiers,
         actions=normalised,
+        sponsors=[s for s in map(sponsor, bill.get("sponsorships") or []) if s] or None,
     )
+
+
+def sponsor(sponsorship) -> dict | None:
+    """One Open States sponsorship as a BillItem sponsor (None without a name)."""
+    if not isinstance(sponsorship, dict):
+        return None
+    person = sponsorship.get("person") or {}
+    name = clean(sponsorship.get("name")) or clean(person.get("name"))
+    if not name:
+        return None
+    return {"name": name, "party": clean(person.get("party")),
+            "role": "primary" if sponsorship.get("primary") else "cosponsor",
+            "classification": clean(sponsorship.get("classification"))}
 
 
 # --------------------------------------------------------------------------- parsers
@@ -346,7 +372,7 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.header_key(env="OPENSTATES_API_KEY", header="X-API-KEY"),
     secret_params=frozenset({"apikey"}),
-    parser_version="1",
+    parser_version="2",
     parser_meta=("today", "updated_since", "limit", "curated_id"),
     curated_instrument_id=bill_id_for,
     notes="State bills on the subject in every state (current and two previous regular sessions), with "

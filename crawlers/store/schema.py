@@ -36,7 +36,7 @@ from ..vocabulary import (
     IN_FORCE_STATUSES, INSTRUMENT_KINDS, INSTRUMENT_RELATIONS, INSTRUMENT_STATUSES, JURISDICTION_KINDS, REGIONS,
     REVIEW_STATUSES, ROLLUPS, RUN_OUTCOMES, SOURCE_KINDS, sql_in,
 )
-from ..vocabulary import ANSWER_SCOPES, FINE_BASES, VICTIM_GROUPS
+from ..vocabulary import ANSWER_SCOPES, FINE_BASES, SPONSOR_ROLES, VICTIM_GROUPS
 
 FTS_TABLES = {
     # table: columns indexed for full-text search (kept in sync by triggers). Each has
@@ -943,7 +943,70 @@ LEFT JOIN instruments AS i ON i.id = ci.instrument_id;
 """
 
 
-MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
+# Bills that say what they are (issue 8): a summary and subject terms on each bill, its
+# sponsors in a table of their own, the `became_law` action (bill_actions is rebuilt
+# for its CHECK), and `bill_instruments`, which links a crawled bill to the curated
+# instruments it is or became. It touches only bills and their lists, and reads
+# nothing any other migration adds, so it stands alone whatever runs before it.
+CREATE_BILL_ACTIONS = f"""CREATE TABLE bill_actions (
+    bill_id TEXT NOT NULL REFERENCES bills(id),
+    date TEXT,
+    action TEXT NOT NULL {sql_in('action', BILL_ACTIONS, nullable=False)},
+    wording TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (bill_id, date, action, wording)
+)"""
+MIGRATION_8 = f"""
+DROP VIEW IF EXISTS bill_instruments;
+ALTER TABLE bills ADD COLUMN summary TEXT;
+ALTER TABLE bills ADD COLUMN subjects TEXT;
+CREATE TABLE bill_sponsors (
+    bill_id TEXT NOT NULL REFERENCES bills(id),
+    name TEXT NOT NULL,
+    party TEXT,
+    role TEXT NOT NULL {sql_in('role', SPONSOR_ROLES, nullable=False)},
+    classification TEXT,
+    PRIMARY KEY (bill_id, name, role)
+);
+CREATE INDEX bill_sponsors_name ON bill_sponsors(name);
+{rebuilt("bill_actions", CREATE_BILL_ACTIONS, "bill_id, date, action, wording")}
+
+-- A crawled bill and the instruments it is linked to, three ways:
+-- `curated_bill`: a curated entry of kind bill names it (its source and source_identifier
+--   equal one of the bill's identifiers from that source; spiders record the identifier a
+--   curator writes, e.g. congress.gov `119/s/1837`, Open States `US-AK/34/HB 47`);
+-- `public_law`: a statute's citation names the law number the bill became (`Pub. L. 119-12`);
+-- `bill_number`: an instrument of the bill's jurisdiction, not itself a bill, cites the
+--   bill's number (`SB 926`) and the bill became law. A number is reused from session to
+--   session, so `matched` shows what was matched for a reader to judge.
+CREATE VIEW bill_instruments AS
+SELECT b.id AS bill_id, b.jurisdiction, b.identifier AS bill_identifier, b.session, b.status AS bill_status,
+       ci.id AS instrument_id, ci.title AS instrument, ci.kind AS instrument_kind, 'curated_bill' AS link,
+       ids.value AS matched
+FROM curated_instruments AS ci
+JOIN identifiers AS ids ON ids.item_type = 'bill' AND ids.source = ci.source AND ids.value = ci.source_identifier
+JOIN bills AS b ON b.id = ids.item_id
+WHERE ci.kind = 'bill' AND ci.source_identifier != ''
+UNION
+SELECT b.id, b.jurisdiction, b.identifier, b.session, b.status, i.id, i.title, i.kind, 'public_law', ids.value
+FROM identifiers AS ids
+JOIN bills AS b ON b.id = ids.item_id
+JOIN instruments AS i ON i.kind IS NOT 'bill'
+ AND (' ' || i.citation || ' ') GLOB ('*[^0-9A-Za-z]' || ids.value || '[^0-9]*')
+WHERE ids.item_type = 'bill' AND ids.value GLOB 'P[uv][bt]. L. [0-9]*-[0-9]*'
+UNION
+SELECT b.id, b.jurisdiction, b.identifier, b.session, b.status, i.id, i.title, i.kind, 'bill_number', b.identifier
+FROM bills AS b
+JOIN instruments AS i ON i.jurisdiction = b.jurisdiction AND i.kind IS NOT 'bill'
+ AND (' ' || i.citation || ' ') GLOB ('*[^0-9A-Za-z]' || b.identifier || '[^0-9]*')
+WHERE b.status = 'enacted'
+   OR EXISTS (SELECT 1 FROM bill_actions AS a WHERE a.bill_id = b.id AND a.action IN ('signed', 'became_law'));
+"""
+
+MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
+              # Migrations 6 and 7 (search, registry) come from other branches; this one is
+              # numbered 8 on main. It depends on neither: on a branch without them it runs
+              # sixth, and after the merge it goes last in this list.
+              MIGRATION_8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -44,7 +44,7 @@ TABLES = {
     "candidate": "candidate_instruments",
 }
 SERVED = {"instrument": "instruments", "case": "cases"}
-JSON_COLUMNS = {"judges", "cited_legislation"}
+JSON_COLUMNS = {"judges", "cited_legislation", "subjects"}
 URL_COLUMNS = ("url", "official_url")
 # A provision's metadata: stored on its row and on its current version.
 PROVISION_METADATA = ("extent", "in_force_status", "valid_from", "valid_to", "url", "source", "parser_version")
@@ -410,6 +410,9 @@ class Store:
             elif table == "bill_actions":
                 rows = [[the_id, e.get("date"), e["action"], e.get("wording") or ""] for e in entries]
                 conn.executemany("INSERT OR IGNORE INTO bill_actions VALUES (?, ?, ?, ?)", rows)
+            elif table == "bill_sponsors":
+                rows = [[the_id, e["name"], e.get("party"), e["role"], e.get("classification")] for e in entries]
+                conn.executemany("INSERT OR IGNORE INTO bill_sponsors VALUES (?, ?, ?, ?, ?)", rows)
             elif table == "case_citations":
                 rows = [[the_id, e["instrument_id"], e.get("provision_id") or "", e.get("span") or ""] for e in entries]
                 conn.executemany("INSERT OR IGNORE INTO case_citations VALUES (?, ?, ?, ?)", rows)
