@@ -83,9 +83,11 @@ HELP_ROUTE_FIELDS = (
                                            "or ordered (unquoted); omit where the law sets none"),
     Field("instrument", False, "the id of the tracked instrument that gives the power or the deadline; required with "
                                "`removal_deadline_hours`"),
-    Field("url", True, "the official page where a victim reports or asks for help; not a site's home page"),
+    Field("url", True, "the official page where a victim reports or asks for help (a service's own site root, "
+                       "such as stopncii.org, is accepted)"),
     Field("summary", True, "one or two sentences in our own words: what it does for a victim"),
-    Field("evidence_url", True, "the official page where the facts were checked (can be `url`)"),
+    Field("evidence_url", True, "the official page where the facts were checked (can be `url`); not a site's home "
+                                "page unless `uncertain` says 'home page'"),
     Field("verified_on", True, "when they were checked (ISO date)"),
     Field("uncertain", False, 'what stays doubtful, in plain words; "" when nothing'),
 )
@@ -623,9 +625,11 @@ def help_route_problems(data: CuratedData, jurisdictions: dict, instrument_ids: 
                 continue
             if urlsplit(address).scheme not in ("http", "https"):
                 problems.append(f"{where}: {name} {address!r} is not a web address")
-            elif is_home_page(address) and not declares_home_page(route):
-                problems.append(f"{where}: {name} {address} is a site's home page; give the page where a victim "
-                                "reports or asks for help (or, while none is known, say so in `uncertain`: 'home page')")
+            # A reporting service may live at its own site's root (stopncii.org); the
+            # evidence must name the page that states the facts.
+            elif name == "evidence_url" and is_home_page(address) and not declares_home_page(route):
+                problems.append(f"{where}: evidence_url {address} is a site's home page; give the page that states "
+                                "the facts (or, while none is known, say so in `uncertain`: 'home page')")
         key = (code, str(route.get("url") or "").rstrip("/"))
         if key[1]:
             if key in addresses:
