@@ -201,7 +201,7 @@ def test_models_are_their_own_kind_and_law_nowhere():
     ({"status": "in_force"}, "a model is law nowhere: remove status 'in_force'"),
     ({"date_enacted": "2018-07-18"}, "a model is not enacted: remove date_enacted"),
     ({"drafter_domains": ""}, "a model needs `drafter_domains`"),
-    ({"official_url": "https://elsewhere.example/model"}, "is not on the official domains of US (example.org)"),
+    ({"official_url": "https://elsewhere.example/model"}, "is not on the official domains of its drafter (drafter_domains) (example.org)"),
 ])
 def test_each_model_rule_refuses_its_fault(overrides, expected):
     problems = problems_after(lambda d: d.instruments.append(model(**overrides)))

@@ -350,7 +350,8 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
             domains = (set(str(entry.get("drafter_domains") or "").lower().split()) if is_model
                        else official_domains(jurisdictions, code))
             if not on_domains(url, domains):
-                problems.append(f"{where}: official_url {url} is not on the official domains of {code} ({' '.join(sorted(domains))})")
+                owner = "its drafter (drafter_domains)" if is_model else code
+                problems.append(f"{where}: official_url {url} is not on the official domains of {owner} ({' '.join(sorted(domains))})")
         if entry.get("source") == "legislation_gov_uk" and entry.get("source_identifier"):
             spider_id = legislation_gov_uk_key(entry["source_identifier"])
             if the_id != spider_id:
