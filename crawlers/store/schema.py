@@ -24,6 +24,10 @@ both; part of the key) and typed numbers (INTEGER `answer_number`; a fine as
 `fine_amount`, `fine_currency`, `fine_basis`); `comparison` rolls up per jurisdiction,
 question and victim group, and `comparison_matrix` (adults) has a twin
 `comparison_matrix_minors`.
+
+Migration 7 (registry v2): the curated `help_routes` table, and the instrument kind
+`model` (model acts, law nowhere: no status, so never in the comparison). It reads
+the schema as it stands and does not depend on migration 6.
 """
 
 import re
