@@ -4,7 +4,10 @@ The schema turns each set into a CHECK constraint; validation and the curated
 checks read the same sets, so a value is refused in one place for one reason.
 """
 
-INSTRUMENT_KINDS = ("statute", "code_provisions", "amendment", "regulation", "directive", "treaty", "bill")
+# `model`: a model or uniform act a drafting body recommends (Uniform Law Commission,
+# advocacy groups). It is law nowhere: it has no status and never reaches the comparison.
+INSTRUMENT_KINDS = ("statute", "code_provisions", "amendment", "regulation", "directive", "treaty", "bill", "model")
+MODEL_KIND = "model"
 INSTRUMENT_STATUSES = ("in_force", "enacted_not_in_force", "pending", "failed", "repealed")
 JURISDICTION_KINDS = ("country", "state", "province", "territory", "nation", "legal_jurisdiction", "supranational")
 CODE_SYSTEMS = ("ISO 3166-1", "ISO 3166-2", "project")
@@ -24,6 +27,13 @@ VICTIM_GROUPS = ("adults", "minors")
 # How a coded fine is counted: an amount of money, a number of day-fine units (the
 # amount per day set by the court), or a number of statutory penalty units.
 FINE_BASES = ("fixed", "daily_units", "penalty_units")
+# Where a victim can turn (data/help_routes/): a body with legal power over content
+# (regulator, data_protection_authority, tribunal, police), a helpline, or a
+# hash-matching service that keeps known images off partner platforms.
+HELP_ROUTE_KINDS = ("regulator", "data_protection_authority", "tribunal", "police", "helpline", "hash_matching")
+# The code of help routes open to people anywhere (StopNCII, Take It Down): not a
+# jurisdiction whose law we track, so it has no row in data/jurisdictions/.
+INTERNATIONAL = "INT"
 RUN_OUTCOMES = ("ok", "partial", "failed", "interrupted")
 # What went wrong: the spiders' page failures (http, download, refused, ignored, gone),
 # then the pipeline's own (dropped: refused by validation or the database; parse: a

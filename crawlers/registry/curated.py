@@ -36,7 +36,7 @@ DATA_MARKER = "codebook.yaml"  # a folder holding this file is a curated data fo
 # same values (same safe constructor and resolver: dates stay dates, yes/no stay booleans).
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-INSTRUMENT_KINDS = {"statute", "code_provisions", "amendment", "regulation", "directive", "treaty", "bill"}
+INSTRUMENT_KINDS = set(vocabulary.INSTRUMENT_KINDS)
 STATUSES = {"in_force", "enacted_not_in_force", "pending", "failed", "repealed"}
 JURISDICTION_KINDS = {"country", "state", "province", "territory", "nation", "legal_jurisdiction", "supranational"}
 REGIONS = {"Europe", "North America", "Latin America", "Asia", "Oceania", "Africa", "Middle East", "International"}
@@ -52,6 +52,47 @@ SCOPE_OF_AGES = {"minors_only": "minors", "adults_only": "adults", "any_age": "b
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
+# Rules the packs do not all meet yet: counted in `notices` while off, refused by
+# `check` once on. Turn each on when every pack complies.
+REFUSE_SUGGESTED_WITHOUT_REASON = False
+REFUSE_US_TERRITORY_WITHOUT_ENTRY = False
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a curated entry: the check, the table and data/README.md all follow it."""
+    name: str
+    required: bool
+    meaning: str
+
+
+# data/help_routes/<pack>.yaml: where a victim can turn, per jurisdiction. The
+# `help_routes` table has exactly these columns (schema migration 7) and data/README.md
+# documents each one (both tested).
+HELP_ROUTE_FIELDS = (
+    Field("id", True, "unique, lowercase letters, digits and hyphens; the jurisdiction code first (`au-esafety-image-based-abuse`)"),
+    Field("jurisdiction", True, f"a code of `jurisdictions/*.csv`, or `{vocabulary.INTERNATIONAL}` for a service open to people anywhere"),
+    Field("name", True, "the body or service as it names itself, in `language`"),
+    Field("name_en", True, "its name in English"),
+    Field("language", True, "ISO 639-1 of `name`"),
+    Field("kind", True, " | ".join(vocabulary.HELP_ROUTE_KINDS)),
+    Field("orders_removal", True, '"yes" when the law lets it order removal or enforce a platform\'s duty to remove; '
+                                  '"no" when it can only ask, report, hash or support'),
+    Field("audience", True, "whose images it takes: `adults`, `minors` or `both`"),
+    Field("removal_deadline_hours", False, "the whole number of hours the law gives a platform to remove once notified "
+                                           "or ordered (unquoted); omit where the law sets none"),
+    Field("instrument", False, "the id of the tracked instrument that gives the power or the deadline; required with "
+                               "`removal_deadline_hours`"),
+    Field("url", True, "the official page where a victim reports or asks for help (a service's own site root, "
+                       "such as stopncii.org, is accepted)"),
+    Field("summary", True, "one or two sentences in our own words: what it does for a victim"),
+    Field("evidence_url", True, "the official page where the facts were checked (can be `url`); not a site's home "
+                                "page unless `uncertain` says 'home page'"),
+    Field("verified_on", True, "when they were checked (ISO date)"),
+    Field("uncertain", False, 'what stays doubtful, in plain words; "" when nothing'),
+)
+HELP_ROUTE_COLUMNS = tuple(each.name for each in HELP_ROUTE_FIELDS)
+
 
 @dataclass
 class CuratedData:
@@ -61,6 +102,7 @@ class CuratedData:
     codebook: list[dict] = field(default_factory=list)
     instruments: list[dict] = field(default_factory=list)
     cases: list[dict] = field(default_factory=list)
+    help_routes: list[dict] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- reading
@@ -160,6 +202,7 @@ def load(data_dir: Path | None = None) -> CuratedData:
         codebook=read_yaml(data_dir / "codebook.yaml")["questions"],
         instruments=read_yaml_list(data_dir / "instruments"),
         cases=read_yaml_list(data_dir / "cases"),
+        help_routes=read_yaml_list(data_dir / "help_routes"),
     )
 
 
@@ -270,9 +313,14 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
             if citation_key in citations:
                 problems.append(f"{where}: same jurisdiction and citation as {citations[citation_key]!r} (duplicate instrument)")
             citations[citation_key] = the_id
-        for required in ("jurisdiction", "title", "title_en", "citation", "kind", "status", "official_url", "language", "summary", "evidence_url", "verified_on"):
+        is_model = entry.get("kind") == vocabulary.MODEL_KIND
+        for required in ("jurisdiction", "title", "title_en", "citation", "kind", "official_url", "language", "summary", "evidence_url", "verified_on"):
             if not entry.get(required):
                 problems.append(f"{where}: missing {required}")
+        if is_model:
+            problems.extend(f"{where}: {p}" for p in model_problems(entry))
+        elif not entry.get("status"):
+            problems.append(f"{where}: missing status")
         code = entry.get("jurisdiction")
         if code and code not in jurisdictions:
             problems.append(f"{where}: unknown jurisdiction {code!r}")
@@ -298,9 +346,12 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
             problems.append(f"{where}: status in_force but date_in_force {entry['date_in_force']} is in the future")
         url = entry.get("official_url")
         if url and code in jurisdictions:
-            domains = official_domains(jurisdictions, code)
+            # A model act lives on its drafter's site, not on any government's.
+            domains = (set(str(entry.get("drafter_domains") or "").lower().split()) if is_model
+                       else official_domains(jurisdictions, code))
             if not on_domains(url, domains):
-                problems.append(f"{where}: official_url {url} is not on the official domains of {code} ({' '.join(sorted(domains))})")
+                owner = "its drafter (drafter_domains)" if is_model else code
+                problems.append(f"{where}: official_url {url} is not on the official domains of {owner} ({' '.join(sorted(domains))})")
         if entry.get("source") == "legislation_gov_uk" and entry.get("source_identifier"):
             spider_id = legislation_gov_uk_key(entry["source_identifier"])
             if the_id != spider_id:
@@ -346,6 +397,16 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
     for question_id in questions:
         if question_id not in used_questions:
             problems.append(f"codebook.yaml: question {question_id!r} is never used in any coding")
+
+    problems.extend(help_route_problems(data, jurisdictions, set(instrument_ids), today))
+    problems.extend(f"jurisdictions: {code} ({name}), a US state, has no instrument entry"
+                    for code, name in us_without_entry(data, "state"))
+    if REFUSE_US_TERRITORY_WITHOUT_ENTRY:
+        problems.extend(f"jurisdictions: {code} ({name}), a US territory, has no instrument entry"
+                        for code, name in us_without_entry(data, "territory"))
+    if REFUSE_SUGGESTED_WITHOUT_REASON:
+        problems.extend(f"{where}: a suggested answer gives no `reason` (why inferred, from what)"
+                        for where in suggested_without_reason(data))
 
     case_ids = set()
     for case in data.cases:
@@ -504,12 +565,108 @@ def general_offence_problems(answer: dict, case_ids: set) -> list[str]:
     return []
 
 
+def model_problems(entry: dict) -> list[str]:
+    """A model act is recommended by its drafter and in force nowhere: it has no status
+    and no enactment dates (its year goes in the citation), and its address is on the
+    drafter's own site, declared in `drafter_domains`."""
+    found = []
+    if entry.get("status"):
+        found.append(f"a model is law nowhere: remove status {entry['status']!r}")
+    for field_name in ("date_enacted", "date_in_force"):
+        if entry.get(field_name):
+            found.append(f"a model is not enacted: remove {field_name} (give its year in the citation)")
+    if not str(entry.get("drafter_domains") or "").strip():
+        found.append("a model needs `drafter_domains`: the hosts of the body that drafted it")
+    return found
+
+
+def help_route_problems(data: CuratedData, jurisdictions: dict, instrument_ids: set, today: date) -> list[str]:
+    """Every problem in data/help_routes/, one line each."""
+    problems = []
+    fields = {each.name: each for each in HELP_ROUTE_FIELDS}
+    seen: dict[str, str] = {}
+    addresses: dict[tuple, str] = {}
+    for route in data.help_routes:
+        the_id = str(route.get("id") or "?")
+        where = f"help_routes/{route['pack']}.yaml {the_id!r}"
+        if the_id in seen:
+            problems.append(f"{where}: duplicate help route id (also in {seen[the_id]}.yaml)")
+        seen[the_id] = route["pack"]
+        if not ID_PATTERN.match(the_id):
+            problems.append(f"{where}: id must be lowercase letters, digits and hyphens")
+        for name in sorted(set(route) - set(fields) - {"pack"}):
+            problems.append(f"{where}: unknown field {name!r} (the fields are {', '.join(fields)})")
+        for each in HELP_ROUTE_FIELDS:
+            if each.required and (route.get(each.name) is None or str(route.get(each.name)).strip() == ""):
+                problems.append(f"{where}: missing {each.name}")
+        code = route.get("jurisdiction")
+        if code and code not in jurisdictions and code != vocabulary.INTERNATIONAL:
+            problems.append(f"{where}: unknown jurisdiction {code!r} (a jurisdictions/*.csv code or {vocabulary.INTERNATIONAL})")
+        if route.get("language") and not is_language(route["language"]):
+            problems.append(f"{where}: unknown language code {route['language']!r}")
+        if route.get("kind") and route["kind"] not in vocabulary.HELP_ROUTE_KINDS:
+            problems.append(f"{where}: kind {route['kind']!r} not one of {list(vocabulary.HELP_ROUTE_KINDS)}")
+        if route.get("orders_removal") is not None and answer_text(route["orders_removal"]) not in ("yes", "no"):
+            problems.append(f"{where}: orders_removal {route['orders_removal']!r} must be \"yes\" or \"no\"")
+        if route.get("audience") and route["audience"] not in SCOPES:
+            problems.append(f"{where}: audience {route['audience']!r} not one of {sorted(SCOPES)}")
+        hours = route.get("removal_deadline_hours")
+        if hours is not None:
+            if isinstance(hours, str):
+                problems.append(f"{where}: removal_deadline_hours {hours!r} is a number stored as text: write it unquoted")
+            elif isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0:
+                problems.append(f"{where}: removal_deadline_hours {hours!r} must be a whole number of hours")
+            if not route.get("instrument"):
+                problems.append(f"{where}: a removal deadline needs `instrument`, the tracked law that sets it")
+        if route.get("instrument") and route["instrument"] not in instrument_ids:
+            problems.append(f"{where}: instrument {route['instrument']!r} is not a tracked instrument id")
+        for name in ("url", "evidence_url"):
+            address = str(route.get(name) or "")
+            if not address:
+                continue
+            if urlsplit(address).scheme not in ("http", "https"):
+                problems.append(f"{where}: {name} {address!r} is not a web address")
+            # A reporting service may live at its own site's root (stopncii.org); the
+            # evidence must name the page that states the facts.
+            elif name == "evidence_url" and is_home_page(address) and not declares_home_page(route):
+                problems.append(f"{where}: evidence_url {address} is a site's home page; give the page that states "
+                                "the facts (or, while none is known, say so in `uncertain`: 'home page')")
+        key = (code, str(route.get("url") or "").rstrip("/"))
+        if key[1]:
+            if key in addresses:
+                problems.append(f"{where}: same jurisdiction and url as {addresses[key]!r} (duplicate help route)")
+            addresses[key] = the_id
+        problem = check_date(route.get("verified_on"), "verified_on", today)
+        if problem:
+            problems.append(f"{where}: {problem}")
+    return problems
+
+
+def us_without_entry(data: CuratedData, kind: str) -> list[tuple[str, str]]:
+    """The US states (or territories) of jurisdictions/*.csv that no instrument names."""
+    named = {entry.get("jurisdiction") for entry in data.instruments}
+    return sorted((row["code"], row.get("name", "")) for row in data.jurisdictions
+                  if row.get("parent") == "US" and row.get("kind") == kind and row["code"] not in named)
+
+
+def suggested_without_reason(data: CuratedData) -> list[str]:
+    """Where each suggested answer that does not say why it was inferred is."""
+    return [f"instruments/{entry['pack']}.yaml {entry.get('id')!r} coding {question_id}"
+            for entry in data.instruments for question_id, answer in coded(entry)
+            if isinstance(answer, dict) and answer.get("status") == "suggested"
+            and not str(answer.get("reason") or "").strip()]
+
+
 def notices(data: CuratedData) -> list[str]:
-    """What the data still lacks without being wrong: reported, never refused."""
-    unexplained = sum(1 for entry in data.instruments for _, answer in coded(entry)
-                      if isinstance(answer, dict) and answer.get("status") == "suggested"
-                      and not str(answer.get("reason") or "").strip())
-    return [f"{unexplained} suggested answer(s) give no `reason` (why inferred, from what)"] if unexplained else []
+    """What the data still lacks without being wrong: reported while its rule is off
+    (see REFUSE_SUGGESTED_WITHOUT_REASON), refused by `check` once it is on. (US
+    territories without an entry, REFUSE_US_TERRITORY_WITHOUT_ENTRY, are listed by
+    `us_without_entry(data, "territory")`.)"""
+    found = []
+    unexplained = len(suggested_without_reason(data))
+    if unexplained and not REFUSE_SUGGESTED_WITHOUT_REASON:
+        found.append(f"{unexplained} suggested answer(s) give no `reason` (why inferred, from what)")
+    return found
 
 
 # --------------------------------------------------------------------------- loading
@@ -526,7 +683,7 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
 
     The registry's rows go to their own tables (`sources`, `jurisdictions`,
     `codebook_questions`, `curated_instruments`, `curated_provisions`,
-    `coded_answers`, `curated_cases`, `case_instruments`), replaced exactly: a row
+    `coded_answers`, `curated_cases`, `case_instruments`, `help_routes`), replaced exactly: a row
     or value deleted in data/ leaves the database, and only rows that differ are
     written, so a build of unchanged data writes nothing. The served `instruments`
     and `cases` are then refreshed for the rows that changed (see store/served.py)."""
@@ -551,6 +708,7 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
         changed_cases = replace_rows(conn, "curated_cases", ("id",), [case_row(c) for c in data.cases])
         replace_rows(conn, "case_instruments", ("case_id", "instrument_id"),
                      [{"case_id": c["id"], "instrument_id": i} for c in data.cases for i in dict.fromkeys(c.get("instruments") or [])])
+        replace_rows(conn, "help_routes", ("id",), [help_route_row(r) for r in data.help_routes])
         served.refresh(conn, "instruments", {key[0] for key in changed_instruments})
         sync_placeholder_provisions(conn)
         served.refresh(conn, "instruments", {key[0] for key in changed_instruments})  # removals, now unreferenced
@@ -561,6 +719,7 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
         "instruments": len(data.instruments),
         "coded_answers": db.execute("SELECT COUNT(*) FROM coded_answers").fetchone()[0],
         "cases": len(data.cases),
+        "help_routes": len(data.help_routes),
     }
 
 
@@ -723,6 +882,14 @@ def answer_row(instrument_id: str, question_id: str, answer: dict, question: dic
         "evidence": " ".join(str(answer["evidence"]).split()),
         "status": answer["status"],
     }
+
+
+def help_route_row(route: dict) -> dict:
+    row = {column: route.get(column) for column in HELP_ROUTE_COLUMNS}
+    row["orders_removal"] = answer_text(row["orders_removal"])
+    row["summary"] = one_line(row["summary"])
+    row["uncertain"] = one_line(row["uncertain"])
+    return row
 
 
 CASE_COLUMNS = ("id", "jurisdiction", "court", "decision_date", "name", "citation", "url", "language", "outcome",

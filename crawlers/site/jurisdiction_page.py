@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..vocabulary import INTERNATIONAL
 from .places import Directory, also_applies
 
 # The questions summarised for each sub-national unit and each law that also applies.
@@ -135,6 +136,20 @@ async def bills(db, code: str) -> list[dict]:
         from bills b where b.jurisdiction = :code order by coalesce(b.status_date, '') desc""", {"code": code})
 
 
+async def help_routes(db, codes: list[str]) -> list[dict]:
+    """Where a victim can turn (the curated `help_routes`), for these jurisdictions nearest
+    first and then the services open to anyone (`INT`). A database built before the
+    table existed simply has none."""
+    order = {code: rank for rank, code in enumerate([*codes, INTERNATIONAL])}
+    marks = ", ".join(f":c{index}" for index in range(len(order)))
+    try:
+        rows = await dicts(db, f"select * from help_routes where jurisdiction in ({marks})",
+                           {f"c{index}": code for index, code in enumerate(order)})
+    except Exception:  # no such table: served from an older database
+        return []
+    return sorted(rows, key=lambda row: (order[row["jurisdiction"]], row["orders_removal"] != "yes", row["name_en"] or ""))
+
+
 async def overview(db, codes: list[str], places: Directory, questions: list[dict]) -> list[dict]:
     """A short line per jurisdiction: its name, how many instruments, and a few key answers."""
     counts = {row["jurisdiction"]: row["instruments"] for row in await dicts(
@@ -167,6 +182,7 @@ async def page_context(db, code: str) -> dict | None:
         "instruments": await instruments_with_provisions(db, code),
         "cases": await cases(db, code),
         "bills": await bills(db, code),
+        "help_routes": await help_routes(db, [code, *also_applies(code, parent_of)]),
         "also_applies": await overview(db, also_applies(code, parent_of), places, questions),
         "units": await overview(db, children, places, questions),
         "overview_questions": [question for question in questions if question["id"] in OVERVIEW_QUESTIONS],

@@ -24,8 +24,13 @@ both; part of the key) and typed numbers (INTEGER `answer_number`; a fine as
 `fine_amount`, `fine_currency`, `fine_basis`); `comparison` rolls up per jurisdiction,
 question and victim group, and `comparison_matrix` (adults) has a twin
 `comparison_matrix_minors`.
+
+Migration 7 (registry v2): the curated `help_routes` table, and the instrument kind
+`model` (model acts, law nowhere: no status, so never in the comparison). It reads
+the schema as it stands and does not depend on migration 6.
 """
 
+import re
 import sqlite3
 
 import sqlite_utils
@@ -36,7 +41,7 @@ from ..vocabulary import (
     IN_FORCE_STATUSES, INSTRUMENT_KINDS, INSTRUMENT_RELATIONS, INSTRUMENT_STATUSES, JURISDICTION_KINDS, REGIONS,
     REVIEW_STATUSES, ROLLUPS, RUN_OUTCOMES, SOURCE_KINDS, sql_in,
 )
-from ..vocabulary import ANSWER_SCOPES, FINE_BASES, SPONSOR_ROLES, VICTIM_GROUPS
+from ..vocabulary import ANSWER_SCOPES, FINE_BASES, HELP_ROUTE_KINDS, MODEL_KIND, SPONSOR_ROLES, VICTIM_GROUPS
 
 FTS_TABLES = {
     # table: columns indexed for full-text search (kept in sync by triggers). Each has
@@ -1002,11 +1007,78 @@ WHERE b.status = 'enacted'
    OR EXISTS (SELECT 1 FROM bill_actions AS a WHERE a.bill_id = b.id AND a.action IN ('signed', 'became_law'));
 """
 
-MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
-              # Migrations 6 and 7 (search, registry) come from other branches; this one is
-              # numbered 8 on main. It depends on neither: on a branch without them it runs
-              # sixth, and after the merge it goes last in this list.
-              MIGRATION_8]
+# Registry v2 (issue 11). Written as SQL of its own and over the tables as they stand,
+# so it holds whatever migration 6 did:
+# * `help_routes`: where a victim can turn in each jurisdiction (data/help_routes/),
+#   one column per field of curated.HELP_ROUTE_FIELDS; `jurisdiction` names no foreign
+#   key because `INT` (services open to anyone) is no row of `jurisdictions`;
+# * the instrument kind `model` (a model or uniform act): the kind CHECK of the three
+#   instrument tables is widened (a table is rebuilt from its own stored definition,
+#   its indexes and triggers restated), and a model is refused a status, so the
+#   comparison, which reads in-force law only, never counts one.
+CREATE_HELP_ROUTES = f"""CREATE TABLE IF NOT EXISTS help_routes (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_en TEXT,
+    language TEXT,
+    kind TEXT NOT NULL {sql_in('kind', HELP_ROUTE_KINDS, nullable=False)},
+    orders_removal TEXT NOT NULL CHECK (orders_removal IN ('yes', 'no')),
+    audience TEXT NOT NULL {sql_in('audience', ANSWER_SCOPES, nullable=False)},
+    removal_deadline_hours INTEGER CHECK (removal_deadline_hours IS NULL
+        OR (typeof(removal_deadline_hours) = 'integer' AND removal_deadline_hours > 0)),
+    instrument TEXT REFERENCES instruments(id),
+    url TEXT NOT NULL,
+    summary TEXT,
+    evidence_url TEXT,
+    verified_on TEXT,
+    uncertain TEXT
+)"""
+MIGRATION_7_TABLES = ("curated_instruments", "crawled_instruments", "instruments")
+KIND_CHECK = re.compile(r"CHECK \(kind IS NULL OR kind IN \([^)]*\)\)")
+
+
+def widened_kinds(conn, table: str) -> str:
+    """`table` rebuilt with the kind CHECK of today's vocabulary, from its own stored
+    definition (so columns another migration added stay), rows and rowids kept; ""
+    when its CHECK already allows every kind (a database created after `model`)."""
+    found = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+    if not found or f"'{MODEL_KIND}'" in found[0] or not KIND_CHECK.search(found[0]):
+        return ""
+    create = KIND_CHECK.sub(lambda _: sql_in("kind", INSTRUMENT_KINDS), found[0], count=1)
+    # A renamed table is stored as CREATE TABLE "name": any quoting is replaced.
+    create = re.sub(r'^CREATE TABLE\s+("[^"]+"|\[[^\]]+\]|`[^`]+`|\w+)', f"CREATE TABLE {table}_v7", create, count=1)
+    columns = ", ".join(f"[{row[1]}]" for row in conn.execute(f"PRAGMA table_info([{table}])"))
+    restated = [row[0] for row in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL "
+        "ORDER BY type, name", [table])]
+    # The old table is dropped while views still name it: the rename must not re-check them.
+    return ";\n".join([create, f"INSERT INTO {table}_v7 (rowid, {columns}) SELECT rowid, {columns} FROM {table}",
+                       f"DROP TABLE {table}", "PRAGMA legacy_alter_table = ON",
+                       f"ALTER TABLE {table}_v7 RENAME TO {table}", "PRAGMA legacy_alter_table = OFF",
+                       *restated]) + ";\n"
+
+
+def migration_7(conn) -> str:
+    return "\n".join([
+        f"{CREATE_HELP_ROUTES};",
+        "CREATE INDEX IF NOT EXISTS help_routes_jurisdiction ON help_routes(jurisdiction);",
+        *(widened_kinds(conn, table) for table in MIGRATION_7_TABLES),
+        f"""DROP TRIGGER IF EXISTS curated_model_without_status;
+CREATE TRIGGER curated_model_without_status BEFORE INSERT ON curated_instruments
+WHEN new.kind = '{MODEL_KIND}' AND new.status IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a model act is law nowhere: it has no status'); END;
+DROP TRIGGER IF EXISTS curated_model_without_status_update;
+CREATE TRIGGER curated_model_without_status_update BEFORE UPDATE OF kind, status ON curated_instruments
+WHEN new.kind = '{MODEL_KIND}' AND new.status IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a model act is law nowhere: it has no status'); END;""",
+    ])
+
+
+# A migration is SQL, or a function of the connection returning SQL (when it must
+# read the schema as it stands); None holds the place of a number another branch
+# brings (6), which runs whenever it arrives: each number not yet applied is.
+MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, None, migration_7, MIGRATION_8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -1060,16 +1132,19 @@ def migrate(db: sqlite_utils.Database) -> int:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     version = current_version(db)
-    if version >= SCHEMA_VERSION:
+    applied = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+    pending = [(number, script) for number, script in enumerate(MIGRATIONS, start=1)
+               if script is not None and number not in applied]
+    if not pending:
         return version
     matrix = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'comparison_matrix'").fetchone()
     conn = db.conn
     conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, script in pending:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for statement in split_statements(script):
+                for statement in split_statements(script(conn) if callable(script) else script):
                     conn.execute(statement)
                 if matrix and number == 3:
                     conn.execute(matrix[0])  # rebuilt with the tables it reads
