@@ -52,9 +52,8 @@ SCOPE_OF_AGES = {"minors_only": "minors", "adults_only": "adults", "any_age": "b
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
-# Rules the packs do not all meet yet: counted in `notices` while off, refused by
-# `check` once on. Turn each on when every pack complies.
-REFUSE_SUGGESTED_WITHOUT_REASON = False
+# A rule the packs do not all meet yet: listed by `us_without_entry` while off,
+# refused by `check` once on. Turn it on when every territory has an entry.
 REFUSE_US_TERRITORY_WITHOUT_ENTRY = False
 
 
@@ -404,9 +403,10 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
     if REFUSE_US_TERRITORY_WITHOUT_ENTRY:
         problems.extend(f"jurisdictions: {code} ({name}), a US territory, has no instrument entry"
                         for code, name in us_without_entry(data, "territory"))
-    if REFUSE_SUGGESTED_WITHOUT_REASON:
-        problems.extend(f"{where}: a suggested answer gives no `reason` (why inferred, from what)"
-                        for where in suggested_without_reason(data))
+    # Every suggested answer says what it was inferred from and why the official
+    # text could not be read: a reader must be able to judge it.
+    problems.extend(f"{where}: a suggested answer gives no `reason` (why inferred, from what)"
+                    for where in suggested_without_reason(data))
 
     case_ids = set()
     for case in data.cases:
@@ -658,15 +658,12 @@ def suggested_without_reason(data: CuratedData) -> list[str]:
 
 
 def notices(data: CuratedData) -> list[str]:
-    """What the data still lacks without being wrong: reported while its rule is off
-    (see REFUSE_SUGGESTED_WITHOUT_REASON), refused by `check` once it is on. (US
-    territories without an entry, REFUSE_US_TERRITORY_WITHOUT_ENTRY, are listed by
-    `us_without_entry(data, "territory")`.)"""
-    found = []
-    unexplained = len(suggested_without_reason(data))
-    if unexplained and not REFUSE_SUGGESTED_WITHOUT_REASON:
-        found.append(f"{unexplained} suggested answer(s) give no `reason` (why inferred, from what)")
-    return found
+    """What the data still lacks without being wrong: the US territories no instrument
+    names, while REFUSE_US_TERRITORY_WITHOUT_ENTRY is off."""
+    if REFUSE_US_TERRITORY_WITHOUT_ENTRY:
+        return []
+    return [f"{code} ({name}), a US territory, has no instrument entry"
+            for code, name in us_without_entry(data, "territory")]
 
 
 # --------------------------------------------------------------------------- loading
