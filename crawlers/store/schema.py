@@ -43,7 +43,16 @@ FTS_TABLES = {
     # two indexes: `<table>_fts` splits words (unicode61, accents folded) and ranks;
     # `<table>_trigram` indexes every three characters, for scripts written without
     # spaces (Korean, Japanese, Chinese): on provisions and cases it holds only rows in
-    # those languages (see `search_sql`); on the small instruments table, every row.
+    # those languages (see `search_sql`); on the small instruments and bills tables, every row.
+    # Provisions (migration 6) add our English heading and curated search words, so a
+    # provision is found by its official words and by ours.
+    "instruments": ["title", "title_en", "citation", "summary"],
+    "provisions": ["label", "heading", "heading_en", "keywords", "text"],
+    "cases": ["name", "citation", "summary", "text"],
+    "bills": ["identifier", "title"],
+}
+#: The columns MIGRATION_3 indexed: an applied migration is never edited, so it keeps its own list.
+FTS_TABLES_V3 = {
     "instruments": ["title", "title_en", "citation", "summary"],
     "provisions": ["label", "heading", "text"],
     "cases": ["name", "citation", "summary", "text"],
@@ -286,7 +295,7 @@ ORDER BY date;
 #: their rows (and only theirs) go into the big tables' trigram index.
 UNSPACED_LANGUAGES = ("ko", "ja", "zh")
 #: Tables small enough to keep a trigram index over every row (substrings in any script).
-TRIGRAM_EVERY_ROW = {"instruments"}
+TRIGRAM_EVERY_ROW = {"instruments", "bills"}
 
 
 def search_sql(table: str, columns: list[str]) -> str:
@@ -798,9 +807,9 @@ SELECT v.provision_id, v.language, v.heading, v.text,
 FROM provision_versions AS v;
 
 {MIGRATION_2}
-{search_sql("instruments", FTS_TABLES["instruments"])}
-{search_sql("provisions", FTS_TABLES["provisions"])}
-{search_sql("cases", FTS_TABLES["cases"])}
+{search_sql("instruments", FTS_TABLES_V3["instruments"])}
+{search_sql("provisions", FTS_TABLES_V3["provisions"])}
+{search_sql("cases", FTS_TABLES_V3["cases"])}
 """
 
 # Codebook v2: every coded answer says whose images it speaks for (`scope`), so the
@@ -943,7 +952,39 @@ LEFT JOIN instruments AS i ON i.id = ci.instrument_id;
 """
 
 
-MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
+
+def dropped_search(table: str) -> str:
+    """The triggers and both indexes `search_sql` made for a table, dropped so it can make them again."""
+    return "\n".join(f"DROP TRIGGER IF EXISTS [{table}_{suffix}_{event}];"
+                     for suffix in ("fts", "trigram") for event in ("ai", "ad", "au"))
+
+
+# Search (issue 10). Curated provision headings are our English paraphrases: they move to
+# `heading_en` (curated_provisions.heading is renamed, provisions gain the column), so
+# `heading` holds only the official heading, in the row's `language` (a curator's
+# `heading_original`, or the crawled one). `keywords` holds the words people search for
+# that the law does not use (딥페이크 where the statute says 허위영상물). Both are
+# indexed; bills get their own indexes (every row in the trigram one: the table is small,
+# and has no language); `language` is indexed so that the short-word fallback of the
+# searches reads only the rows in unspaced scripts.
+MIGRATION_6 = f"""
+ALTER TABLE curated_provisions RENAME COLUMN heading TO heading_en;
+ALTER TABLE curated_provisions ADD COLUMN heading_original TEXT;
+ALTER TABLE curated_provisions ADD COLUMN keywords TEXT;
+{dropped_search("provisions")}
+ALTER TABLE provisions ADD COLUMN heading_en TEXT;
+ALTER TABLE provisions ADD COLUMN keywords TEXT;
+-- A row no crawl has filled held our English heading as if it were the official one.
+UPDATE provisions SET heading_en = heading, heading = NULL WHERE fetched_at IS NULL;
+UPDATE provisions SET heading_en = (SELECT c.heading_en FROM curated_provisions AS c WHERE c.id = provisions.id)
+WHERE fetched_at IS NOT NULL AND id IN (SELECT id FROM curated_provisions);
+{search_sql("provisions", FTS_TABLES["provisions"])}
+{search_sql("bills", FTS_TABLES["bills"])}
+CREATE INDEX provisions_language ON provisions(language);
+CREATE INDEX cases_language ON cases(language);
+"""
+
+MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,5 @@
+"""/search?q=: one search over laws, provisions, court decisions and bills."""
+
+
+async def page(datasette, request):
+    raise NotImplementedError
