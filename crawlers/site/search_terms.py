@@ -15,16 +15,18 @@ in metadata.yml and by the /search page) turn free text into index queries:
   a substring in the rows in those languages only (an index on `language` finds them, and
   their number is small); NULL otherwise, and the substring scan is skipped.
 
-Why suffix stripping and a prefix query, rather than a stemming tokenizer: SQLite's only
+Why generated inflections, rather than a stemming tokenizer or a prefix query: SQLite's only
 stemmer (porter) is English, and a tokenizer of our own needs a compiled extension that
-Datasette would have to load. Cutting one inflectional ending (plural -s, -es, -x, -aux;
--en, -er, -e, -i, -o, -a) and matching the rest as a prefix makes singular and plural meet
-in French, English, Italian, Spanish, German and Dutch (montage/montages -> montag*,
-immagine/immagini -> immagin*, Bild/Bilder -> bild*, beeld/beelden -> beeld*), costs no
-index change, and the word as typed is also asked for, so exact forms rank first. A stem
-shorter than four letters would match too much as a prefix: its forms are then matched
-exactly (arts -> "arts" OR "art"). Over-matching (imag* also finds "imagination") is the
-price; quote a word to match it exactly.
+Datasette would have to load; a prefix query (`montag*`) merges the postings of every word
+it covers before returning a row, which at a million provisions costs hundreds of
+milliseconds for a common stem, and matches unrelated words (imag* finds imagination).
+Instead one inflectional ending is cut (plural -s, -es, -x, -aux; -en, -ern, -er, -e, -i, -o,
+-a) and the usual endings of French, English, Italian, Spanish, German and Dutch are put
+back, each form an exact word, OR-ed: montages -> montage, montages, ...; immagini ->
+immagine; Bilder -> Bild; beelden -> beeld; bodies -> body; journaux -> journal. An exact
+word costs one lookup, and one that occurs nowhere costs nothing more; no index changes.
+A stem shorter than four letters would meet unrelated words: only its plain forms are
+asked for (arts -> art, arts). Quote a word to match it exactly as written.
 """
 
 import re
@@ -44,8 +46,12 @@ ELISION = re.compile(
     r"|un|all|dell|nell|dall|sull|coll|pell|quell|quest|bell|sant|tutt|nessun|buon|gl)'(?=\w)",
     re.IGNORECASE,
 )
-#: Inflectional endings, longest first; one is cut.
-SUFFIXES = ("ies", "aux", "es", "en", "er", "s", "x", "e", "i", "o", "a")
+#: Inflectional endings, longest first: one is cut, and endings are put back (below).
+SUFFIXES = ("ies", "aux", "ern", "es", "en", "er", "s", "x", "e", "i", "o", "a")
+#: What a cut ending leaves in place of itself (bodies -> body, journaux -> journal).
+REPLACED = {"ies": "y", "aux": "al"}
+#: The endings put back on a stem: every form of it the six languages usually make.
+ENDINGS = ("", "s", "e", "es", "en", "er", "n", "i", "a", "o", "x")
 MIN_STEM = 4
 
 
@@ -59,8 +65,24 @@ def stem(word: str) -> str:
     """The word without one inflectional ending (a letters-only, folded word)."""
     for suffix in SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM - 1:
-            return word[: -len(suffix)]
+            return word[: -len(suffix)] + REPLACED.get(suffix, "")
     return word
+
+
+def inflections(word: str) -> list[str]:
+    """The forms of a folded word to look for, the word itself first."""
+    root = stem(word)
+    # The typed word's own plural and singular too: imagen -> imágenes, effigies -> effigie.
+    own = [word + "s", word + "es"] + ([word[:-1]] if word.endswith("s") else [])
+    if len(root) < MIN_STEM:
+        forms = [word, root, root + "s"]
+    else:
+        forms = [word] + own + [root + ending for ending in ENDINGS]
+        if root.endswith("al"):
+            forms.append(root[:-2] + "aux")
+        if root.endswith("y") and root[-2:-1] not in "aeiou":
+            forms.append(root[:-1] + "ies")
+    return list(dict.fromkeys(forms))
 
 
 def quoted(value: str) -> str:
@@ -71,15 +93,14 @@ def word_query(word: str) -> str:
     """One typed word as a word-index query: its inflections, or as written."""
     word = ELISION.sub("", word.translate(APOSTROPHES))
     if UNSPACED.search(word):
-        # Korean particles follow the word (딥페이크를): a word start matches.
+        # Korean particles follow the word (딥페이크를): a word start matches. Unspaced
+        # words are few in the word index, so the prefix stays cheap.
         return quoted(word) + "*"
     folded = fold(word)
     if not folded.isalpha() or len(folded) < 3:
         return quoted(word)
-    root = stem(folded)
-    if len(root) >= MIN_STEM:
-        return quoted(root) + "*" if root == folded else f"({quoted(folded)} OR {quoted(root)}*)"
-    return quoted(folded) if root == folded else f"({quoted(folded)} OR {quoted(root)})"
+    forms = inflections(folded)
+    return quoted(forms[0]) if len(forms) == 1 else "(" + " OR ".join(quoted(f) for f in forms) + ")"
 
 
 def terms(text: str | None):
@@ -102,10 +123,10 @@ def fts_query(text: str | None) -> str:
     for phrase, word in terms(text):
         if word == "OR" and not phrase:
             parts.append("OR")
-        elif phrase:
-            parts.append(quoted(phrase))
-        else:
-            parts.append(word_query(word.replace('"', "")))
+            continue
+        if parts and parts[-1] != "OR":
+            parts.append("AND")  # FTS5 takes no implicit AND after a bracket
+        parts.append(quoted(phrase) if phrase else word_query(word.replace('"', "")))
     return " ".join(parts) or '""'
 
 

@@ -24,6 +24,10 @@ both; part of the key) and typed numbers (INTEGER `answer_number`; a fine as
 `fine_amount`, `fine_currency`, `fine_basis`); `comparison` rolls up per jurisdiction,
 question and victim group, and `comparison_matrix` (adults) has a twin
 `comparison_matrix_minors`.
+
+Schema v6 (MIGRATION_6, search): provisions gain `heading_en` (our English heading, apart
+from the official `heading`) and `keywords`, both indexed; bills get both search indexes;
+`language` is indexed on provisions and cases for the short-word search fallback.
 """
 
 import sqlite3
