@@ -21,8 +21,9 @@ KINDS = (
     ("Bills", "search_bills", "bills", "id", ("identifier", "title"), "url"),
 )
 SHOWN = 10
-#: Must match the cap in the canned searches (metadata.yml): beyond it, results are the best
-#: of the first matches found rather than of all.
+#: The cap in the canned searches of provisions and decisions (metadata.yml): beyond it,
+#: matches are listed unranked (bm25 over that many rows costs seconds and, for words that
+#: common, ranks almost nothing).
 RANKED_AT_MOST = 20000
 
 
@@ -55,7 +56,7 @@ async def search_kind(datasette, db, kind: tuple, q: str) -> dict:
     found["count"] = len(rows)
     for row in rows[:SHOWN]:
         found["rows"].append({
-            "title": " — ".join(str(row[c]) for c in title_columns if row.get(c)),
+            "title": " — ".join(dict.fromkeys(str(row[c]) for c in title_columns if row.get(c))),
             "jurisdiction": row.get("jurisdiction"),
             "snippet": row.get("snippet"),
             "text_status": row.get("text_status"),

@@ -25,8 +25,8 @@ Instead one inflectional ending is cut (plural -s, -es, -x, -aux; -en, -ern, -er
 back, each form an exact word, OR-ed: montages -> montage, montages, ...; immagini ->
 immagine; Bilder -> Bild; beelden -> beeld; bodies -> body; journaux -> journal. An exact
 word costs one lookup, and one that occurs nowhere costs nothing more; no index changes.
-A stem shorter than four letters would meet unrelated words: only its plain forms are
-asked for (arts -> art, arts). Quote a word to match it exactly as written.
+A stem shorter than four letters is often another word (offer -> off): only the typed
+word's own plural or singular is added then (arts -> art). Quote a word to match it exactly as written.
 """
 
 import re
@@ -75,7 +75,7 @@ def inflections(word: str) -> list[str]:
     # The typed word's own plural and singular too: imagen -> imágenes, effigies -> effigie.
     own = [word + "s", word + "es"] + ([word[:-1]] if word.endswith("s") else [])
     if len(root) < MIN_STEM:
-        forms = [word, root, root + "s"]
+        forms = [word] + own  # a short stem is often another word (offer -> off, under -> und)
     else:
         forms = [word] + own + [root + ending for ending in ENDINGS]
         if root.endswith("al"):
