@@ -369,6 +369,9 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
         for provision in entry.get("provisions") or []:
             if not provision.get("label"):
                 problems.append(f"{where}: a provision without a label")
+            keywords = provision.get("keywords")
+            if keywords is not None and not (isinstance(keywords, list) and all(isinstance(k, str) and k.strip() for k in keywords)):
+                problems.append(f"{where} provision {provision.get('label')}: keywords must be a list of words")
         coding = entry.get("coding") or {}
         if entry.get("status") in ("in_force", "enacted_not_in_force") and not coding:
             problems.append(f"{where}: {entry['status']} but not coded")
@@ -750,16 +753,25 @@ def replace_rows(conn, table: str, key: tuple[str, ...], rows: list[dict]) -> se
 
 
 def sync_placeholder_provisions(conn) -> None:
-    """Each curated provision no crawl has filled yet is served as a row with its label
-    and heading; the build owns such rows (no `fetched_at`) and nothing else."""
-    columns = ("instrument_id", "label", "heading", "url", "language")
+    """Each curated provision no crawl has filled yet is served as a row with its label and
+    headings; the build owns such rows (no `fetched_at`) and nothing else, except our own
+    columns (`heading_en`, `keywords`), which no crawl writes and which follow data/ on
+    every row."""
+    columns = ("instrument_id", "label", "heading", "heading_en", "keywords", "url", "language")
+    curated = ("instrument_id", "label", "heading_original", "heading_en", "keywords", "url", "language")
     conn.execute(
-        f"INSERT INTO provisions (id, {', '.join(columns)}) SELECT id, {', '.join(columns)} FROM curated_provisions "
+        f"INSERT INTO provisions (id, {', '.join(columns)}) SELECT id, {', '.join(curated)} FROM curated_provisions "
         "WHERE true ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns)
         + " WHERE provisions.fetched_at IS NULL AND ("
         + " OR ".join(f"provisions.{c} IS NOT excluded.{c}" for c in columns) + ")"
     )
     conn.execute("DELETE FROM provisions WHERE fetched_at IS NULL AND id NOT IN (SELECT id FROM curated_provisions)")
+    ours = "(SELECT {0} FROM curated_provisions AS c WHERE c.id = provisions.id)"
+    conn.execute(
+        f"UPDATE provisions SET heading_en = {ours.format('heading_en')}, keywords = {ours.format('keywords')} "
+        f"WHERE fetched_at IS NOT NULL AND (heading_en IS NOT {ours.format('heading_en')} "
+        f"OR keywords IS NOT {ours.format('keywords')})"
+    )
 
 
 def create_comparison_matrix(db, question_ids: list[str]) -> None:
@@ -843,11 +855,15 @@ def load_instrument(db, entry: dict) -> None:
 
 
 def provision_row(entry: dict, provision: dict) -> dict:
+    """`heading` in data/ is our English paraphrase (`heading_en`); `heading_original`, the
+    official heading, is in the instrument's `language`, as are the search `keywords`."""
     return {
         "id": provision_id(entry["id"], provision),
         "instrument_id": entry["id"],
         "label": str(provision["label"]),
-        "heading": provision.get("heading"),
+        "heading_en": provision.get("heading"),
+        "heading_original": one_line(provision.get("heading_original")),
+        "keywords": "; ".join(k.strip() for k in provision.get("keywords") or []) or None,
         "url": provision.get("url") or entry.get("official_url"),
         "language": entry.get("language"),
     }

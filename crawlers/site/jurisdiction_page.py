@@ -98,7 +98,7 @@ async def instruments_with_provisions(db, code: str) -> list[dict]:
         select * from instruments where jurisdiction = :code
         order by coalesce(date_enacted, date_in_force, '9999') desc, title""", {"code": code})
     provisions = await dicts(db, """
-        select p.id, p.instrument_id, p.label, p.heading, p.url, p.in_force_status, p.gone_at,
+        select p.id, p.instrument_id, p.label, coalesce(p.heading, p.heading_en) as heading, p.url, p.in_force_status, p.gone_at,
                p.language as own_language, p.text as own_text, p.valid_from as own_valid_from
         from provisions p join instruments i on i.id = p.instrument_id
         where i.jurisdiction = :code order by p.instrument_id, p.rowid""", {"code": code})

@@ -1,9 +1,8 @@
 """Datasette plugin: the site's own pages, safe searches, and the guards that make it publishable.
 
-- `fts_query()` makes the canned searches safe for whatever people type. FTS5 has its own query
-  language, in which `l'image`, `art. 226-8-1` or an unbalanced quote are syntax errors; it
-  turns free text into a query FTS5 accepts: "quoted phrases" stay phrases, OR stays an
-  operator, every other word is matched as written.
+- `fts_query()`, `trigram_query()`, `short_unspaced()` (search_terms.py) make the searches safe
+  for whatever people type, with plurals, elisions and Korean/Japanese/Chinese handled;
+  `/search?q=` (search.py) searches laws, provisions, decisions and bills at once.
 - `/jurisdiction/<code>`: one page per jurisdiction (jurisdiction_page.py); `/jurisdiction?name=`
   finds one by any of its names (places.py), so the home page's picker works without JavaScript.
 - `/compare` (and `/compare.json`, `/compare.csv`): jurisdictions picked by name, side by side (compare_page.py).
@@ -25,35 +24,18 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from . import STATIC_MOUNT
-from . import charts, compare_page, jurisdiction_page, map_page
+from . import charts, compare_page, jurisdiction_page, map_page, search, search_terms
 from .facets import without_suggested_facets
+from .search_terms import fts_query  # noqa: F401 (kept importable from here)
 from .safety import limit_value_length, secured
 from crawlers.publishing import site as publishing
 
 publishing.register()  # feeds, licence and as-of on exports, citation (its own hooks)
 
-TOKEN = re.compile(r'"([^"]+)"|(\S+)')
-
-
-def fts_query(text: str | None) -> str:
-    if not text:
-        return '""'
-    terms = []
-    for phrase, word in TOKEN.findall(text):
-        if word == "OR" and terms and terms[-1] != "OR":
-            terms.append("OR")
-            continue
-        value = (phrase or word).replace('"', "")
-        if value.strip():
-            terms.append('"' + value + '"')
-    if terms and terms[-1] == "OR":
-        terms.pop()
-    return " ".join(terms) or '""'
-
 
 @hookimpl
 def prepare_connection(conn):
-    conn.create_function("fts_query", 1, fts_query, deterministic=True)
+    search_terms.register(conn)  # fts_query(), trigram_query(), short_unspaced()
     limit_value_length(conn)
 
 
@@ -154,6 +136,7 @@ ROUTES = [
     (r"^/compare(\.(?P<format>json|csv))?$", compare),
     (r"^/map$", world_map),
     (r"^/timeline$", timeline),
+    (r"^/search$", search.page),
 ]
 
 #: Pages whose template offers the jurisdiction names (the picker's datalist).

@@ -25,6 +25,10 @@ both; part of the key) and typed numbers (INTEGER `answer_number`; a fine as
 question and victim group, and `comparison_matrix` (adults) has a twin
 `comparison_matrix_minors`.
 
+Schema v6 (MIGRATION_6, search): provisions gain `heading_en` (our English heading, apart
+from the official `heading`) and `keywords`, both indexed; bills get both search indexes;
+`language` is indexed on provisions and cases for the short-word search fallback.
+
 Migration 7 (registry v2): the curated `help_routes` table, and the instrument kind
 `model` (model acts, law nowhere: no status, so never in the comparison). It reads
 the schema as it stands and does not depend on migration 6.
@@ -48,7 +52,16 @@ FTS_TABLES = {
     # two indexes: `<table>_fts` splits words (unicode61, accents folded) and ranks;
     # `<table>_trigram` indexes every three characters, for scripts written without
     # spaces (Korean, Japanese, Chinese): on provisions and cases it holds only rows in
-    # those languages (see `search_sql`); on the small instruments table, every row.
+    # those languages (see `search_sql`); on the small instruments and bills tables, every row.
+    # Provisions (migration 6) add our English heading and curated search words, so a
+    # provision is found by its official words and by ours.
+    "instruments": ["title", "title_en", "citation", "summary"],
+    "provisions": ["label", "heading", "heading_en", "keywords", "text"],
+    "cases": ["name", "citation", "summary", "text"],
+    "bills": ["identifier", "title"],
+}
+#: The columns MIGRATION_3 indexed: an applied migration is never edited, so it keeps its own list.
+FTS_TABLES_V3 = {
     "instruments": ["title", "title_en", "citation", "summary"],
     "provisions": ["label", "heading", "text"],
     "cases": ["name", "citation", "summary", "text"],
@@ -291,7 +304,7 @@ ORDER BY date;
 #: their rows (and only theirs) go into the big tables' trigram index.
 UNSPACED_LANGUAGES = ("ko", "ja", "zh")
 #: Tables small enough to keep a trigram index over every row (substrings in any script).
-TRIGRAM_EVERY_ROW = {"instruments"}
+TRIGRAM_EVERY_ROW = {"instruments", "bills"}
 
 
 def search_sql(table: str, columns: list[str]) -> str:
@@ -803,9 +816,9 @@ SELECT v.provision_id, v.language, v.heading, v.text,
 FROM provision_versions AS v;
 
 {MIGRATION_2}
-{search_sql("instruments", FTS_TABLES["instruments"])}
-{search_sql("provisions", FTS_TABLES["provisions"])}
-{search_sql("cases", FTS_TABLES["cases"])}
+{search_sql("instruments", FTS_TABLES_V3["instruments"])}
+{search_sql("provisions", FTS_TABLES_V3["provisions"])}
+{search_sql("cases", FTS_TABLES_V3["cases"])}
 """
 
 # Codebook v2: every coded answer says whose images it speaks for (`scope`), so the
@@ -948,6 +961,38 @@ LEFT JOIN instruments AS i ON i.id = ci.instrument_id;
 """
 
 
+
+def dropped_search(table: str) -> str:
+    """The triggers and both indexes `search_sql` made for a table, dropped so it can make them again."""
+    return "\n".join(f"DROP TRIGGER IF EXISTS [{table}_{suffix}_{event}];"
+                     for suffix in ("fts", "trigram") for event in ("ai", "ad", "au"))
+
+
+# Search (issue 10). Curated provision headings are our English paraphrases: they move to
+# `heading_en` (curated_provisions.heading is renamed, provisions gain the column), so
+# `heading` holds only the official heading, in the row's `language` (a curator's
+# `heading_original`, or the crawled one). `keywords` holds the words people search for
+# that the law does not use (딥페이크 where the statute says 허위영상물). Both are
+# indexed; bills get their own indexes (every row in the trigram one: the table is small,
+# and has no language); `language` is indexed so that the short-word fallback of the
+# searches reads only the rows in unspaced scripts.
+MIGRATION_6 = f"""
+ALTER TABLE curated_provisions RENAME COLUMN heading TO heading_en;
+ALTER TABLE curated_provisions ADD COLUMN heading_original TEXT;
+ALTER TABLE curated_provisions ADD COLUMN keywords TEXT;
+{dropped_search("provisions")}
+ALTER TABLE provisions ADD COLUMN heading_en TEXT;
+ALTER TABLE provisions ADD COLUMN keywords TEXT;
+-- A row no crawl has filled held our English heading as if it were the official one.
+UPDATE provisions SET heading_en = heading, heading = NULL WHERE fetched_at IS NULL;
+UPDATE provisions SET heading_en = (SELECT c.heading_en FROM curated_provisions AS c WHERE c.id = provisions.id)
+WHERE fetched_at IS NOT NULL AND id IN (SELECT id FROM curated_provisions);
+{search_sql("provisions", FTS_TABLES["provisions"])}
+{search_sql("bills", FTS_TABLES["bills"])}
+CREATE INDEX provisions_language ON provisions(language);
+CREATE INDEX cases_language ON cases(language);
+"""
+
 # Bills that say what they are (issue 8): a summary and subject terms on each bill, its
 # sponsors in a table of their own, the `became_law` action (bill_actions is rebuilt
 # for its CHECK), and `bill_instruments`, which links a crawled bill to the curated
@@ -1076,9 +1121,8 @@ BEGIN SELECT RAISE(ABORT, 'a model act is law nowhere: it has no status'); END;"
 
 
 # A migration is SQL, or a function of the connection returning SQL (when it must
-# read the schema as it stands); None holds the place of a number another branch
-# brings (6), which runs whenever it arrives: each number not yet applied is.
-MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, None, migration_7, MIGRATION_8]
+# read the schema as it stands). Each number a database has not had yet is applied.
+MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, migration_7, MIGRATION_8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
