@@ -206,7 +206,7 @@ def test_migration_6_carries_a_v5_database_forward(tmp_path, monkeypatch):
     path = tmp_path / "v5.db"
     v5_database(path, monkeypatch)
     db = open_database(path)
-    assert schema.current_version(db) == 6
+    assert schema.current_version(db) == schema.SCHEMA_VERSION
     rows = {r["id"]: r for r in db.query("SELECT id, heading, heading_en, text, language FROM provisions")}
     assert rows["kr/1"]["heading"] is None and rows["kr/1"]["heading_en"] == "False video material"
     assert rows["kr/2"]["heading"] == "협박" and rows["kr/2"]["heading_en"] == "Threats"
