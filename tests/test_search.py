@@ -258,3 +258,8 @@ def test_a_word_in_more_than_20000_provisions_lists_the_latest_unranked_and_fast
     assert [row[0] for row in rows[:2]] == ["act/20049", "act/20048"] and len(rows) == 100
     assert "«person»" in rows[0][6]  # the snippet, made for the rows shown only
     assert [row[0] for row in db.execute(sql, {"q": "person rare"})] == ["act/7"]  # narrowed: ranked
+
+
+async def test_the_home_page_offers_the_search_over_everything(site):
+    html = (await site.client.get("/")).text
+    assert '<form action="/search"' in html

@@ -103,3 +103,22 @@ def test_an_instruments_scope_moves_its_answers_between_the_adults_and_minors_ro
     assert set(db.execute("SELECT DISTINCT scope FROM coded_answers WHERE instrument_id = 'gr-pk-346'")) == {("minors",)}
     answer, support = db.execute(adults_sharing).fetchone()
     assert answer != "yes" and "346" not in (support or "")
+
+
+def test_a_build_that_changes_the_registry_records_when_and_an_unchanged_one_does_not(tmp_path):
+    """The as-of date of a page or an export moves when the curated data changes, and only then."""
+    from crawlers.cli import build
+    from crawlers.publishing import edition
+
+    path = tmp_path / "atlas.db"
+    assert build(path, quiet=True) == 0
+    db = open_database(path)
+    [(first, changed)] = db.execute("SELECT loaded_at, changed_rows FROM registry_loads").fetchall()
+    assert changed > 1000 and edition.as_of(db.conn) >= first[:19] + "Z"
+    db.close()
+    assert build(path, quiet=True) == 0
+    db = open_database(path)
+    assert db.execute("SELECT COUNT(*) FROM registry_loads").fetchone()[0] == 1
+    timeline = db.execute("SELECT COUNT(*), COUNT(year) FROM enactment_timeline").fetchone()
+    laws = db.execute("SELECT COUNT(*) FROM instruments WHERE kind IS NOT 'model'").fetchone()[0]
+    assert timeline[0] == laws > timeline[1]  # every law, the undated ones with no year

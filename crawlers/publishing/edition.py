@@ -26,6 +26,7 @@ RELEASE_DESCRIPTOR = "datapackage.json"  # beside a released database: says whic
 AS_OF_QUERIES = (
     "SELECT MAX(finished) FROM crawl_runs",
     "SELECT MAX(applied_at) FROM schema_migrations",
+    "SELECT MAX(loaded_at) FROM registry_loads",
     "SELECT MAX(verified_on) FROM curated_instruments",
     "SELECT MAX(verified_on) FROM curated_cases",
 )

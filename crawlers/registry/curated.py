@@ -696,24 +696,29 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
         # Rows reference each other (a jurisdiction its parent, a provision its
         # instrument): checked once, when the whole build commits.
         conn.execute("PRAGMA defer_foreign_keys = ON")
-        replace_rows(conn, "sources", ("id",), [source_row(s) for s in data.sources])
-        replace_rows(conn, "jurisdictions", ("code",), [jurisdiction_row(r, data.project_codes) for r in data.jurisdictions])
-        replace_rows(conn, "codebook_questions", ("id",),
+        changed = []  # the keys of every row written, table by table (a list: keys repeat across tables)
+        changed += replace_rows(conn, "sources", ("id",), [source_row(s) for s in data.sources])
+        changed += replace_rows(conn, "jurisdictions", ("code",), [jurisdiction_row(r, data.project_codes) for r in data.jurisdictions])
+        changed += replace_rows(conn, "codebook_questions", ("id",),
                      [question_row(q, position) for position, q in enumerate(data.codebook, start=1)])
         changed_instruments = replace_rows(conn, "curated_instruments", ("id",), [instrument_row(e) for e in data.instruments])
-        replace_rows(conn, "curated_provisions", ("id",),
+        changed += replace_rows(conn, "curated_provisions", ("id",),
                      [provision_row(e, p) for e in data.instruments for p in e.get("provisions") or []])
-        replace_rows(conn, "coded_answers", ANSWER_KEY,
+        changed += replace_rows(conn, "coded_answers", ANSWER_KEY,
                      [answer_row(e["id"], q, a, questions.get(q)) for e in data.instruments for q, a in coded(e)])
         changed_cases = replace_rows(conn, "curated_cases", ("id",), [case_row(c) for c in data.cases])
-        replace_rows(conn, "case_instruments", ("case_id", "instrument_id"),
+        changed += replace_rows(conn, "case_instruments", ("case_id", "instrument_id"),
                      [{"case_id": c["id"], "instrument_id": i} for c in data.cases for i in dict.fromkeys(c.get("instruments") or [])])
-        replace_rows(conn, "help_routes", ("id",), [help_route_row(r) for r in data.help_routes])
+        changed += replace_rows(conn, "help_routes", ("id",), [help_route_row(r) for r in data.help_routes])
         served.refresh(conn, "instruments", {key[0] for key in changed_instruments})
         sync_placeholder_provisions(conn)
         served.refresh(conn, "instruments", {key[0] for key in changed_instruments})  # removals, now unreferenced
         served.refresh(conn, "cases", {key[0] for key in changed_cases})
         create_comparison_matrix(db, [q["id"] for q in data.codebook])
+        changed_rows = len(changed) + len(changed_instruments) + len(changed_cases)
+        if changed_rows:  # an unchanged build writes nothing, this row included
+            conn.execute("INSERT OR REPLACE INTO registry_loads VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)",
+                         [changed_rows])
     return {
         "jurisdictions": len(codes),
         "instruments": len(data.instruments),

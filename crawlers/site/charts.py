@@ -1,7 +1,7 @@
 """Laws enacted per year, by region: an SVG bar chart drawn here, and the table it is drawn from.
 
 Every tracked law is counted. A law with neither an enactment nor an in-force date is counted
-under "date unknown" rather than left out (the `enactment_timeline` view lists only dated laws),
+under "date unknown" rather than left out (the `enactment_timeline` view gives them no year),
 so the bars always add up to the number of tracked laws. Older years are grouped in one bar so
 the recent ones stay legible. The SVG is plain markup (no script), so it shows without
 JavaScript and under the site's Content-Security-Policy.
@@ -31,7 +31,8 @@ async def enactments(db) -> list[dict]:
     return await dicts(db, """
         select i.id, i.jurisdiction, coalesce(j.region, :none) as region,
                substr(coalesce(i.date_enacted, i.date_in_force), 1, 4) as year
-        from instruments i left join jurisdictions j on j.code = i.jurisdiction""", {"none": NO_REGION})
+        from instruments i left join jurisdictions j on j.code = i.jurisdiction
+        where i.kind is not 'model'""", {"none": NO_REGION})
 
 
 def buckets(years: list[str | None]) -> list[str]:
@@ -116,7 +117,7 @@ async def timeline_context(db) -> dict:
     laws = await enactments(db)
     bars, regions, counted = counts(laws)
     colours = {region: REGION_COLOURS[index % len(REGION_COLOURS)] for index, region in enumerate(regions)}
-    dated_in_view = (await db.execute("select count(*) from enactment_timeline")).rows[0][0]
+    dated_in_view = (await db.execute("select count(*) from enactment_timeline where year is not null")).rows[0][0]
     table = [{"bucket": bar, "counts": [counted.get((bar, region), 0) for region in regions],
               "total": sum(counted.get((bar, region), 0) for region in regions)} for bar in bars]
     return {

@@ -57,7 +57,7 @@ def security_headers(tile_origin: str | None = None) -> list[tuple[bytes, bytes]
 SECURITY_HEADERS = security_headers()
 
 INTERNAL_TABLE = re.compile(
-    r"^(sqlite_stat\d|sqlite_sequence|schema_migrations|"
+    r"^(sqlite_stat\d|sqlite_sequence|schema_migrations|registry_loads|"
     r"\w+_(fts|trigram)(_(data|idx|docsize|config|content))?)$"
 )
 

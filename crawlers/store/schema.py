@@ -32,6 +32,11 @@ from the official `heading`) and `keywords`, both indexed; bills get both search
 Migration 7 (registry v2): the curated `help_routes` table, and the instrument kind
 `model` (model acts, law nowhere: no status, so never in the comparison). It reads
 the schema as it stands and does not depend on migration 6.
+
+Migration 8 (bills): summary, subjects, `bill_sponsors`, the `became_law` action and
+`bill_instruments`. Migration 9: `enactment_timeline` lists every law, the undated ones
+with no year (models left out: they are law nowhere), and `registry_loads` records when
+a build changed the curated data, so a page can say as of when its data holds.
 """
 
 import re
@@ -1120,9 +1125,29 @@ BEGIN SELECT RAISE(ABORT, 'a model act is law nowhere: it has no status'); END;"
     ])
 
 
+MIGRATION_9 = f"""
+DROP VIEW IF EXISTS enactment_timeline;
+CREATE VIEW enactment_timeline AS
+SELECT COALESCE(i.date_enacted, i.date_in_force) AS date,
+       substr(COALESCE(i.date_enacted, i.date_in_force), 1, 4) AS year,
+       i.jurisdiction, j.name AS jurisdiction_name, j.region, i.id AS instrument_id,
+       i.title_en AS instrument, i.citation, i.kind, i.status, i.date_enacted, i.date_in_force,
+       EXISTS (SELECT 1 FROM coded_answers a WHERE a.instrument_id = i.id
+               AND a.question_id = 'explicit_synthetic' AND a.answer = 'yes') AS reaches_synthetic,
+       i.official_url
+FROM instruments i JOIN jurisdictions j ON j.code = i.jurisdiction
+WHERE i.kind IS NOT '{MODEL_KIND}'
+ORDER BY date IS NULL, date;
+CREATE TABLE registry_loads (
+    loaded_at TEXT PRIMARY KEY,
+    changed_rows INTEGER NOT NULL CHECK (changed_rows > 0)
+);
+"""
+
 # A migration is SQL, or a function of the connection returning SQL (when it must
 # read the schema as it stands). Each number a database has not had yet is applied.
-MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, migration_7, MIGRATION_8]
+MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, migration_7, MIGRATION_8,
+              MIGRATION_9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
