@@ -81,8 +81,8 @@ CASE_CELEX = re.compile(r"^6\d{4}(?:CJ|CC|CO)\d{4}$")
 #: The EU acts of the subject whose case law we want (CELEX of sector 3).
 SUBJECT_ACTS = ("32016R0679", "31995L0046", "32000L0031", "32022R2065", "32024L1385", "32011L0093")
 #: Words of a decision's English title that put it on the subject (a regular expression
-#: for the endpoint, case-insensitive).
-SUBJECT_WORDS = ("search engine", "host(?:ing)? (?:service )?provider", "hosting", "online marketplace",
+#: for the endpoint, case-insensitive, in the XPath syntax SPARQL's REGEX uses: no `(?:`).
+SUBJECT_WORDS = ("search engine", "host(ing)? (service )?provider", "hosting", "online marketplace",
                  "online platform", "social network", "right to erasure", "right to be forgotten",
                  "de-?referenc", "intimate", "sexual", "pornograph")
 SPARQL_LIMIT = 200
@@ -234,7 +234,9 @@ def cited_legislation(work) -> list[dict]:
                 title = act_title(celex, part or None)
                 if title and title not in seen:
                     seen.add(title)
-                    entries.append({"title": title, "href": official_url(celex)})
+                    # Keys in sorted order: the archive keeps request meta as sorted JSON, and
+                    # a reparse must give the very same list back.
+                    entries.append({"href": official_url(celex), "title": title})
     return entries
 
 
@@ -288,7 +290,8 @@ def parse_notice(response):
         "decision_date": notice_date(work.find("WORK_DATE_DOCUMENT")),
         "name": name or number or celex,
         "citation": ", ".join(part for part in (number, ecli) if part) or celex,
-        "url": decision_url(celex), "language": "en", "judges": [], "text": None,
+        "url": decision_url(celex), "language": expression_language(expression) if expression is not None else "en",
+        "judges": [], "text": None,
         "cited_legislation": cited_legislation(work), "identifiers": identifiers, "source": SOURCE,
     }
     english = by_language.get("en")
