@@ -83,6 +83,13 @@ def test_korean_reference_provisions_as_law_go_kr_writes_them():
     assert citations[2].span.startswith("구 성폭력범죄의") and citations[4].span == "같은 법 제14조의3 제1항"
 
 
+def test_korean_same_article_names_the_article_cited_before():
+    text = "성폭력범죄의 처벌 등에 관한 특례법 제14조의2 제1항의 '허위영상물'에 해당하는지 여부 [2] 같은 조 제2항의 '반포등'"
+    assert found(text, "KR") == [("KR:성폭력범죄의처벌등에관한특례법", "14-2(1)"),
+                                 ("KR:성폭력범죄의처벌등에관한특례법", "14-2(2)")]
+    assert found("같은 조 제2항", "KR") == []  # nothing cited before: nothing to refer to
+
+
 def test_korean_act_names_and_prose():
     assert found("피고인은 「성폭력범죄의 처벌 등에 관한 특례법」 제14조의2를", "KR") == [
         ("KR:성폭력범죄의처벌등에관한특례법", "14-2")]

@@ -3,7 +3,7 @@
   "성폭력범죄의 처벌 등에 관한 특례법 제14조의2 제1항", "성폭력처벌법 제14조의2, 제14조의3",
   "「성폭력범죄의 처벌 등에 관한 특례법」 제14조의2", "형법 제30조, 제37조",
   "구 성폭력범죄의 처벌 등에 관한 특례법(2020. 5. 19. 법률 제17264호로 개정되기 전의 것) 제14조의2 제1항, 제4항",
-  "같은 법 제14조의3 제1항"
+  "같은 법 제14조의3 제1항", "같은 조 제2항"
 
 An act's key is its name without spaces or middle dots ("KR:성폭력범죄의처벌등에관한특례법"), so
 law.go.kr's and our files' spellings meet; the usual short names (성폭력처벌법, 청소년성보호법)
@@ -13,7 +13,7 @@ are aliases. A label is written as law.go.kr's article keys and our curated labe
 An act is recognised before an article by its full name when we know it (names can run
 to eight words: the words before them are ordinary prose), else by the one word before
 the article when that word is a law's name (형법, 전기통신사업법). "같은 법" and "동법" name
-the act cited just before.
+the act cited just before; "같은 조 제2항" a paragraph of the article cited just before.
 """
 
 import re
@@ -42,6 +42,8 @@ PIN = re.compile(r"(?:\s*제\s*(?P<paragraph>\d+)\s*항)?(?:\s*제\s*(?P<item>\d
 HEADING = re.compile(r"\s*\([^()]{0,60}\)")
 SEPARATOR = re.compile(r"\s*(?:,|및|또는|·|ㆍ)\s*")
 PARAGRAPH_ONLY = re.compile(r"제\s*(?P<paragraph>\d+)\s*항(?:\s*제\s*(?P<item>\d+)\s*호)?")
+#: "같은 조 제2항": a paragraph of the article cited just before.
+SAME_ARTICLE = re.compile(r"(?:같은\s*조|동조)\s*제\s*(?P<paragraph>\d+)\s*항(?:\s*제\s*(?P<item>\d+)\s*호)?")
 
 
 def compact(name: str) -> str:
@@ -123,7 +125,13 @@ def extract(text: str, jurisdiction: str = "KR") -> list[Citation]:
             found.extend(Citation(act, label, span, start, cursor) for label in labels)
             previous = act
         position = max(cursor, match.end())
-    return found
+    for match in SAME_ARTICLE.finditer(text):
+        before = [c for c in found if c.end <= match.start() and c.label]
+        if before:
+            article = before[-1].label.split("(")[0]
+            label = article + "".join(f"({int(p)})" for p in (match.group("paragraph"), match.group("item")) if p)
+            found.append(Citation(before[-1].act, label, match.group(0), match.start(), match.end()))
+    return sorted(found, key=lambda c: c.start)
 
 
 def instrument_keys(title: str, citation: str | None, jurisdiction: str) -> set[str]:
