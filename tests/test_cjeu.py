@@ -145,3 +145,12 @@ def test_crawl_stores_the_decisions_completes_the_curated_rows_and_links_the_act
     with sqlite3.connect(built_db) as conn:
         assert set(conn.execute("SELECT case_id, instrument_id, provision_id FROM case_citations "
                                 "WHERE case_id LIKE 'cjeu-%'")) == links
+
+
+def test_discovery_is_one_sparql_request_that_reads_its_own_errors():
+    spider = CjeuSpider(since="2020-01-01", limit=5)
+    (request,) = spider.discovery_requests()
+    assert request.url.startswith("https://publications.europa.eu/webapi/rdf/sparql?query=")
+    assert request.headers["Accept"] == b"application/sparql-results+json"
+    assert request.meta["handle_httpstatus_list"] == [400] and request.meta["limit"] == 5
+    assert "2020-01-01" in request.url

@@ -220,3 +220,16 @@ def test_a_precedent_page_url_names_the_crawled_case():
 
     assert case_id_for_url("https://www.law.go.kr/LSW/precInfoP.do?precSeq=900101") == "kr-prec-900101"
     assert case_id_for_url("https://www.law.go.kr/법령/형법") is None
+
+
+def test_discovery_asks_for_precedents_on_the_subject_and_by_reference_law():
+    from urllib.parse import parse_qs, urlsplit
+
+    from crawlers.sources.law_go_kr import LawGoKrSpider
+
+    spider = LawGoKrSpider(since="2024-01-01")
+    queries = [parse_qs(urlsplit(r.url).query) for r in spider.discovery_requests()]
+    precedents = [q for q in queries if q["target"] == ["prec"]]
+    assert [(q["query"][0], q.get("JO", [None])[0]) for q in precedents] == [
+        ("허위영상물", None), ("딥페이크", None), ("제14조의2", "성폭력범죄의 처벌 등에 관한 특례법")]
+    assert all(q["search"] == ["2"] and q["sort"] == ["ddes"] and "OC" not in q for q in precedents)
