@@ -159,8 +159,77 @@ def test_crawl_stores_korean_articles_with_their_versions_and_never_the_oc(built
     bodies = archived_bodies(built_db)  # compressed: a byte search alone would not see it
     assert "법령상세링크".encode() in bodies and b"OC=***&" in bodies and FAKE_OC.encode() not in bodies
     assert FAKE_OC not in result.stderr and FAKE_OC not in result.stdout
+    # Precedents: the two decisions the searches list (not the HTML-only tax decision),
+    # linked by their 참조조문 and text to the tracked provisions of the 성폭력처벌법.
+    cases = {row["id"]: row for row in db.query("SELECT * FROM cases WHERE source = 'law_go_kr'")}
+    assert set(cases) == {"kr-prec-900101", "kr-prec-900102"}
+    assert cases["kr-prec-900101"]["court"] == "대법원" and cases["kr-prec-900101"]["decision_date"] == "2025-03-13"
+    assert not any("ID=900103" in r for r in server.requests)  # HTML only: never asked for
+    links = set(db.execute("SELECT case_id, provision_id FROM case_citations WHERE case_id LIKE 'kr-prec-%'").fetchall())
+    assert {("kr-prec-900101", "kr-scpsc-14-2/14-2(1)"), ("kr-prec-900101", "kr-scpsc-14-2/14-2(2)"),
+            ("kr-prec-900102", "kr-scpsc-14-2/14-2(1)"), ("kr-prec-900102", "kr-scpsc-14-2/14-2(2)")} <= links
+    relinked = sii_atlas(built_db, "link-citations")
+    assert relinked.returncode == 0, relinked.stderr
+    assert set(db.execute("SELECT case_id, provision_id FROM case_citations WHERE case_id LIKE 'kr-prec-%'").fetchall()) == links
 
 
 def test_without_the_oc_the_source_is_skipped(built_db):
     result = sii_atlas(built_db, "crawl", "law_go_kr", "--base-url", "http://127.0.0.1:9", env={"LAW_GO_KR_OC": ""})
     assert "law_go_kr: skipped" in result.stderr
+
+
+# --- precedents (판례) ---
+
+PREC_URL = "https://www.law.go.kr/DRF/lawService.do?target=prec&ID=900101&type=XML"
+
+
+def test_an_unknown_precedent_is_an_error_not_an_empty_result():
+    body = '<?xml version="1.0" encoding="utf-8"?><Law>일치하는 판례가 없습니다.  판례명을 확인하여 주십시오.</Law>'.encode()
+    with pytest.raises(ValueError, match="일치하는 판례가 없습니다"):
+        list(parse_service(response(body, PREC_URL)))
+
+
+def test_a_json_precedent_reads_like_the_xml_one():
+    decision = {"PrecService": {"판례정보일련번호": "900101", "사건명": "성폭력범죄의처벌등에관한특례법위반(허위영상물편집·반포등)",
+                                "사건번호": "2099도99901", "선고일자": "20250313", "법원명": "대법원", "판결유형": "판결",
+                                "참조조문": "성폭력범죄의 처벌 등에 관한 특례법 제14조의2 제1항", "판례내용": "【주    문】<br/>상고를 기각한다."}}
+    (case,) = parse_service(response(decision, PREC_URL))
+    assert case["id"] == "kr-prec-900101" and case["citation"] == "대법원 2025. 3. 13. 선고 2099도99901 판결"
+    assert case["text"].endswith("【주 문】\n상고를 기각한다.")
+    assert case["cited_legislation"] == [{"title": "성폭력범죄의 처벌 등에 관한 특례법 제14조의2 제1항", "href": None}]
+
+
+def test_a_precedent_without_its_docket_is_an_error():
+    with pytest.raises(ValueError, match="사건번호"):
+        list(parse_service(response({"PrecService": {"판례정보일련번호": "1", "사건명": "x"}}, PREC_URL)))
+
+
+def test_precedent_search_pages_and_keeps_to_since():
+    listing = {"PrecSearch": {"totalCnt": "3", "page": "1", "prec": [
+        {"판례일련번호": "11", "선고일자": "2025.01.02"}, {"판례일련번호": "12", "선고일자": "2019.12.31"}]}}
+    url = "https://www.law.go.kr/DRF/lawSearch.do?target=prec&search=2&query=x&display=2&type=XML"
+    requests = list(parse_search(response(listing, url, query="x", since="2020-01-01")))
+    assert [r.url for r in requests] == [
+        "https://www.law.go.kr/DRF/lawService.do?target=prec&ID=11&type=XML",
+        "https://www.law.go.kr/DRF/lawSearch.do?target=prec&search=2&query=x&display=2&type=XML&page=2"]
+    assert requests[0].meta["expects"] == ("case", "kr-prec-11") and requests[1].meta["since"] == "2020-01-01"
+
+
+def test_a_precedent_page_url_names_the_crawled_case():
+    from crawlers.sources.law_go_kr import case_id_for_url
+
+    assert case_id_for_url("https://www.law.go.kr/LSW/precInfoP.do?precSeq=900101") == "kr-prec-900101"
+    assert case_id_for_url("https://www.law.go.kr/법령/형법") is None
+
+
+def test_discovery_asks_for_precedents_on_the_subject_and_by_reference_law():
+    from urllib.parse import parse_qs, urlsplit
+
+    from crawlers.sources.law_go_kr import LawGoKrSpider
+
+    spider = LawGoKrSpider(since="2024-01-01")
+    queries = [parse_qs(urlsplit(r.url).query) for r in spider.discovery_requests()]
+    precedents = [q for q in queries if q["target"] == ["prec"]]
+    assert [(q["query"][0], q.get("JO", [None])[0]) for q in precedents] == [
+        ("허위영상물", None), ("딥페이크", None), ("제14조의2", "성폭력범죄의 처벌 등에 관한 특례법")]
+    assert all(q["search"] == ["2"] and q["sort"] == ["ddes"] and "OC" not in q for q in precedents)

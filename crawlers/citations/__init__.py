@@ -7,11 +7,11 @@ in the database (see linker.py). Used by the crawl's CitationPipeline and by
 `sii-atlas link-citations`.
 """
 
-from . import canada, eu, france, germany, netherlands, uk, us
+from . import canada, eu, france, germany, italy, korea, netherlands, spain, uk, us
 from .base import Citation, normalise_label
 from .linker import Linker, links_for
 
-SYSTEMS = (uk, france, netherlands, germany, canada, eu, us)
+SYSTEMS = (uk, france, netherlands, germany, canada, eu, us, italy, spain, korea)
 
 
 def systems_for(jurisdiction: str | None) -> list:

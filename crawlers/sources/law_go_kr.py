@@ -22,6 +22,16 @@ What this spider does:
     own 조문시행일자 (effective date), so that the store keeps the law's history.
 (b) discovery: `lawSearch.do?target=law&search=2&query=` (full-text search) for 딥페이크,
     허위영상물 and 촬영물: every law found is a candidate for review.
+(c) precedents (판례): `lawSearch.do?target=prec&search=2&query=` (full-text search of the
+    decisions) for `PREC_QUERIES` (허위영상물, 딥페이크, and decisions whose 참조조문 names the
+    성폭력처벌법 with 제14조의2: `JO=` filter), newest first (`sort=ddes`); each decision
+    listed is fetched (`lawService.do?target=prec&ID={판례일련번호}&type=XML`) and becomes a
+    CaseItem (id `kr-prec-{판례정보일련번호}`): court, date, 사건번호, 사건명, the text (판시사항,
+    판결요지, 판례내용) and the 참조조문 as cited legislation, which the citation stage
+    (crawlers/citations/korea.py) links to the tracked Korean provisions. Decisions whose
+    data source is the National Tax Service (데이터출처명 국세법령정보시스템) are served as
+    HTML only, so they are not requested. `--since` drops decisions given earlier;
+    `--limit` caps the decisions requested.
 
 Where the format knowledge comes from, plainly:
 - The ONLY real capture is /work/shared/samples/law_go_kr/three-tier-citation.json, a
@@ -40,6 +50,20 @@ Where the format knowledge comes from, plainly:
   page and `<law id>` entries (법령일련번호, 현행연혁코드, 법령명한글, 법령ID, 공포일자,
   시행일자, 법령상세링크). Our examples in tests/examples/law_go_kr/ follow that
   documentation; when a real reply is captured, check them against it.
+- Precedents: there is NO real capture of `target=prec` either. The format is from the
+  API guide (precListGuide, precInfoGuide, as public API references reproduce it) and
+  from public clients' kept replies and test fixtures (read through the search tool):
+  the list is `<PrecSearch>` with `target`, `키워드`, `section` (bdyText for a full-text
+  search), `totalCnt`, `page` and `<prec id="n">` entries (판례일련번호, 사건명 in CDATA,
+  사건번호, 선고일자 written `2024.10.25`, 법원명, 법원종류코드, 사건종류명, 사건종류코드,
+  판결유형, 선고, 데이터출처명, 판례상세링크 carrying the caller's OC); an empty search has
+  `totalCnt` 0 and no `<prec>`. A decision is `<PrecService>` with 판례정보일련번호, 사건명,
+  사건번호, 선고일자 (`20240530`), 선고, 법원명, 법원종류코드, 사건종류명, 사건종류코드, 판결유형,
+  판시사항, 판결요지, 참조조문, 참조판례 and 판례내용, the long ones in CDATA with `<br/>` line
+  breaks and 【주    문】-style headings. An unknown ID is answered, with status 200, by
+  `<Law>일치하는 판례가 없습니다. 판례명을 확인하여 주십시오.</Law>`: an error, never an
+  empty success. The JSON variant wraps the same fields in `{"PrecService": {...}}` and
+  `{"PrecSearch": {...}}`.
 - XML and JSON are read by one code path: XML is turned into the same nested
   dicts the JSON gives (one child: an object; several: a list), and every list
   field is read through `as_list`, which accepts both shapes.
@@ -49,11 +73,13 @@ import json
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from lxml import html as lxml_html
+
 import scrapy
 from lxml import etree
 
 from ..crawling.middlewares import SecretsInBodiesMiddleware
-from ..items import CandidateItem, InstrumentItem, ProvisionItem
+from ..items import CandidateItem, CaseItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
 from .spider import SourceSpider
 
@@ -63,6 +89,16 @@ DRF = f"{OFFICIAL}/DRF"
 #: The subject's words for discovery, in Korean: deepfake, false video material, filmed material.
 SEARCH_TERMS = ("딥페이크", "허위영상물", "촬영물")
 PAGE_SIZE = 100
+#: Precedent searches: (words searched in the decisions' text, reference-law filter `JO`).
+PREC_QUERIES = (
+    ("허위영상물", None),
+    ("딥페이크", None),
+    ("제14조의2", "성폭력범죄의 처벌 등에 관한 특례법"),
+)
+#: Where a person reads a decision on law.go.kr.
+PREC_PAGE = f"{OFFICIAL}/LSW/precInfoP.do"
+#: Data sources whose decisions law.go.kr serves as HTML only (precInfoGuide).
+HTML_ONLY_SOURCES = ("국세법령정보시스템",)
 CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)}  # ① .. ⑳
 KINDS = {"법률": "statute", "대통령령": "regulation", "총리령": "regulation", "부령": "regulation"}
 
@@ -189,6 +225,8 @@ def parse_service(response):
     root = next(iter(data))
     if root == "법령":
         yield from parse_law(data[root], response)
+    elif root == "PrecService":
+        yield from parse_precedent(data[root], response)
     elif root == "ThdCmpLawXService":
         yield from parse_three_tier(data[root], response)
     else:
@@ -351,9 +389,13 @@ def compared_article(article: dict, law_id: str, law_name: str) -> ProvisionItem
 
 def parse_search(response):
     """A lawSearch.do list. Depending on the request: the law a tracked name stands for
-    (meta `resolve`), the versions of a tracked law (meta `history`), or candidates."""
+    (meta `resolve`), the versions of a tracked law (meta `history`), or candidates; or a
+    list of precedents (`PrecSearch`)."""
     data = read_body(response)
     root = next(iter(data))
+    if root == "PrecSearch":
+        yield from parse_prec_search(data[root] if isinstance(data[root], dict) else {}, response)
+        return
     if root != "LawSearch":
         raise ValueError(f"not a law.go.kr search reply (root {root!r}): {str(data)[:200]}")
     listing = data[root] if isinstance(data[root], dict) else {}
@@ -421,6 +463,129 @@ def version_requests(laws: list, meta):
                                    "version_status": clean(law.get("현행연혁코드"))})
 
 
+# --------------------------------------------------------------------------- precedents (판례)
+
+
+def prec_id(serial: str) -> str:
+    return f"kr-prec-{serial}"
+
+
+def prec_page(serial: str) -> str:
+    return f"{PREC_PAGE}?{urlencode({'precSeq': serial})}"
+
+
+def prec_search_url(query: str, jo: str | None = None, page: int | None = None) -> str:
+    params = {"target": "prec", "search": "2", "query": query}
+    if jo:
+        params["JO"] = jo
+    params.update({"sort": "ddes", "display": str(PAGE_SIZE), "type": "XML"})
+    if page:
+        params["page"] = str(page)
+    return search_url(**params)
+
+
+def prec_service_url(serial: str) -> str:
+    return service_url(target="prec", ID=serial, type="XML")
+
+
+def parse_prec_search(listing: dict, response):
+    """A list of precedents: a request for each decision (given since meta `since`), then
+    the next page while there are more."""
+    meta = response.meta
+    since = meta.get("since")
+    precedents = as_list(listing.get("prec"))
+    for entry in precedents:
+        serial = clean(entry.get("판례일련번호")) or clean(entry.get("판례정보일련번호"))
+        if not serial or not serial.isdigit():
+            continue
+        if clean(entry.get("데이터출처명")) in HTML_ONLY_SOURCES:
+            continue  # served as HTML only: no XML text to read
+        decided = iso_date(entry.get("선고일자"))
+        if since and decided and decided < since:
+            continue
+        yield scrapy.Request(prec_service_url(serial), meta={"query": meta.get("query"),
+                                                             "expects": ("case", prec_id(serial))})
+    total, page = int(clean(listing.get("totalCnt")) or 0), int(clean(listing.get("page")) or 1)
+    display = int((parse_qs(urlsplit(response.url).query).get("display") or [PAGE_SIZE])[0])
+    if precedents and page * display < total:
+        params = {k: v[0] for k, v in parse_qs(urlsplit(response.url).query).items() if k != "OC"}
+        params["page"] = str(page + 1)
+        yield scrapy.Request(search_url(**params), meta={k: meta[k] for k in ("query", "since") if meta.get(k)})
+
+
+def rich_text(value) -> str | None:
+    """A long precedent field: HTML fragments (`<br/>`, `<p>`) inside CDATA, as lines."""
+    raw = text_of(value)
+    if not raw.strip():
+        return None
+    if "<" in raw:
+        raw = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>", "\n", raw)
+        try:
+            raw = lxml_html.fromstring(f"<div>{raw}</div>").text_content()
+        except (ValueError, etree.LxmlError):
+            raw = re.sub(r"<[^>]+>", "", raw)
+    return clean(raw)
+
+
+def reference_provisions(value) -> list[dict]:
+    """참조조문 as cited legislation, one entry per numbered point ("[1] 형법 제30조 / [2] ...")."""
+    text = rich_text(value)
+    if not text:
+        return []
+    parts = re.split(r"\s*(?:\n|/)\s*(?=\[\d+\])|\n", text)
+    entries = []
+    for part in parts:
+        part = re.sub(r"^\[\d+\]\s*", "", part.strip()).strip(" /")
+        if part:
+            entries.append({"title": part, "href": None})
+    return entries
+
+
+def parse_precedent(decision: dict, response):
+    """One decision (`lawService.do?target=prec`): a CaseItem."""
+    serial = clean(decision.get("판례정보일련번호")) or \
+        (parse_qs(urlsplit(response.url).query).get("ID") or [None])[0]
+    docket = clean(decision.get("사건번호"))
+    if not serial or not docket:
+        raise ValueError(f"law.go.kr precedent without 판례정보일련번호 or 사건번호 at {response.url}")
+    court = clean(decision.get("법원명"))
+    decided = iso_date(decision.get("선고일자"))
+    # "판결 : 확정" (a judgment, final): the citation names the kind only.
+    kind = clean((clean(decision.get("판결유형")) or "").split(":")[0])
+    pronounced = clean(decision.get("선고")) or "선고"
+    day = f"{int(decided[:4])}. {int(decided[5:7])}. {int(decided[8:])}." if decided else None
+    # As Korean courts cite a decision: 대법원 2024. 5. 30. 선고 2024도1234 판결
+    citation = " ".join(part for part in (court, day, pronounced if day else None, docket, kind) if part)
+    sections = [("판시사항", rich_text(decision.get("판시사항"))), ("판결요지", rich_text(decision.get("판결요지"))),
+                ("참조조문", rich_text(decision.get("참조조문"))), ("참조판례", rich_text(decision.get("참조판례")))]
+    head = "\n\n".join(f"【{title}】\n{body}" for title, body in sections if body)
+    text = "\n\n".join(part for part in (head, rich_text(decision.get("판례내용"))) if part)
+    yield CaseItem(
+        id=prec_id(serial),
+        jurisdiction="KR",
+        court=court,
+        decision_date=decided,
+        name=clean(decision.get("사건명")) or docket,
+        citation=citation,
+        url=prec_page(serial),
+        language="ko",
+        judges=[],
+        text=text or None,
+        cited_legislation=reference_provisions(decision.get("참조조문")),
+        identifiers=[{"scheme": "DOCKET", "value": docket}],
+        source=SOURCE,
+    )
+
+
+def case_id_for_url(url: str) -> str | None:
+    """The id this spider gives the decision at a law.go.kr precedent page (None elsewhere)."""
+    parts = urlsplit(url or "")
+    if parts.netloc not in ("www.law.go.kr", "law.go.kr") or not parts.path.endswith("precInfoP.do"):
+        return None
+    serial = (parse_qs(parts.query).get("precSeq") or [""])[0]
+    return prec_id(serial) if serial.isdigit() else None
+
+
 # --------------------------------------------------------------------------- spider
 
 
@@ -440,12 +605,14 @@ DECLARATION = SourceContract(
     download_delay=1.0,
     deadline_seconds=3600,
     auth=Auth.query_key(env="LAW_GO_KR_OC", param="OC"),
-    parser_version="1",
+    parser_version="2",
     parser_meta=("current_mst", "history", "instrument_id", "keys", "resolve", "version_status", "with_instrument"),
-    notes="DRF Open API: lawSearch.do and lawService.do, XML (JSON read too). OC user id required.",
+    notes="DRF Open API: lawSearch.do and lawService.do, XML (JSON read too): statutes (target=law, eflaw) "
+          "and precedents (target=prec). OC user id required.",
     # The spider takes a curated instrument's id from its tracked row: source_identifier
     # is the law's name, and law.go.kr's own 법령ID is only learnt from the search.
     curated_instrument_id=None,
+    case_id_for_url=case_id_for_url,
 )
 
 
@@ -478,12 +645,24 @@ class LawGoKrSpider(SourceSpider):
         (r"^/DRF/lawService\.do$", parse_service),
         (r"^/DRF/lawSearch\.do$", parse_search),
     ]
-    json_keys = {"법령": parse_service, "ThdCmpLawXService": parse_service, "LawSearch": parse_search}
-    root_elements = {"법령": parse_service, "LawSearch": parse_search}
+    json_keys = {"법령": parse_service, "ThdCmpLawXService": parse_service, "PrecService": parse_service,
+                 "LawSearch": parse_search, "PrecSearch": parse_search}
+    root_elements = {"법령": parse_service, "PrecService": parse_service, "LawSearch": parse_search,
+                     "PrecSearch": parse_search}
 
     def __init__(self, *args, history="yes", **kwargs):
         super().__init__(*args, **kwargs)
         self.history = history not in ("no", "false", "0")
+        self.precedents_requested: set[str] = set()
+
+    def parse(self, response):
+        """`--limit` also caps the precedents requested (the searches list many)."""
+        for result in super().parse(response):
+            if isinstance(result, scrapy.Request) and "target=prec" in result.url and "lawService.do" in result.url:
+                if self.limit is not None and len(self.precedents_requested) >= self.limit:
+                    continue
+                self.precedents_requested.add(result.url)
+            yield result
 
     def tracked_requests(self):
         since = self.since_meta()
@@ -505,4 +684,6 @@ class LawGoKrSpider(SourceSpider):
         for term in SEARCH_TERMS:
             yield self.request(search_url(target="law", search="2", query=term, display=str(PAGE_SIZE), type="XML"),
                                query=term, **self.since_meta())
+        for query, jo in PREC_QUERIES:
+            yield self.request(prec_search_url(query, jo), query=f"{jo} {query}" if jo else query, **self.since_meta())
 
