@@ -32,10 +32,11 @@ What the spider does:
 Where the format knowledge comes from. NO REAL CAPTURE of RIS exists in
 /work/shared/samples. The example files in tests/examples/ris/ are ours, written to the
 shapes documented by the OGD-RIS API handbook v2.6 (Bundeskanzleramt, May 2024) and seen
-in public clients and their recorded responses (cyanheads/ris-austria-mcp-server's
-normalizer, "observed live 2026-07-05/15"; philrox/ris-mcp-ts; the lexhybrid RIS
-collector; git-for-law-austria's OGD content fetcher tests; RIS-join notes of a
-Parliament/RIS diff tool). What they agree on, and what the parser relies on:
+in public clients and their recorded responses (the response normalizer of
+cyanheads/ris-austria-mcp-server, "observed live 2026-07-05/15"; the lexhybrid RIS
+collector; git-for-law-austria's OGD content fetcher tests; a RIS CLI's plan of the v2.6
+parameters and envelope; ChristianSchneidewind/RIS_Scraper for the StGB's Gesetzesnummer
+and the data licence). What they agree on, and what the parser relies on:
 - The envelope is XML serialised as JSON: `{"OgdSearchResult": {"OgdDocumentResults":
   {"Hits": {"@pageNumber", "@pageSize", "#text"}, "OgdDocumentReference": [...]}}}`.
   A list of one comes as a bare object (`OgdDocumentReference`, `ContentReference`,
