@@ -209,8 +209,8 @@ def search_results(response) -> tuple[list[dict], int, int, int]:
 def metadata_of(reference: dict) -> dict:
     """The fields the parsers need from one OgdDocumentReference, flattened."""
     data = reference.get("Data") or {}
-    meta = data.get("Metadaten") or {}
-    federal = meta.get("Bundesrecht") or {}
+    metadaten = data.get("Metadaten") or {}
+    federal = metadaten.get("Bundesrecht") or {}
     kons = federal.get("BrKons") or {}
     urls = {}
     for content in as_list((data.get("Dokumentliste") or {}).get("ContentReference")):
@@ -220,9 +220,9 @@ def metadata_of(reference: dict) -> dict:
             if isinstance(entry, dict) and entry.get("DataType") and entry.get("Url"):
                 urls.setdefault(entry["DataType"].lower(), entry["Url"])
     return {
-        "nor": clean((meta.get("Technisch") or {}).get("ID")),
-        "document_url": clean((meta.get("Allgemein") or {}).get("DokumentUrl")),
-        "published": iso_day((meta.get("Allgemein") or {}).get("Veroeffentlicht")),
+        "nor": clean((metadaten.get("Technisch") or {}).get("ID")),
+        "document_url": clean((metadaten.get("Allgemein") or {}).get("DokumentUrl")),
+        "published": iso_day((metadaten.get("Allgemein") or {}).get("Veroeffentlicht")),
         "short_title": clean(federal.get("Kurztitel")),
         "title": clean(federal.get("Titel")),
         "eli": clean(federal.get("Eli")),
