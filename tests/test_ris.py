@@ -197,3 +197,24 @@ def test_crawl_from_the_fixture_server_stores_every_dated_version_of_the_tracked
     assert db["instruments"].get("at-stgb-207a")["title"].startswith("Strafgesetzbuch § 207a")
     candidates = {row["id"] for row in db["candidate_instruments"].rows}
     assert {"at-ris-10002296", "at-ris-10000719", "at-ris-10001597"} <= candidates
+
+
+def test_a_refused_parameter_answered_500_is_recorded_with_ris_own_explanation():
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    body = json.dumps({"OgdSearchResult": {"Error": {"Applikation": "BrKons", "Message":
+                       "soap:Client. Der Wert 'Elf' ist für DokumenteProSeite ungültig."}}}).encode()
+    request = scrapy.Request(VERSIONS, meta={"tracked": False})
+    response = TextResponse(url=VERSIONS, status=500, body=body, encoding="utf-8", request=request)
+    failure = Failure(HttpError(response, "Ignoring non-200 response"))
+    failure.request = request
+    [error] = list(RisSpider().on_error(failure))
+    assert error["status"] == 500
+    assert error["reason"] == "HTTP 500: OGD-RIS error (BrKons): Der Wert 'Elf' ist für DokumenteProSeite ungültig."
+    # Any other 500 keeps the plain reason.
+    plain = TextResponse(url=VERSIONS, status=500, body=b"<html>Fehler</html>", encoding="utf-8", request=request)
+    failure = Failure(HttpError(plain, "Ignoring non-200 response"))
+    failure.request = request
+    [error] = list(RisSpider().on_error(failure))
+    assert error["reason"] == "HTTP 500"

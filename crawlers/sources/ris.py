@@ -67,6 +67,7 @@ and the data licence). What they agree on, and what the parser relies on:
   `schlussteil` (the words closing a list). `<gdash/>` is a dash, `<nbsp/>` a space.
 """
 
+import json
 import re
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -184,12 +185,8 @@ def search_results(response) -> tuple[list[dict], int, int, int]:
     result = data["OgdSearchResult"]
     if not isinstance(result, dict):
         raise RisError(f"OgdSearchResult is not an object at {response.url}")
-    error = result.get("Error")
-    if error:
-        message = str(error.get("Message") or "unspecified error") if isinstance(error, dict) else str(error)
-        message = SOAP_PREFIX.sub("", DOTNET_NOISE.sub("", message)).strip()
-        application = error.get("Applikation") if isinstance(error, dict) else None
-        raise RisError(f"OGD-RIS error ({application or 'no application'}): {message}")
+    if result.get("Error"):
+        raise RisError(error_message(result["Error"]))
     documents = result.get("OgdDocumentResults")
     if not documents:
         return [], 0, 1, 0
@@ -204,6 +201,25 @@ def search_results(response) -> tuple[list[dict], int, int, int]:
     except (TypeError, ValueError):
         raise RisError(f"no hit count in the OGD-RIS answer at {response.url}") from None
     return references, total, int(page or 1), int(size or len(references) or 1)
+
+
+def error_message(error) -> str:
+    """RIS's in-band error (`{"Applikation", "Message": "soap:Client. ..."}`) in words."""
+    message = str(error.get("Message") or "unspecified error") if isinstance(error, dict) else str(error)
+    message = SOAP_PREFIX.sub("", DOTNET_NOISE.sub("", message)).strip()
+    application = error.get("Applikation") if isinstance(error, dict) else None
+    return f"OGD-RIS error ({application or 'no application'}): {message}"
+
+
+def envelope_error(body: bytes | None) -> str | None:
+    """The in-band error of a body, when it is RIS's envelope (RIS sends the same envelope
+    with HTTP 500 for a rejected parameter); None for anything else."""
+    try:
+        data = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    result = data.get("OgdSearchResult") if isinstance(data, dict) else None
+    return error_message(result["Error"]) if isinstance(result, dict) and result.get("Error") else None
 
 
 def metadata_of(reference: dict) -> dict:
@@ -478,6 +494,15 @@ class RisSpider(SourceSpider):
                 # Two curated instruments may ask for the same law: not a duplicate.
                 yield self.request(paragraph_url(number, key), tracked=True, instrument_id=instrument["id"],
                                    key=key, page=1).replace(dont_filter=True)
+
+    def on_error(self, failure):
+        """A failed page, with RIS's own explanation when its error envelope came with it."""
+        response = getattr(failure.value, "response", None)
+        explained = envelope_error(response.body) if response is not None else None
+        for error in super().on_error(failure):
+            if explained:
+                error["reason"] = self.redact(f"{error['reason']}: {explained}")
+            yield error
 
     def discovery_requests(self):
         today = date.today().isoformat()
