@@ -128,3 +128,14 @@ def test_libyaml_reads_the_curated_files_exactly_as_pure_python_does(monkeypatch
     monkeypatch.setattr(curated, "YAML_LOADER", yaml.SafeLoader)
     slow = curated.load(DATA)
     assert fast == slow  # a date read as a string (or the reverse) would compare unequal
+
+
+def test_the_readme_names_every_source_module_and_every_key_variable():
+    """The README's sources table is what a newcomer reads first: it may not fall behind the modules."""
+    from crawlers.sources import CONTRACTS
+
+    readme = (PROJECT / "README.md").read_text()
+    missing = [source for source in CONTRACTS if f"`{source}`" not in readme]
+    assert not missing, f"README's sources table lacks {missing}"
+    variables = {name for contract in CONTRACTS.values() for name in contract.env_vars}
+    assert not [name for name in sorted(variables) if name not in readme]
