@@ -448,5 +448,5 @@ class SejmEliSpider(SourceSpider):
                 continue
             keys = [p["key"] for p in instrument.get("provisions") or [] if p.get("key")]
             # Several curated instruments share one act: each asks under its own id.
-            yield self.request(act_url(eli), tracked=True, expects=("instrument", instrument["id"]),
+            yield self.request(act_url(eli), tracked=True,
                                instrument_id=instrument["id"], keys=keys).replace(dont_filter=True)
