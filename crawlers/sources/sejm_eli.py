@@ -10,12 +10,14 @@ https://api.sejm.gov.pl/eli.html; all GET, all JSON except the texts):
     /acts/{publisher}/{year}/{pos}/text.html   the act's text as structured HTML
     /acts/search?title=...&publisher=DU&limit=N&offset=N
                                                {count, totalCount, offset, items: [act records]}
-Licence:  the Chancellery of the Sejm publishes ISAP data as open public-sector
-          information, reusable under the Act of 11 August 2021 on open data and the
-          re-use of public-sector information (ustawa o otwartych danych); the source
-          must be named. No key.
-Terms:    no published rate limit or quota was found; we send one request at a time, 1 s
-          apart (public clients use 0.5 s).
+Licence:  no licence or terms of use are published on the API's pages
+          (https://api.sejm.gov.pl/eli.html); the texts are normative acts, which Polish
+          copyright law leaves unprotected (ustawa o prawie autorskim, art. 4 pkt 1-2).
+          Every row names its source; no key.
+Terms:    no published rate limit or quota; we send one request at a time, 1 s apart
+          (public clients use 0.5 s). The Sejm API's documentation
+          (https://api.sejm.gov.pl/sejm.html) answers 200, 400 (bad request) and 404 (no
+          such resource), the last for an act that does not exist.
 
 What the spider does:
 (a) tracked instruments: for each curated Polish instrument whose source is `sejm_eli`
@@ -33,11 +35,10 @@ What the spider does:
 
 Dates. The API gives an act's entry into force and a consolidated text's
 `legalStatusDate` (the state of the law it shows), not the date each provision's
-wording started: provisions carry no valid_from / valid_to, and their text is "the
-wording in the consolidated text of <legalStatusDate>", said in `heading`'s absence by
-the provision URL (the consolidated text's ELI). Amendments published after that text
-are listed under "Nowelizacje po tekście jednolitym"; when there are any, the
-provisions are stored without an in-force status (the text may be out of date).
+wording started: provisions carry no valid_from / valid_to, and their URL names the
+consolidated text they were read from. Amendments published after that text are listed
+under "Nowelizacje po tekście jednolitym"; when there are any, the provisions are
+stored without an in-force status (the text may be out of date).
 
 Format knowledge. NO real capture of this API exists in /work/shared/samples. The
 shapes here come from (1) a real record kept by a public pipeline
@@ -406,7 +407,7 @@ DECLARATION = SourceContract(
     name="Sejm ELI API: Dziennik Ustaw and Monitor Polski (Kancelaria Sejmu, ISAP)",
     kind="legislation",
     base_url=OFFICIAL,
-    licence="Open public-sector information, reusable with the source named (ustawa o otwartych danych, 2021)",
+    licence="No licence published; normative acts are outside copyright (Polish copyright act, art. 4); source named",
     licence_url="https://api.sejm.gov.pl/eli.html",
     terms_url="https://api.sejm.gov.pl/eli.html",
     rate_limit_text="none published; one request at a time, 1 s apart",
