@@ -11,7 +11,6 @@ from conftest import crawl
 from fixture_server import FixtureServer
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawlers.items import PageError
 from crawlers.parsing import parse_file
 from crawlers.sources.sejm_eli import (
     ACTS, SEARCH_TERMS, SejmEliError, SejmEliSpider, citation_of, parse_act, parse_search, parse_text, search_url,
@@ -57,13 +56,19 @@ def test_without_keys_the_record_is_only_the_instrument():
     assert instrument["id"] == "pl-du-1997-553"
 
 
-def test_a_pdf_only_consolidated_text_is_recorded_and_the_next_one_asked():
+def test_a_pdf_only_consolidated_text_leads_to_the_next_one_which_is_marked_superseded():
     body = open(f"{EXAMPLES}/kk_tj_2025_383.json", "rb").read()
-    error, request = list(parse_act(text(f"{ACTS}/DU/2025/383", body, instrument_id="pl-kk-191a",
-                                         keys=["arti_191a"], consolidates="DU/1997/553",
-                                         fallbacks=["DU/2024/17"])))
-    assert isinstance(error, PageError) and "no HTML (PDF only)" in error["reason"]
+    [request] = list(parse_act(text(f"{ACTS}/DU/2025/383", body, instrument_id="pl-kk-191a", keys=["arti_191a"],
+                                    consolidates="DU/1997/553", fallbacks=["DU/2024/17"])))
     assert request.url == f"{ACTS}/DU/2024/17" and request.meta["fallbacks"] == []
+    assert request.meta["superseded_by"] == "DU/2025/383"
+    # ...and its text is read knowing that: no in-force status is claimed.
+    text_request = next(parse_act(text(f"{ACTS}/DU/2024/17", open(f"{EXAMPLES}/kk_tj_2024_17.json", "rb").read(),
+                                       **request.meta)))
+    assert text_request.meta["superseded_by"] == "DU/2025/383"
+    html = open(f"{EXAMPLES}/kk_tj_2024_17_text.html", "rb").read()
+    [provision] = list(parse_text(page(TEXT, html, **{**text_request.meta, "later_amendments": 0})))
+    assert provision["in_force_status"] is None
 
 
 def test_a_pdf_only_text_with_no_fallback_left_is_an_error():
@@ -203,7 +208,6 @@ def test_start_asks_each_curated_instrument_under_its_own_id_then_searches():
 def test_crawl_from_the_fixture_server_stores_the_tracked_provisions(built_db):
     with FixtureServer() as server:
         result = crawl(built_db, server, "sejm_eli")
-    # The newest consolidated text being PDF only is recorded: the run is partial, not failed.
     assert result.returncode == 0, result.stdout + result.stderr
     db = sqlite_utils.Database(built_db)
     paragraph = db["provisions"].get("pl-kk-191a/arti_191a-para_1")
@@ -216,8 +220,8 @@ def test_crawl_from_the_fixture_server_stores_the_tracked_provisions(built_db):
     # Amended after the 2024 consolidated text: no in-force status is claimed for it.
     assert minors["in_force_status"] is None
     assert db["instruments"].get("pl-kk-191a")["title"].startswith("Kodeks karny, art. 191a")
-    errors = [row["reason"] for row in db.query("SELECT reason FROM crawl_errors")]
-    assert any("DU/2025/383" in reason and "PDF only" in reason for reason in errors)
+    # The newest consolidated text being PDF only is the usual publication lag, not an error.
+    assert not list(db.query("SELECT * FROM crawl_errors"))
     candidates = {row["id"] for row in db["candidate_instruments"].rows}
     assert {"pl-du-2023-1834", "pl-du-2009-1589", "pl-du-2008-1344"} <= candidates
     assert "pl-kk-191a" not in candidates

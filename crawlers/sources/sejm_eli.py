@@ -26,8 +26,9 @@ What the spider does:
     "Inf. o tekście jednolitym" list the consolidated texts (obwieszczenia); the newest
     (highest year, then position) is the current one. Its own record is read next: it
     must point back at the act ("Tekst jednolity dla aktu"), and when it has no HTML
-    (`textHTML: false`, PDF only, usual for the newest texts) that is recorded as an
-    error and the next newest consolidated text with HTML is used instead. Its
+    (`textHTML: false`, PDF only, usual for the newest texts: a publication lag) the
+    next newest consolidated text with HTML is used instead, and its provisions are
+    stored without an in-force status (a newer text exists). Its
     `text.html` then gives each key provision (`key`: the unit's path in that HTML,
     `arti_191a-para_1` for art. 191a § 1), in Polish.
 (b) discovery: the title search on Polish terms (`SEARCH_TERMS`); every act found is a
@@ -59,15 +60,18 @@ without its ELI, a text.html without the wanted unit, all raise SejmEliError.
 """
 
 import json
+import logging
 import re
 from urllib.parse import urlencode
 
 import scrapy
 from lxml import html as lxml_html
 
-from ..items import CandidateItem, InstrumentItem, PageError, ProvisionItem
+from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
 from .spider import SourceSpider, clean, iso_day, with_query
+
+logger = logging.getLogger(__name__)
 
 SOURCE = "sejm_eli"
 OFFICIAL = "https://api.sejm.gov.pl/eli"
@@ -219,16 +223,16 @@ def consolidated_text(record: dict, eli: str, response):
     fallbacks = list(response.meta.get("fallbacks") or [])
     if record.get("textHTML"):
         yield scrapy.Request(text_url(eli), dont_filter=True, meta={
-            **context, "text_of": eli, "later_amendments": len(references(record, LATER_AMENDMENTS))})
+            **context, "text_of": eli, "later_amendments": len(references(record, LATER_AMENDMENTS)),
+            "superseded_by": response.meta.get("superseded_by")})
         return
-    # The newest consolidated texts are often PDF only: say so, and read the next one.
-    yield PageError(url=act_url(eli), status=200, kind="other", tracked=False,
-                    reason=f"consolidated text {eli} of {base} has no HTML (PDF only); "
-                           + (f"reading the older {fallbacks[0]} instead" if fallbacks else "no older one to read"))
-    if fallbacks:
-        yield scrapy.Request(act_url(fallbacks[0]), meta={**context, "fallbacks": fallbacks[1:]}, dont_filter=True)
-    else:
+    # The newest consolidated texts are often PDF only (a publication lag, not an
+    # error): read the next newest, and remember that it is not the current one.
+    if not fallbacks:
         raise SejmEliError(f"no consolidated text of {base} has an HTML text")
+    logger.info("sejm_eli: consolidated text %s of %s is PDF only; reading %s", eli, base, fallbacks[0])
+    yield scrapy.Request(act_url(fallbacks[0]), dont_filter=True, meta={
+        **context, "fallbacks": fallbacks[1:], "superseded_by": response.meta.get("superseded_by") or eli})
 
 
 # --------------------------------------------------------------------------- text.html
@@ -248,7 +252,8 @@ def parse_text(response):
     eli = response.meta.get("text_of") or eli_of(response.url)
     instrument_id = response.meta.get("instrument_id") or default_instrument_id(eli)
     keys = list(response.meta.get("keys") or [])
-    current = not response.meta.get("later_amendments")
+    # Amended since, or replaced by a newer (PDF-only) consolidated text: maybe out of date.
+    current = not response.meta.get("later_amendments") and not response.meta.get("superseded_by")
     if not keys:
         for data_id, unit in articles.items():
             yield provision(unit, data_id, instrument_id, eli, current)
@@ -416,7 +421,8 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.none(),
     parser_version="1",
-    parser_meta=("instrument_id", "keys", "consolidates", "fallbacks", "text_of", "later_amendments", "query", "page"),
+    parser_meta=("instrument_id", "keys", "consolidates", "fallbacks", "text_of", "later_amendments",
+                 "superseded_by", "query", "page"),
     notes="Act records and search as JSON, texts as structured HTML (text.html); no key. Tracked provisions are read "
           "from the newest consolidated text (tekst jednolity) that has HTML, found through the act's references.",
     # Several curated instruments share one act (the Kodeks karny): the spider carries
