@@ -35,6 +35,9 @@ bar moves with the calendar; the Cloudflare challenge). The examples in
 tests/examples/nsw_legislation/ are written by us in that markup, with shortened wording
 in our own words (not the official text) and placeholder dates.
 
+The markup readers live in `_frag_markup` (shared with `qld_legislation`: the Queensland
+site runs on the same platform).
+
 Versions: the version read is the current one; its `valid_from` is the latest
 point-in-time date the page links that is not after the crawl's day (`today`), else none.
 Sections are named `frag-clause` in a regulation's markup; an Act's sections are read
@@ -49,9 +52,8 @@ import re
 from datetime import date
 from urllib.parse import urlsplit
 
-from lxml import etree, html as lxml_html
-
 from ..items import InstrumentItem, ProvisionItem
+from ._frag_markup import read_page, sections_of, version_start
 from .contract import Auth, SourceContract
 from .spider import SourceSpider, clean
 
@@ -62,12 +64,6 @@ JURISDICTION = "AU-NSW"
 INSTRUMENT = re.compile(r"^(?P<type>act|sl|epi)-(?P<year>\d{4})-(?P<number>\d+)$")
 WHOLE_PATH = re.compile(r"^/view/whole/html/inforce/(?P<when>current|\d{4}-\d{2}-\d{2})/(?P<id>[a-z]+-\d{4}-\d+)/?$")
 KEY = re.compile(r"^section/(?P<number>[0-9A-Za-z.]+)$")
-SECTION_CLASSES = ("frag-clause", "frag-section")
-CHALLENGE = (b"Just a moment", b"cf-chl", b"challenge-platform")
-
-
-def classes(element) -> set[str]:
-    return set((element.get("class") or "").split())
 
 
 def whole_url(instrument: str, when: str = "current") -> str:
@@ -97,100 +93,6 @@ def title_and_citation(instrument: str, page_title: str | None) -> tuple[str | N
     return title, f"{title} No {int(match['number'])}"
 
 
-def read_page(response):
-    body = response.body
-    if not body or not body.strip():
-        raise ValueError(f"empty response where an NSW legislation page was expected ({response.url})")
-    head = body[:20000]
-    if any(marker in head for marker in CHALLENGE):
-        raise ValueError(f"a Cloudflare challenge page, not the text ({response.url}): the site refuses this "
-                         "address; the PCO whitelists addresses on request")
-    try:
-        return lxml_html.document_fromstring(body, parser=lxml_html.HTMLParser(encoding="utf-8"))
-    except (etree.ParserError, ValueError) as error:
-        raise ValueError(f"unreadable NSW legislation page ({error})") from None
-
-
-# --------------------------------------------------------------------------- text
-
-
-def block_lines(element) -> list[str]:
-    """Readable lines of a section's body: each subsection, paragraph, note and penalty on
-    its own line (with its number), amendment history left out."""
-    lines: list[str] = []
-    pending: list[str] = []  # words of the current line, gathered across inline elements
-
-    def flush():
-        words = clean(" ".join(pending))
-        if words:
-            lines.append(words)
-        pending.clear()
-
-    def walk(node):
-        if not isinstance(node.tag, str):
-            return
-        own = classes(node)
-        # History notes are not law; the section's own heading is its label (a note's
-        # "Note." heading stays, with the note).
-        if node is not element and ("frag-historynote" in own or ("heading" in own and node.getparent() is element)):
-            if node.tail:
-                pending.append(node.tail)
-            return
-        block = node.tag in ("div", "blockquote", "p", "li", "tr") and (
-            own & {"frag-subclause", "frag-li", "frag-note", "frag-penalty", "frag-block", "frag-definition"}
-            or node.tag in ("p", "tr"))
-        if block:
-            flush()
-        if node.text:
-            pending.append(node.text)
-        for child in node:
-            walk(child)
-        if block:
-            flush()
-        if node.tail and node is not element:
-            pending.append(node.tail)
-
-    walk(element)
-    flush()
-    # A number on a line of its own belongs to the words after it: "(1)" + "A person ..."
-    merged: list[str] = []
-    for line in lines:
-        if merged and re.fullmatch(r"\(?[0-9A-Za-z.]+\)?", merged[-1]):
-            merged[-1] = f"{merged[-1]} {line}"
-        else:
-            merged.append(line)
-    return merged
-
-
-def sections_of(root) -> dict[str, tuple[str | None, list[str], object]]:
-    """{number: (heading, lines, element)} of the instrument's own sections (not those of
-    its schedules), in document order."""
-    found = {}
-    for element in root.iter("div"):
-        if not classes(element) & set(SECTION_CLASSES):
-            continue
-        if any("frag-schedule" in classes(a) for a in element.iterancestors()):
-            continue
-        heading_box = next((c for c in element if isinstance(c.tag, str) and "heading" in classes(c)), None)
-        if heading_box is None:
-            continue
-        number = heading_box.find(".//span[@class='frag-no']")
-        label = clean(number.text_content()).rstrip(".") if number is not None and clean(number.text_content()) else None
-        if not label or label in found:
-            continue
-        heading = heading_box.find(".//span[@class='frag-heading']")
-        found[label] = (clean(heading.text_content()) if heading is not None else None, block_lines(element), element)
-    return found
-
-
-def version_start(root, instrument: str, today: str) -> str | None:
-    """The latest point-in-time date the page links for this instrument, not after `today`."""
-    pattern = re.compile(rf"/view/(?:whole/)?html/inforce/(\d{{4}}-\d{{2}}-\d{{2}})/{re.escape(instrument)}\b")
-    dates = {m.group(1) for a in root.iter("a") for m in [pattern.search(a.get("href") or "")] if m}
-    dates = [d for d in dates if d <= today]
-    return max(dates) if dates else None
-
-
 # --------------------------------------------------------------------------- parser
 
 
@@ -204,7 +106,7 @@ def parse_whole(response):
     if not match:
         raise ValueError(f"not an NSW whole-instrument address: {response.url}")
     instrument = match["id"]
-    root = read_page(response)
+    root = read_page(response, "NSW legislation")
     sections = sections_of(root)
     if not sections:
         raise ValueError(f"{instrument}: no sections (div.frag-clause with span.frag-no) in the page")
