@@ -215,10 +215,14 @@ def test_crawl_stores_the_sections_in_force_and_the_candidates_without_the_key(b
     assert posting[1:] == ("en", "2025-03-05", None, "in_force", "legislation_govt_nz")
     assert db.execute(f"SELECT COUNT(*) FROM provision_versions WHERE provision_id LIKE '{HDCA}/%' "
                       "AND text IS NOT NULL").fetchone()[0] == 3
-    crimes = db.execute("SELECT title, citation, kind, jurisdiction FROM instruments WHERE id = 'nz-act-public-1961-43'").fetchone()
-    assert crimes == ("Crimes Act 1961", "1961 No 43", "statute", "NZ")
-    labels = [r[0] for r in db.execute("SELECT label FROM provisions WHERE instrument_id = 'nz-act-public-1961-43' ORDER BY id")]
-    assert labels == ["s 216G", "s 216H", "s 216I", "s 216J"]
+    # The Crimes Act's Part 9A is curated (commonwealth.yaml): fetched as tracked, under the curated id.
+    crimes_id = "nz-crimes-act-1961-s216g-216n"
+    assert db.execute("SELECT jurisdiction, source FROM instruments WHERE id = ?", [crimes_id]).fetchone() == (
+        "NZ", "legislation_govt_nz")
+    texts = dict(db.execute("SELECT id, text FROM provisions WHERE instrument_id = ? AND text IS NOT NULL", [crimes_id]))
+    assert sorted(texts) == [f"{crimes_id}/act_public_1961_43/section/216{n}" for n in "GHIJ"]
+    assert texts[f"{crimes_id}/act_public_1961_43/section/216G"].startswith("(1) In sections 216H to 216N")
+    assert db.execute("SELECT COUNT(*) FROM instruments WHERE id = 'nz-act-public-1961-43'").fetchone()[0] == 0
     candidates = {r[0] for r in db.execute("SELECT id FROM candidate_instruments WHERE source = 'legislation_govt_nz'")}
     assert "nz-bill-member-2025-900" in candidates and HDCA not in candidates
     assert db.execute("SELECT outcome, tracked_failed FROM crawl_runs WHERE source = 'legislation_govt_nz'").fetchone() == ("ok", 0)
