@@ -34,6 +34,14 @@ HELP_ROUTE_KINDS = ("regulator", "data_protection_authority", "tribunal", "polic
 # The code of help routes open to people anywhere (StopNCII, Take It Down): not a
 # jurisdiction whose law we track, so it has no row in data/jurisdictions/.
 INTERNATIONAL = "INT"
+# What a search of a jurisdiction's law found (data/coverage/), so that "no law tracked"
+# never has to mean "never looked", each with its meaning (the docs and pages say it).
+COVERAGE_FINDING_MEANINGS = {
+    "no_law_found": "nothing enacted, no bill",
+    "bill_only": "bills, none seen enacted",
+    "general_law_only": "no specific law; only general offences such as harassment or privacy could reach such images",
+}
+COVERAGE_FINDINGS = tuple(COVERAGE_FINDING_MEANINGS)
 RUN_OUTCOMES = ("ok", "partial", "failed", "interrupted")
 # What went wrong: the spiders' page failures (http, download, refused, ignored, gone),
 # then the pipeline's own (dropped: refused by validation or the database; parse: a

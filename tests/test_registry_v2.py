@@ -1,6 +1,7 @@
 """Registry v2 (issue 11): help routes, model acts, general offences, and the rules that refuse
 what the packs must not hold (an answer without scope, a number stored as text, a home page as
-a law's address, a suggested answer without its reason, a US state or territory left out)."""
+a law's address, a suggested answer without its reason, a US state or territory with neither
+a law nor a recorded search), and coverage findings (what a search of a place's law found)."""
 
 import copy
 import re
@@ -71,7 +72,7 @@ def model(**overrides) -> dict:
      "is a site's home page"),
     # A US state with no entry.
     (lambda d: setattr(d, "instruments", [e for e in d.instruments if e["jurisdiction"] != "US-VT"]),
-     "US-VT (Vermont), a US state, has no instrument entry"),
+     "US-VT (Vermont), a US state, has neither an instrument entry nor a coverage finding"),
 ])
 def test_each_registry_rule_refuses_its_fault(change, expected):
     problems = problems_after(change)
@@ -109,14 +110,154 @@ def test_every_current_suggested_answer_gives_its_reason():
     assert curated.suggested_without_reason(DATA) == []
 
 
-def test_a_us_territory_with_no_entry_is_refused_once_the_switch_is_on(monkeypatch):
-    territories = dict(curated.us_without_entry(DATA, "territory"))
-    data = changed(lambda d: setattr(d, "instruments", [e for e in d.instruments if e["jurisdiction"] != "US-DC"]))
-    assert not any("US-DC" in problem for problem in curated.check(data))
-    monkeypatch.setattr(curated, "REFUSE_US_TERRITORY_WITHOUT_ENTRY", True)
-    problems = curated.check(data)
-    assert "jurisdictions: US-DC (District of Columbia), a US territory, has no instrument entry" in problems
-    assert all(any(code in problem for problem in problems) for code in territories)
+def territory_row(code: str = "US-UM", name: str = "United States Minor Outlying Islands") -> dict:
+    return {"code": code, "name": name, "kind": "territory", "parent": "US", "region": "North America",
+            "languages": "en", "latitude": "19.2823", "longitude": "166.6470", "official_domains": "doi.gov",
+            "pack": "synthetic"}
+
+
+def finding(**overrides) -> dict:
+    entry = {"jurisdiction": "US-UM", "finding": "no_law_found", "searched_on": "2026-11-30",
+             "searched": "a synthetic search", "note": "", "pack": "synthetic"}
+    return {**entry, **overrides}
+
+
+def test_a_us_state_or_territory_with_neither_law_nor_finding_is_always_refused():
+    """A synthetic pack adds a US territory: refused until a coverage finding records its search."""
+    data = changed(lambda d: d.jurisdictions.append(territory_row()))
+    refusal = ("jurisdictions: US-UM (United States Minor Outlying Islands), a US territory, has neither an "
+               "instrument entry nor a coverage finding (coverage/synthetic.yaml)")
+    assert refusal in curated.check(data)
+    assert not any("US-UM" in notice for notice in curated.notices(data))  # refused, not merely noted
+    data.coverage.append(finding())
+    assert curated.check(data) == []
+    # The same for a territory whose finding is removed, and for DC without its laws.
+    problems = problems_after(lambda d: (d.coverage.remove(next(f for f in d.coverage if f["jurisdiction"] == "US-AS")),
+                                         setattr(d, "instruments", [e for e in d.instruments if e["jurisdiction"] != "US-DC"])))
+    assert "jurisdictions: US-AS (American Samoa), a US territory, has neither an instrument entry nor a coverage " \
+           "finding (coverage/us_federal_states_a_m.yaml)" in problems
+    assert any(p.startswith("jurisdictions: US-DC (District of Columbia), a US territory, has neither") for p in problems)
+    assert not hasattr(curated, "REFUSE_US_TERRITORY_WITHOUT_ENTRY")
+
+
+def test_any_other_place_with_neither_law_nor_finding_gets_a_notice():
+    accounted = {entry["jurisdiction"] for entry in DATA.instruments + DATA.coverage}
+    unaccounted = [row["code"] for row in DATA.jurisdictions if row["code"] not in accounted]
+    assert [row["code"] for row in curated.unaccounted(DATA)] == sorted(unaccounted)
+    assert len(curated.notices(DATA)) == len(unaccounted)  # no US state or territory among them
+    assert all(not code.startswith("US-") for code in unaccounted)
+    synthetic = dict(territory_row(code="GB-SYN", name="Synthetic Isle"), kind="nation", parent="GB", region="Europe")
+    data = changed(lambda d: d.jurisdictions.append(synthetic))
+    assert "GB-SYN (Synthetic Isle) has neither an instrument nor a coverage finding: record what was searched " \
+           "in coverage/synthetic.yaml" in curated.notices(data)
+    data.coverage.append(finding(jurisdiction="GB-SYN"))
+    assert not any("GB-SYN" in notice for notice in curated.notices(data))
+
+
+# --------------------------------------------------------------------------- coverage findings
+
+
+def documented_fields(heading: str) -> list[tuple[str, str]]:
+    """The `- `field` (required|optional)` lines of one section of data/README.md."""
+    readme = (PROJECT / "data" / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(heading) + len(heading):]
+    section = section[:section.index("\n## ")] if "\n## " in section else section
+    return re.findall(r"^- `([a-z_]+)` \((required|optional)\)", section, flags=re.M)
+
+
+def test_coverage_fields_are_defined_once_for_the_check_the_table_and_the_docs(tmp_path):
+    db = open_database(tmp_path / "atlas.db")
+    assert tuple(row[1] for row in db.execute("PRAGMA table_info(coverage_findings)")) == curated.COVERAGE_COLUMNS
+    assert documented_fields("## `coverage/<pack>.yaml`") == [
+        (f.name, "required" if f.required else "optional") for f in curated.COVERAGE_FIELDS]
+    assert tuple(vocabulary.COVERAGE_FINDING_MEANINGS) == vocabulary.COVERAGE_FINDINGS
+    for entry in DATA.coverage:
+        assert set(entry) - {"pack"} <= set(curated.COVERAGE_COLUMNS), entry["jurisdiction"]
+
+
+def test_the_three_territories_searched_have_findings_and_the_comment_is_gone():
+    findings = {entry["jurisdiction"]: entry for entry in DATA.coverage}
+    assert {code: findings[code]["finding"] for code in ("US-VI", "US-MP", "US-AS")} == {
+        "US-VI": "bill_only", "US-MP": "bill_only", "US-AS": "no_law_found"}
+    assert any("35-0182" in lead["title"] for lead in findings["US-VI"]["leads"])
+    assert any("21-107" in lead["title"] for lead in findings["US-MP"]["leads"])
+    assert not findings["US-AS"].get("leads")
+    pack = (PROJECT / "data" / "instruments" / "us_federal_states_a_m.yaml").read_text(encoding="utf-8")
+    assert "35-0182" not in pack and "American Samoa" not in pack
+
+
+def coverage_entry(data, code: str) -> dict:
+    return next(entry for entry in data.coverage if entry["jurisdiction"] == code)
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda d: coverage_entry(d, "US-AS").update(finding="nothing"), "finding 'nothing' not one of"),
+    (lambda d: coverage_entry(d, "US-AS").pop("searched"), "'US-AS': missing searched"),
+    (lambda d: coverage_entry(d, "US-AS").update(searched_on="2026-13-01"), "searched_on '2026-13-01' is not a real date"),
+    (lambda d: coverage_entry(d, "US-AS").update(searched_on="2999-01-01"), "searched_on 2999-01-01 is in the future"),
+    (lambda d: coverage_entry(d, "US-AS").update(source="news"), "unknown field 'source'"),
+    (lambda d: coverage_entry(d, "US-VI").pop("leads"), "bill_only names no bill"),
+    (lambda d: coverage_entry(d, "US-VI").update(leads=[{"title": "Bill", "url": "legvi.org/bill"}]),
+     "url 'legvi.org/bill' is not a web address"),
+    (lambda d: coverage_entry(d, "US-VI").update(leads=[{"url": "https://legvi.org/bill"}]), "lead: missing title"),
+    (lambda d: coverage_entry(d, "US-VI").update(leads="Bill 35-0182"), "leads must be a list"),
+    (lambda d: d.coverage.append(dict(coverage_entry(d, "US-AS"))), "a second finding for this jurisdiction"),
+    (lambda d: d.coverage.append(finding(jurisdiction="XX")), "'XX': unknown jurisdiction"),
+    (lambda d: d.coverage.append(finding(jurisdiction="GB-WLS", pack="europe")), "belongs in coverage/uk.yaml"),
+    # Enacted law contradicts a finding that says there is none.
+    (lambda d: d.coverage.append(finding(jurisdiction="US-CA", pack="us_states_a_m")), "is enacted specific law of it"),
+])
+def test_each_coverage_rule_refuses_its_fault(change, expected):
+    problems = problems_after(change)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_a_general_offence_allows_general_law_only_but_not_no_law_found():
+    general = next(e for e in DATA.instruments if e.get("basis") == "general_offence" and e.get("status") == "in_force")
+    code = general["jurisdiction"]
+    pack = next(row["pack"] for row in DATA.jurisdictions if row["code"] == code)
+
+    def coverage_problems(kind):
+        def change(d):  # the general offence is the place's only law
+            d.instruments = [e for e in d.instruments if e["jurisdiction"] != code or e["id"] == general["id"]]
+            d.coverage.append(finding(jurisdiction=code, finding=kind, pack=pack))
+        return [p for p in problems_after(change) if p.startswith("coverage/")]
+    assert coverage_problems("general_law_only") == []
+    assert coverage_problems("no_law_found") == [
+        f"coverage/{pack}.yaml {code!r}: finding 'no_law_found', but {general['id']!r} is enacted general law of it "
+        f"(instruments/general_offences.yaml); say general_law_only"]
+
+
+def test_a_build_loads_the_coverage_findings_exactly(tmp_path):
+    import json
+
+    db = open_database(tmp_path / "atlas.db")
+    counts = curated.load_into(db, DATA)
+    assert counts["coverage_findings"] == db["coverage_findings"].count == len(DATA.coverage) >= 3
+    virgin_islands = db["coverage_findings"].get("US-VI")
+    assert virgin_islands["finding"] == "bill_only" and "\n" not in virgin_islands["searched"]
+    assert [lead["title"][:13] for lead in json.loads(virgin_islands["leads"])] == ["Bill No. 35-0"]
+    assert db["coverage_findings"].get("US-AS")["leads"] is None
+    curated.load_into(db, changed(lambda d: d.coverage.remove(coverage_entry(d, "US-AS"))
+                                  or d.instruments.append(model(id="us-as-synthetic", jurisdiction="US-AS"))))
+    assert db["coverage_findings"].count == len(DATA.coverage) - 1
+
+
+def test_migration_10_adds_the_coverage_table_to_an_old_database(tmp_path, monkeypatch):
+    path = tmp_path / "v9.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:9])
+    open_database(path).close()
+    monkeypatch.undo()
+    db = open_database(path)
+    assert db["coverage_findings"].exists() and 10 in {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+    import sqlite3
+    db.conn.execute("INSERT INTO jurisdictions (code, name, kind) VALUES ('US-AS', 'American Samoa', 'territory')")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.conn.execute("INSERT INTO coverage_findings (jurisdiction, finding, searched_on, searched) "
+                        "VALUES ('US-AS', 'probably_none', '2026-11-30', 'x')")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.conn.execute("INSERT INTO coverage_findings (jurisdiction, finding, searched_on, searched, leads) "
+                        "VALUES ('US-AS', 'no_law_found', '2026-11-30', 'x', '{\"title\": 1}')")
 
 
 # --------------------------------------------------------------------------- help routes
@@ -126,9 +267,7 @@ def test_help_route_fields_are_defined_once_for_the_check_the_table_and_the_docs
     db = open_database(tmp_path / "atlas.db")
     columns = [row[1] for row in db.execute("PRAGMA table_info(help_routes)")]
     assert tuple(columns) == curated.HELP_ROUTE_COLUMNS
-    readme = (PROJECT / "data" / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## `help_routes/<pack>.yaml`"):]
-    documented = re.findall(r"^- `([a-z_]+)` \((required|optional)\)", section, flags=re.M)
+    documented = documented_fields("## `help_routes/<pack>.yaml`")
     assert documented == [(f.name, "required" if f.required else "optional") for f in curated.HELP_ROUTE_FIELDS]
     for entry in DATA.help_routes:
         assert set(entry) - {"pack"} <= set(curated.HELP_ROUTE_COLUMNS), entry["id"]
@@ -340,3 +479,25 @@ async def test_a_model_act_shows_without_a_status_on_its_page(site):
     article = html[html.index('id="i-us-model-public-citizen-intimate-deepfakes"'):]
     article = article[:article.index("</article>")]
     assert "model" in article and "None" not in article
+
+
+def searched_section(html: str) -> str | None:
+    if '<section id="searched">' not in html:
+        return None
+    section = html[html.index('<section id="searched">'):]
+    return section[:section.index("</section>")]
+
+
+async def test_a_jurisdiction_page_says_what_was_searched(site):
+    virgin_islands = searched_section((await site.client.get("/jurisdiction/US-VI")).text)
+    assert "What we searched" in virgin_islands and "Bill only" in virgin_islands
+    assert "bills, none seen enacted" in virgin_islands and "searched 2026-11-30" in virgin_islands
+    assert "Bill No. 35-0182" in virgin_islands
+    samoa = searched_section((await site.client.get("/jurisdiction/US-AS")).text)
+    assert "No law found" in samoa and "<li>" not in samoa
+    # No law and no search recorded: the page says nobody has looked, not that there is no law.
+    unaccounted = curated.unaccounted(DATA)[0]
+    nobody = searched_section((await site.client.get(f"/jurisdiction/{unaccounted['code']}")).text)
+    assert "No search of" in nobody and "does not mean there is none" in nobody
+    # A place with tracked law and no finding has nothing to say here.
+    assert searched_section((await site.client.get("/jurisdiction/GB-EAW")).text) is None

@@ -52,9 +52,9 @@ SCOPE_OF_AGES = {"minors_only": "minors", "adults_only": "adults", "any_age": "b
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
-# A rule the packs do not all meet yet: listed by `us_without_entry` while off,
-# refused by `check` once on. Turn it on when every territory has an entry.
-REFUSE_US_TERRITORY_WITHOUT_ENTRY = False
+# The places that must each have an instrument or a coverage finding (refused otherwise):
+# US states and territories. Any other jurisdiction without either gets a notice.
+MUST_BE_ACCOUNTED_FOR = {("US", "state"), ("US", "territory")}
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,24 @@ HELP_ROUTE_FIELDS = (
 )
 HELP_ROUTE_COLUMNS = tuple(each.name for each in HELP_ROUTE_FIELDS)
 
+# data/coverage/<pack>.yaml: what a search of a jurisdiction's law found, so that "no law
+# tracked" says whether anyone looked. The `coverage_findings` table has exactly these
+# columns (schema migration 10) and data/README.md documents each one (both tested).
+COVERAGE_FIELDS = (
+    Field("jurisdiction", True, "a code of `jurisdictions/*.csv`; one finding per jurisdiction"),
+    Field("finding", True, " | ".join(f"`{kind}` ({meaning})"
+                                      for kind, meaning in vocabulary.COVERAGE_FINDING_MEANINGS.items())),
+    Field("searched_on", True, "when the search was made (ISO date)"),
+    Field("searched", True, "what was searched, in our own words: which official sites, databases and terms, "
+                            "or that they were not recorded"),
+    Field("leads", False, "what the search turned up (bills, reports, general laws), a list of `{title, url}`; "
+                          "`url` the official address where known, omitted where none is; at least one for "
+                          "`bill_only`"),
+    Field("note", False, 'what the search leaves open, in plain words; "" when nothing'),
+)
+COVERAGE_COLUMNS = tuple(each.name for each in COVERAGE_FIELDS)
+LEAD_KEYS = ("title", "url")
+
 
 @dataclass
 class CuratedData:
@@ -102,6 +120,7 @@ class CuratedData:
     instruments: list[dict] = field(default_factory=list)
     cases: list[dict] = field(default_factory=list)
     help_routes: list[dict] = field(default_factory=list)
+    coverage: list[dict] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- reading
@@ -202,6 +221,7 @@ def load(data_dir: Path | None = None) -> CuratedData:
         instruments=read_yaml_list(data_dir / "instruments"),
         cases=read_yaml_list(data_dir / "cases"),
         help_routes=read_yaml_list(data_dir / "help_routes"),
+        coverage=read_yaml_list(data_dir / "coverage"),
     )
 
 
@@ -401,11 +421,12 @@ def check(data: CuratedData, today: date | None = None) -> list[str]:
             problems.append(f"codebook.yaml: question {question_id!r} is never used in any coding")
 
     problems.extend(help_route_problems(data, jurisdictions, set(instrument_ids), today))
-    problems.extend(f"jurisdictions: {code} ({name}), a US state, has no instrument entry"
-                    for code, name in us_without_entry(data, "state"))
-    if REFUSE_US_TERRITORY_WITHOUT_ENTRY:
-        problems.extend(f"jurisdictions: {code} ({name}), a US territory, has no instrument entry"
-                        for code, name in us_without_entry(data, "territory"))
+    problems.extend(coverage_problems(data, jurisdictions, today))
+    # No law tracked must never leave open whether anyone looked: a US state or
+    # territory needs an instrument or a recorded search (data/coverage/).
+    problems.extend(f"jurisdictions: {row['code']} ({row['name']}), a US {row['kind']}, has neither an instrument "
+                    f"entry nor a coverage finding (coverage/{row['pack']}.yaml)"
+                    for row in unaccounted(data) if (row.get("parent"), row.get("kind")) in MUST_BE_ACCOUNTED_FOR)
     # Every suggested answer says what it was inferred from and why the official
     # text could not be read: a reader must be able to judge it.
     problems.extend(f"{where}: a suggested answer gives no `reason` (why inferred, from what)"
@@ -645,11 +666,77 @@ def help_route_problems(data: CuratedData, jurisdictions: dict, instrument_ids: 
     return problems
 
 
-def us_without_entry(data: CuratedData, kind: str) -> list[tuple[str, str]]:
-    """The US states (or territories) of jurisdictions/*.csv that no instrument names."""
-    named = {entry.get("jurisdiction") for entry in data.instruments}
-    return sorted((row["code"], row.get("name", "")) for row in data.jurisdictions
-                  if row.get("parent") == "US" and row.get("kind") == kind and row["code"] not in named)
+ENACTED = ("in_force", "enacted_not_in_force")
+
+
+def coverage_problems(data: CuratedData, jurisdictions: dict, today: date) -> list[str]:
+    """Every problem in data/coverage/, one line each."""
+    problems = []
+    fields = {each.name for each in COVERAGE_FIELDS}
+    seen: dict[str, str] = {}
+    enacted: dict[str, list[dict]] = {}
+    for entry in data.instruments:
+        if entry.get("status") in ENACTED and entry.get("kind") != vocabulary.MODEL_KIND:
+            enacted.setdefault(entry.get("jurisdiction"), []).append(entry)
+    for finding in data.coverage:
+        code = str(finding.get("jurisdiction") or "?")
+        where = f"coverage/{finding['pack']}.yaml {code!r}"
+        if code in seen:
+            problems.append(f"{where}: a second finding for this jurisdiction (also in {seen[code]}.yaml); "
+                            "keep one, the latest search")
+        seen[code] = finding["pack"]
+        for name in sorted(set(finding) - fields - {"pack"}):
+            problems.append(f"{where}: unknown field {name!r} (the fields are {', '.join(COVERAGE_COLUMNS)})")
+        for each in COVERAGE_FIELDS:
+            if each.required and (finding.get(each.name) is None or str(finding.get(each.name)).strip() == ""):
+                problems.append(f"{where}: missing {each.name}")
+        if finding.get("jurisdiction") and code not in jurisdictions:
+            problems.append(f"{where}: unknown jurisdiction (not in jurisdictions/*.csv)")
+        elif code in jurisdictions and jurisdictions[code]["pack"] != finding["pack"]:
+            # One curator owns one region: a finding lives in its jurisdiction's pack.
+            problems.append(f"{where}: belongs in coverage/{jurisdictions[code]['pack']}.yaml, "
+                            f"the pack of jurisdictions/{jurisdictions[code]['pack']}.csv")
+        kind = finding.get("finding")
+        if kind and kind not in vocabulary.COVERAGE_FINDINGS:
+            problems.append(f"{where}: finding {kind!r} not one of {list(vocabulary.COVERAGE_FINDINGS)}")
+        problem = check_date(finding.get("searched_on"), "searched_on", today)
+        if problem:
+            problems.append(f"{where}: {problem}")
+        leads = finding.get("leads")
+        if leads is not None and not isinstance(leads, list):
+            problems.append(f"{where}: leads must be a list of {{title, url}}")
+            leads = []
+        for lead in leads or []:
+            problems.extend(f"{where} lead: {p}" for p in lead_problems(lead))
+        if kind == "bill_only" and not leads:
+            problems.append(f"{where}: bill_only names no bill: list it under `leads`")
+        # A finding says what the law lacks: enacted law of the jurisdiction contradicts it.
+        for entry in enacted.get(code, []):
+            general = entry.get("basis") == "general_offence"
+            if not general or kind == "no_law_found":
+                problems.append(f"{where}: finding {kind!r}, but {entry.get('id')!r} is enacted "
+                                f"{'general' if general else 'specific'} law of it (instruments/{entry['pack']}.yaml)"
+                                + ("; say general_law_only" if general else "; remove the finding"))
+    return problems
+
+
+def lead_problems(lead) -> list[str]:
+    if not isinstance(lead, dict):
+        return ["must be a mapping {title, url}"]
+    found = [f"unknown field {name!r} (a lead has {', '.join(LEAD_KEYS)})" for name in sorted(set(lead) - set(LEAD_KEYS))]
+    if not str(lead.get("title") or "").strip():
+        found.append("missing title")
+    url = lead.get("url")
+    if url is not None and urlsplit(str(url)).scheme not in ("http", "https"):
+        found.append(f"url {url!r} is not a web address (omit it where no official address is known)")
+    return found
+
+
+def unaccounted(data: CuratedData) -> list[dict]:
+    """The jurisdictions no instrument names and no coverage finding speaks for, by code:
+    for them, "no law tracked" cannot say whether anyone looked."""
+    accounted = {entry.get("jurisdiction") for entry in data.instruments + data.coverage}
+    return sorted((row for row in data.jurisdictions if row["code"] not in accounted), key=lambda row: row["code"])
 
 
 def suggested_without_reason(data: CuratedData) -> list[str]:
@@ -661,12 +748,12 @@ def suggested_without_reason(data: CuratedData) -> list[str]:
 
 
 def notices(data: CuratedData) -> list[str]:
-    """What the data still lacks without being wrong: the US territories no instrument
-    names, while REFUSE_US_TERRITORY_WITHOUT_ENTRY is off."""
-    if REFUSE_US_TERRITORY_WITHOUT_ENTRY:
-        return []
-    return [f"{code} ({name}), a US territory, has no instrument entry"
-            for code, name in us_without_entry(data, "territory")]
+    """What the data still lacks without being wrong: the jurisdictions (other than US
+    states and territories, which `check` refuses) with neither an instrument nor a
+    coverage finding."""
+    return [f"{row['code']} ({row['name']}) has neither an instrument nor a coverage finding: record what was "
+            f"searched in coverage/{row['pack']}.yaml"
+            for row in unaccounted(data) if (row.get("parent"), row.get("kind")) not in MUST_BE_ACCOUNTED_FOR]
 
 
 # --------------------------------------------------------------------------- loading
@@ -683,7 +770,7 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
 
     The registry's rows go to their own tables (`sources`, `jurisdictions`,
     `codebook_questions`, `curated_instruments`, `curated_provisions`,
-    `coded_answers`, `curated_cases`, `case_instruments`, `help_routes`), replaced exactly: a row
+    `coded_answers`, `curated_cases`, `case_instruments`, `help_routes`, `coverage_findings`), replaced exactly: a row
     or value deleted in data/ leaves the database, and only rows that differ are
     written, so a build of unchanged data writes nothing. The served `instruments`
     and `cases` are then refreshed for the rows that changed (see store/served.py)."""
@@ -710,6 +797,7 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
         changed += replace_rows(conn, "case_instruments", ("case_id", "instrument_id"),
                      [{"case_id": c["id"], "instrument_id": i} for c in data.cases for i in dict.fromkeys(c.get("instruments") or [])])
         changed += replace_rows(conn, "help_routes", ("id",), [help_route_row(r) for r in data.help_routes])
+        changed += replace_rows(conn, "coverage_findings", ("jurisdiction",), [coverage_row(f) for f in data.coverage])
         served.refresh(conn, "instruments", {key[0] for key in changed_instruments})
         sync_placeholder_provisions(conn)
         served.refresh(conn, "instruments", {key[0] for key in changed_instruments})  # removals, now unreferenced
@@ -725,6 +813,7 @@ def load_into(db, data: CuratedData) -> dict[str, int]:
         "coded_answers": db.execute("SELECT COUNT(*) FROM coded_answers").fetchone()[0],
         "cases": len(data.cases),
         "help_routes": len(data.help_routes),
+        "coverage_findings": len(data.coverage),
     }
 
 
@@ -907,6 +996,16 @@ def help_route_row(route: dict) -> dict:
     row["orders_removal"] = answer_text(row["orders_removal"])
     row["summary"] = one_line(row["summary"])
     row["uncertain"] = one_line(row["uncertain"])
+    return row
+
+
+def coverage_row(finding: dict) -> dict:
+    """A finding as stored: its leads as a JSON list of {title, url} (url only where known)."""
+    row = {column: finding.get(column) for column in COVERAGE_COLUMNS}
+    row["searched"] = one_line(row["searched"])
+    row["note"] = one_line(row["note"])
+    leads = [{key: one_line(lead[key]) for key in LEAD_KEYS if lead.get(key)} for lead in finding.get("leads") or []]
+    row["leads"] = json.dumps(leads, ensure_ascii=False) if leads else None
     return row
 
 

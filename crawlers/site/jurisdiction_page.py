@@ -6,9 +6,10 @@ adds to `jurisdiction_answers` or `comparison` never breaks the page; it is simp
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
-from ..vocabulary import INTERNATIONAL
+from ..vocabulary import COVERAGE_FINDING_MEANINGS, INTERNATIONAL
 from .places import Directory, also_applies
 
 # The questions summarised for each sub-national unit and each law that also applies.
@@ -150,6 +151,19 @@ async def help_routes(db, codes: list[str]) -> list[dict]:
     return sorted(rows, key=lambda row: (order[row["jurisdiction"]], row["orders_removal"] != "yes", row["name_en"] or ""))
 
 
+async def coverage_finding(db, code: str) -> dict | None:
+    """What a search of this jurisdiction's law found (the curated `coverage_findings`), its
+    leads as a list; None when none is recorded or the database predates the table."""
+    try:
+        rows = await dicts(db, "select * from coverage_findings where jurisdiction = :code", {"code": code})
+    except Exception:  # no such table: served from an older database
+        return None
+    if not rows:
+        return None
+    return {**rows[0], "leads": json.loads(rows[0]["leads"] or "[]"),
+            "meaning": COVERAGE_FINDING_MEANINGS.get(rows[0]["finding"], "")}
+
+
 async def overview(db, codes: list[str], places: Directory, questions: list[dict]) -> list[dict]:
     """A short line per jurisdiction: its name, how many instruments, and a few key answers."""
     counts = {row["jurisdiction"]: row["instruments"] for row in await dicts(
@@ -183,6 +197,7 @@ async def page_context(db, code: str) -> dict | None:
         "cases": await cases(db, code),
         "bills": await bills(db, code),
         "help_routes": await help_routes(db, [code, *also_applies(code, parent_of)]),
+        "coverage": await coverage_finding(db, code),
         "also_applies": await overview(db, also_applies(code, parent_of), places, questions),
         "units": await overview(db, children, places, questions),
         "overview_questions": [question for question in questions if question["id"] in OVERVIEW_QUESTIONS],

@@ -37,6 +37,9 @@ Migration 8 (bills): summary, subjects, `bill_sponsors`, the `became_law` action
 `bill_instruments`. Migration 9: `enactment_timeline` lists every law, the undated ones
 with no year (models left out: they are law nowhere), and `registry_loads` records when
 a build changed the curated data, so a page can say as of when its data holds.
+
+Migration 10 (coverage): `coverage_findings`, what a search of a jurisdiction's law found
+(data/coverage/), so that a place with no tracked law says whether anyone looked.
 """
 
 import re
@@ -50,7 +53,7 @@ from ..vocabulary import (
     IN_FORCE_STATUSES, INSTRUMENT_KINDS, INSTRUMENT_RELATIONS, INSTRUMENT_STATUSES, JURISDICTION_KINDS, REGIONS,
     REVIEW_STATUSES, ROLLUPS, RUN_OUTCOMES, SOURCE_KINDS, sql_in,
 )
-from ..vocabulary import ANSWER_SCOPES, FINE_BASES, HELP_ROUTE_KINDS, MODEL_KIND, SPONSOR_ROLES, VICTIM_GROUPS
+from ..vocabulary import ANSWER_SCOPES, COVERAGE_FINDINGS, FINE_BASES, HELP_ROUTE_KINDS, MODEL_KIND, SPONSOR_ROLES, VICTIM_GROUPS
 
 FTS_TABLES = {
     # table: columns indexed for full-text search (kept in sync by triggers). Each has
@@ -1144,10 +1147,24 @@ CREATE TABLE registry_loads (
 );
 """
 
+# Coverage (issue 11): what a search of a jurisdiction's law found, one row per
+# jurisdiction searched, one column per field of curated.COVERAGE_FIELDS. `leads` holds the
+# bills, reports or general laws found as a JSON list of {title, url}.
+MIGRATION_10 = f"""
+CREATE TABLE coverage_findings (
+    jurisdiction TEXT PRIMARY KEY REFERENCES jurisdictions(code),
+    finding TEXT NOT NULL {sql_in('finding', COVERAGE_FINDINGS, nullable=False)},
+    searched_on TEXT NOT NULL,
+    searched TEXT NOT NULL,
+    leads TEXT CHECK (leads IS NULL OR (json_valid(leads) AND json_type(leads) = 'array')),
+    note TEXT
+);
+"""
+
 # A migration is SQL, or a function of the connection returning SQL (when it must
 # read the schema as it stands). Each number a database has not had yet is applied.
 MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, migration_7, MIGRATION_8,
-              MIGRATION_9]
+              MIGRATION_9, MIGRATION_10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
