@@ -127,7 +127,9 @@ async def test_korean_found_inside_words_through_the_trigram_index(crawled_site)
 
     for query in ("딥페이크", "페이크 영상"):
         found = await rows(crawled_site, f"/sii_atlas/search_provisions.json?q={quote(query)}&_shape=array")
-        assert [row["provision_id"] for row in found] == ["kr-scpsc-14-2/article/14-2"], query
+        ids = [row["provision_id"] for row in found]
+        # 14-2's crawled text holds the words; 14-3 (threats) is also found by its curated search word.
+        assert ids[0] == "kr-scpsc-14-2/article/14-2" and set(ids) <= {ids[0], "kr-scpsc-14-2/article/14-3"}, query
         assert "«" in found[0]["snippet"]
 
 

@@ -29,7 +29,8 @@ RELEASED = (
     "jurisdictions", "sources", "codebook_questions",
     "instruments", "provisions", "provision_versions", "instrument_links", "identifiers",
     "cases", "case_citations", "case_provisions",
-    "bills", "bill_actions",
+    "bills", "bill_actions", "bill_sponsors", "bill_instruments",
+    "help_routes", "coverage_findings",
     "coded_answers", "jurisdiction_answers", "comparison", "comparison_matrix", "comparison_matrix_minors",
     "enactment_timeline",
 )
