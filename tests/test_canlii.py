@@ -106,3 +106,21 @@ def test_crawl_without_the_key_skips_the_source(built_db):
         result = crawl(built_db, server, "canlii", env={"CANLII_API_KEY": ""})
         assert not [entry for entry in server.log if entry[1].startswith("/v1/")]
     assert "canlii: skipped" in result.stderr and "CANLII_API_KEY" in result.stderr
+
+
+def test_metadata_becomes_the_decision_that_its_citator_page_completes():
+    url = metadata_url("fr", "qccq", "2023qccq99901")
+    [request] = parse_case_metadata(response(url, (EXAMPLES / "case_2023qccq99901.json").read_bytes()))
+    assert request.url == f"{API}/caseCitator/en/qccq/2023qccq99901/citedLegislations"
+    assert request.meta["sections"] == ["163.1"]
+    assert request.meta["case"] == {
+        "id": "canlii-qccq-2023qccq99901", "jurisdiction": "CA-QC", "court": "Court of Québec",
+        "decision_date": "2023-04-14", "name": "R. c. Exemple", "citation": "2023 QCCQ 99901 (CanLII)",
+        "url": "https://canlii.ca/t/zz9901", "language": "fr", "judges": [], "text": None, "cited_legislation": [],
+        "identifiers": [{"scheme": "NEUTRAL", "value": "2023 QCCQ 99901"},
+                        {"scheme": "DOCKET", "value": "450-01-999901-231"}],
+        "source": "canlii"}
+    # From a listing, on another subject: nothing at all.
+    url = metadata_url("en", "onsc", "2025onsc99903")
+    assert list(parse_case_metadata(response(url, (EXAMPLES / "case_2025onsc99903.json").read_bytes(),
+                                             {"discovered": True}))) == []

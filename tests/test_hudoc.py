@@ -92,11 +92,13 @@ def test_search_pages_on_until_the_result_count():
 
 def test_search_limit_and_since():
     body = (EXAMPLES / "search_intimate_images_page1.json").read_bytes()
-    cases = [r for r in parse_results(json_response(body, meta={"limit": 1})) if not isinstance(r, scrapy.Request)]
-    assert [c["id"] for c in cases] == ["echr-001-299901"]
-    cases = [r for r in parse_results(json_response(body, meta={"since": "2022-01-01"}))
-             if not isinstance(r, scrapy.Request)]
-    assert [c["id"] for c in cases] == ["echr-001-299901"]  # Volodina (2021) dropped
+
+    def judgments(meta):
+        return [r.meta["case"]["id"] for r in parse_results(json_response(body, meta=meta)) if "case" in r.meta]
+
+    assert judgments({"limit": 1}) == ["echr-001-299901"]
+    assert judgments({"since": "2022-01-01"}) == ["echr-001-299901"]  # Volodina (2021) dropped
+    assert judgments({}) == ["echr-001-299901", "echr-001-211794"]
 
 
 @pytest.mark.parametrize("body,message", [
@@ -123,8 +125,17 @@ def test_text_keeps_paragraphs_and_joins_the_search_record():
     assert "Holds that there has been a violation of Article 8 of the Convention;" in paragraphs
 
 
+def test_an_empty_text_reply_stores_the_judgment_without_text_and_records_the_page():
+    url = text_url("001-211794")
+    record = {"id": "echr-001-211794", "jurisdiction": "COE", "name": "V.", "url": "u", "source": "hudoc"}
+    response = scrapy.http.HtmlResponse(url=url, status=204, body=b"", request=scrapy.Request(url, meta={"case": record}))
+    case, error = list(parse_text(response))
+    assert case["id"] == "echr-001-211794" and case["text"] is None
+    assert error["kind"] == "empty" and "converted no text" in error["reason"] and error["status"] == 204
+
+
 @pytest.mark.parametrize("body,meta,message", [
-    (b"", {"case": {"id": "echr-001-299901"}}, "converted no text"),
+    (b"", {}, "converted no text"),
     (b"<html><title>Just a moment...</title></html>", {"case": {"id": "echr-001-299901"}}, "bot challenge"),
     (b"<html><body><div></div></body></html>", {"case": {"id": "echr-001-299901"}}, "no paragraph"),
     (b"<p>1. Text</p>", {}, "meta `case`"),
@@ -160,7 +171,13 @@ def test_an_echr_instrument_would_take_its_article_8_links():
 def test_crawl_stores_judgments_with_text_and_completes_the_curated_row(built_db):
     database = sqlite_utils.Database(built_db)
     assert (database["cases"].get("echr-001-211794")["source"] or "") != "hudoc"
-    with FixtureServer() as server:
+    def no_text_for_volodina(handler, method, path, query):
+        """HUDOC's answer for a document it cannot convert: 204, no body."""
+        if path == "/app/conversion/docx/html/body" and query.get("id") == ["001-211794"]:
+            return 204, "text/html", b"", {}
+        return None
+
+    with FixtureServer(hook=no_text_for_volodina) as server:
         result = crawl(built_db, server, "hudoc")
     assert result.returncode == 0, result.stderr
     # The tracked applications and the subject searches, then page 2 and the texts.

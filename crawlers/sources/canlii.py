@@ -39,8 +39,7 @@ What the spider does:
   (default: the last `DISCOVERY_DAYS` days), page after page; a listed decision's metadata
   is read, and it is kept only when its title or CanLII's keywords are on the subject
   (`SUBJECT`); the API has no full-text search, and we read no text to search in.
-A decision is a CaseItem with text None: once from its metadata, again with its cited
-legislation. A statute's sections are named only where CanLII's keywords name them
+A decision is one CaseItem, text None, written once its cited legislation is read. A statute's sections are named only where CanLII's keywords name them
 ("s. 162.1"), so the citation patterns can link the tracked provision.
 """
 
@@ -222,8 +221,8 @@ def record_from_metadata(data: dict, url: str) -> dict:
 
 
 def parse_case_metadata(response):
-    """`caseBrowse/{lang}/{db}/{caseId}/`: the decision (metadata only), then the
-    legislation it cites. Meta `discovered`: from a listing, kept only on the subject."""
+    """`caseBrowse/{lang}/{db}/{caseId}/`: the decision's metadata travels (meta `case`)
+    to the legislation it cites. Meta `discovered`: from a listing, kept only on the subject."""
     data = read(response, "caseId")
     record = record_from_metadata(data, response.url)
     if response.meta.get("discovered"):
@@ -231,7 +230,7 @@ def parse_case_metadata(response):
         if not SUBJECT.search(words):
             return  # a decision of the listed court on another subject
     sections = SECTION.findall(str(data.get("keywords") or ""))
-    yield CaseItem(**record)
+    # The decision is written once, complete, by the citator's page.
     yield scrapy.Request(cited_legislation_url(clean(data["databaseId"]), clean(data["caseId"])),
                          meta={"case": record, "sections": sections})
 

@@ -49,9 +49,9 @@ Format knowledge, and where it comes from:
 
 What the spider does: the tracked judgments by application number (`TRACKED_APPLICATIONS`,
 the curated ECtHR cases on the subject) and the subject searches (`SEARCH_QUERIES`), as
-JSON, page after page; each English judgment found becomes a CaseItem at once (metadata,
-the `article` column as cited provisions) and again with its text once the conversion
-endpoint answers. `--since` adds a `kpdate` bound; `--limit` caps the judgments taken
+JSON, page after page; each English judgment found becomes one CaseItem (metadata, the
+`article` column as cited provisions) with its text, once the conversion endpoint
+answers (without text when it answers empty, or when HUDOC holds only a placeholder). `--since` adds a `kpdate` bound; `--limit` caps the judgments taken
 from each page.
 
 RSS format notes (from the real capture):
@@ -76,7 +76,7 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 from ..citations.coe import article_title
-from ..items import CaseItem
+from ..items import CaseItem, PageError
 from .contract import Auth, SourceContract
 from .spider import SourceSpider, clean, iso_day, json_object, with_query
 
@@ -285,8 +285,11 @@ def parse_results(response):
         if limit is not None and taken >= int(limit):
             break
         taken += 1
-        yield CaseItem(text=None, **record)
-        if str(columns.get("isplaceholder") or "").lower() != "true":
+        # One item per judgment and run, written once it is complete (the text page
+        # yields it); a placeholder has no text to wait for.
+        if str(columns.get("isplaceholder") or "").lower() == "true":
+            yield CaseItem(text=None, **record)
+        else:
             yield scrapy.Request(text_url(columns["itemid"]), meta={"case": record})
     start = int(_query_value(response.url, "start") or 0)
     following = start + len(data["results"])
@@ -323,11 +326,17 @@ def judgment_paragraphs(html: bytes) -> list[str]:
 
 def parse_text(response):
     """`/app/conversion/docx/html/body`: the judgment's text joins its search record
-    (request meta `case`); alone, the page names no judgment and is an error."""
+    (request meta `case`); alone, the page names no judgment and is an error. An empty
+    reply (HUDOC's 204) stores the judgment without text and records the page as empty."""
     record = dict(response.meta.get("case") or {})
     item_id = _query_value(response.url, "id")
     if not response.body.strip():
-        raise ValueError(f"HUDOC converted no text for {item_id} (empty reply: a placeholder document?)")
+        reason = f"HUDOC converted no text for {item_id} (empty reply: a placeholder document?)"
+        if not record:
+            raise ValueError(reason)
+        yield CaseItem(**{**record, "text": None})
+        yield PageError(url=response.url, status=response.status, kind="empty", reason=reason, tracked=False)
+        return
     head = response.body[:5000].lower()
     if b"just a moment" in head or b"cf-chl" in head:
         raise ValueError(f"HUDOC answered a bot challenge, not a judgment, at {response.url}")
