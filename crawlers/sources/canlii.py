@@ -39,8 +39,9 @@ What the spider does:
   (default: the last `DISCOVERY_DAYS` days), page after page; a listed decision's metadata
   is read, and it is kept only when its title or CanLII's keywords are on the subject
   (`SUBJECT`); the API has no full-text search, and we read no text to search in.
-A decision is one CaseItem, text None, written once its cited legislation is read. A statute's sections are named only where CanLII's keywords name them
-("s. 162.1"), so the citation patterns can link the tracked provision.
+A decision is one CaseItem, text None, written once its cited legislation is read. A
+statute's sections are named only where CanLII's keywords name them ("s. 162.1"), so
+the citation patterns can link the tracked provision.
 """
 
 import re
@@ -243,9 +244,10 @@ def cited_entry(legislation: dict, sections: list[str]) -> list[dict]:
     if not title:
         return []
     citation = clean(legislation.get("citation"))
-    entries = [{"title": f"{title}, {citation}" if citation else title, "href": None}]
+    # Keys in sorted order, as the archive's JSON keeps them (a re-parse stores the same text).
+    entries = [{"href": None, "title": f"{title}, {citation}" if citation else title}]
     if legislation.get("legislationId") == CRIMINAL_CODE:
-        entries += [{"title": f"{title}, s. {section}", "href": None} for section in sections]
+        entries += [{"href": None, "title": f"{title}, s. {section}"} for section in sections]
     return entries
 
 

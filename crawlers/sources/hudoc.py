@@ -47,12 +47,12 @@ Format knowledge, and where it comes from:
   (paragraphs, CSS classes per Word style); the examples in tests/examples/hudoc/ are
   written by us in that shape and say so.
 
-What the spider does: the tracked judgments by application number (`TRACKED_APPLICATIONS`,
-the curated ECtHR cases on the subject) and the subject searches (`SEARCH_QUERIES`), as
-JSON, page after page; each English judgment found becomes one CaseItem (metadata, the
+What the spider does: the tracked judgments by application number (`TRACKED_APPLICATIONS`)
+and the subject searches (`JSON_QUERIES`; `SEARCH_QUERIES` are the same subject as RSS
+feeds, for fetching by hand), as JSON, page after page; each English judgment found becomes one CaseItem (metadata, the
 `article` column as cited provisions) with its text, once the conversion endpoint
-answers (without text when it answers empty, or when HUDOC holds only a placeholder). `--since` adds a `kpdate` bound; `--limit` caps the judgments taken
-from each page.
+answers (without text when it answers empty, or when HUDOC holds only a placeholder).
+`--since` adds a `kpdate` bound; `--limit` caps the judgments taken from each page.
 
 RSS format notes (from the real capture):
 - `<channel>` dates are day/month/year ("25/05/2025"); item `<pubDate>` is RFC 822
@@ -102,9 +102,10 @@ JSON_QUERIES = [
     f'{_ENGLISH_JUDGMENTS} AND article:8 AND ("deepfake" OR "deep fake" OR "revenge porn" OR "revenge pornography")',
     f'{_ENGLISH_JUDGMENTS} AND article:8 AND ("cyberviolence" OR "cyber-violence")',
 ]
-#: The curated judgments on the subject (data/cases/europe.yaml), by application number:
-#: Volodina v. Russia (no. 2), Khadija Ismayilova v. Azerbaijan, Söderman v. Sweden
-#: [GC], K.U. v. Finland.
+#: Judgments on the subject, by application number: Volodina v. Russia (no. 2) and Khadija
+#: Ismayilova v. Azerbaijan (curated in data/cases/europe.yaml), Söderman v. Sweden [GC]
+#: (covert filming of a child) and K.U. v. Finland (a child's sexual advert posted in her
+#: name), leading Article 8 judgments not yet curated.
 TRACKED_APPLICATIONS = ("40419/19", "65286/13", "5786/08", "2872/02")
 #: The columns asked of the search (the parser reads these).
 SELECT = ("itemid", "docname", "appno", "kpdate", "ecli", "article", "conclusion", "languageisocode",
@@ -213,7 +214,9 @@ def cited_articles(column: str | None) -> list[dict]:
     for code in (column or "").split(";"):
         title = article_title(code)
         if title and title not in [entry["title"] for entry in found]:
-            found.append({"title": title, "href": None})
+            # Keys in sorted order: the archive keeps request meta as sorted JSON, and a
+            # re-parse must store the same JSON text the crawl did.
+            found.append({"href": None, "title": title})
     return found
 
 
