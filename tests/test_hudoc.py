@@ -205,8 +205,8 @@ def test_crawl_stores_judgments_with_text_and_completes_the_curated_row(built_db
         assert {row[0] for row in conn.execute(query, ["coe-cets-210-istanbul"])} == linked
 
 
-def test_crawl_from_the_real_feed_still_completes_the_curated_row(built_db):
-    """The RSS route, driven by a feed fetched by hand: `sii-atlas parse` reads it."""
+def test_the_real_feed_still_parses_through_the_cli(built_db):
+    """The RSS route, for a feed fetched by hand: `sii-atlas parse` reads it."""
     result = sii_atlas(built_db, "parse", "hudoc", str(sample("hudoc", "echr.rss")), "--url", FEED_URL)
     assert result.returncode == 0, result.stderr
     assert "echr-001-211794" in result.stdout
