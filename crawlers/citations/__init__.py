@@ -7,11 +7,11 @@ in the database (see linker.py). Used by the crawl's CitationPipeline and by
 `sii-atlas link-citations`.
 """
 
-from . import canada, eu, france, germany, italy, korea, netherlands, spain, uk, us
+from . import canada, coe, eu, france, germany, italy, korea, netherlands, spain, uk, us
 from .base import Citation, normalise_label
 from .linker import Linker, links_for
 
-SYSTEMS = (uk, france, netherlands, germany, canada, eu, us, italy, spain, korea)
+SYSTEMS = (uk, france, netherlands, germany, canada, eu, us, italy, spain, korea, coe)
 
 
 def systems_for(jurisdiction: str | None) -> list:
