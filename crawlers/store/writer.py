@@ -202,7 +202,9 @@ class Store:
         for column in self._columns[kind]:
             value = record.get(column)
             if column in JSON_COLUMNS and value is not None:
-                value = json.dumps(value, ensure_ascii=False)
+                # Keys sorted: the same value read again (a reparse from the archive, whose
+                # request meta is stored sorted) must give the same text, or it reads as a change.
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
             elif column in URL_COLUMNS and value:
                 value = redact_url(value, self.secret_params)
             row[column] = value
