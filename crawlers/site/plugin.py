@@ -26,6 +26,7 @@ from datasette.utils.asgi import Response
 from . import STATIC_MOUNT
 from . import charts, compare_page, jurisdiction_page, map_page, search, search_terms
 from .facets import without_suggested_facets
+from .wording import answer_words
 from .search_terms import fts_query  # noqa: F401 (kept importable from here)
 from .safety import limit_value_length, secured
 from crawlers.publishing import site as publishing
@@ -37,6 +38,12 @@ publishing.register()  # feeds, licence and as-of on exports, citation (its own 
 def prepare_connection(conn):
     search_terms.register(conn)  # fts_query(), trigram_query(), short_unspaced()
     limit_value_length(conn)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    # `answer|answer_words`: the codebook's codes as words ("any_age" reads "any age").
+    env.filters["answer_words"] = answer_words
 
 
 @hookimpl
