@@ -125,9 +125,12 @@ def crawled_site(tmp_path_factory):
 async def test_korean_found_inside_words_through_the_trigram_index(crawled_site):
     from urllib.parse import quote
 
+    # Art. 14-3's curated headings and keywords say 딥페이크 and 영상 too (data/: people search for
+    # the word the statute does not use); the crawled text of 14-2, found inside its words, comes first.
     for query in ("딥페이크", "페이크 영상"):
         found = await rows(crawled_site, f"/sii_atlas/search_provisions.json?q={quote(query)}&_shape=array")
-        assert [row["provision_id"] for row in found] == ["kr-scpsc-14-2/article/14-2"], query
+        assert [row["provision_id"] for row in found][:1] == ["kr-scpsc-14-2/article/14-2"], query
+        assert {row["provision_id"] for row in found} <= {"kr-scpsc-14-2/article/14-2", "kr-scpsc-14-2/article/14-3"}
         assert "«" in found[0]["snippet"]
 
 
