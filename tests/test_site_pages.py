@@ -1,8 +1,9 @@
 """The jurisdiction pages and the picker that finds them by name."""
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -495,3 +496,61 @@ async def test_the_reason_of_a_suggested_answer_is_one_click_from_its_mark(site_
 async def test_the_built_database_keeps_the_reason_of_each_suggested_answer(site):
     columns = (await site.client.get("/sii_atlas.json?sql=select+name+from+pragma_table_info('coded_answers')&_shape=array")).json()
     assert "reason" in {column["name"] for column in columns}
+
+
+class Links(HTMLParser):
+    """Every address a page links to or loads (a, link, script, img)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("href", "src"):
+            if tag in ("a", "link", "script", "img") and attrs.get(name):
+                self.found.append(attrs[name])
+
+
+def links_within_the_site(html: str, at: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    found = []
+    for link in parser.found:
+        address = urljoin("http://localhost" + at, link)
+        if address.startswith("http://localhost/"):
+            found.append(address[len("http://localhost"):].split("#")[0] or "/")
+    return list(dict.fromkeys(found))
+
+
+def link_shape(address: str) -> tuple:
+    """Datasette's table pages link each row and every sort and facet of each column: those are
+    checked once per table and set of filters, every other page once per address."""
+    parts = urlsplit(address)
+    steps = parts.path.strip("/").split("/")
+    path = "/".join(["", *steps[:2], "<row>"]) if len(steps) == 3 and steps[0] == "sii_atlas" else parts.path
+    filters = tuple(sorted({key for key, _ in parse_qsl(parts.query) if not key.startswith("_")}))
+    return path, filters, parts.query if not parts.path.startswith("/sii_atlas") else None
+
+
+async def test_no_link_two_steps_from_the_home_page_is_broken(site):
+    checked, broken = {}, []
+
+    async def visit(address: str, came_from: str) -> str:
+        response = await site.client.get(address)
+        checked[address] = response.status_code
+        if response.status_code >= 400:
+            broken.append(f"{address} ({response.status_code}, linked from {came_from})")
+        return response.text if "html" in response.headers.get("content-type", "") else ""
+
+    first = links_within_the_site(await visit("/", "-"), "/")
+    second = {}
+    for address in first:
+        html = await visit(address, "/")
+        for link in links_within_the_site(html, address):
+            second.setdefault(link_shape(link), (link, address))
+    for link, came_from in second.values():
+        if link not in checked:
+            await visit(link, came_from)
+    assert len(checked) > 250, len(checked)  # every jurisdiction's page and feed among them
+    assert not broken, broken
