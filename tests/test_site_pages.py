@@ -554,3 +554,19 @@ async def test_no_link_two_steps_from_the_home_page_is_broken(site):
             await visit(link, came_from)
     assert len(checked) > 250, len(checked)  # every jurisdiction's page and feed among them
     assert not broken, broken
+
+
+async def test_a_jurisdiction_pages_picker_compares_with_it_as_its_label_says(site):
+    # "Compare with another jurisdiction" opened the other one instead.
+    france = await page(site, "/jurisdiction/FR")
+    picker = france[france.index('<form class="picker"'):france.index("</form>", france.index('<form class="picker"'))]
+    assert '<button type="submit" name="compare_with" value="FR">Compare with France</button>' in picker
+    response = await site.client.get("/jurisdiction?name=Deutschland&compare_with=FR")
+    assert response.status_code == 302 and response.headers["location"] == "/compare?j=FR&j=Deutschland"
+    assert (await site.client.get("/jurisdiction?name=Deutschland")).headers["location"] == "/jurisdiction/DE"
+
+
+async def test_official_languages_are_named_not_coded(site):
+    # "official languages: fr".
+    assert "official languages: French<" in await page(site, "/jurisdiction/FR")
+    assert "official languages: English, Welsh<" in await page(site, "/jurisdiction/GB-WLS")

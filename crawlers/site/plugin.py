@@ -26,7 +26,7 @@ from datasette.utils.asgi import Response
 from . import STATIC_MOUNT
 from . import charts, compare_page, jurisdiction_page, map_page, search, search_terms
 from .facets import without_suggested_facets
-from .wording import answer_words
+from .wording import answer_words, language_names
 from .search_terms import fts_query  # noqa: F401 (kept importable from here)
 from .safety import limit_value_length, secured
 from crawlers.publishing import site as publishing
@@ -44,6 +44,7 @@ def prepare_connection(conn):
 def prepare_jinja2_environment(env):
     # `answer|answer_words`: the codebook's codes as words ("any_age" reads "any age").
     env.filters["answer_words"] = answer_words
+    env.filters["language_names"] = language_names  # "en fr" reads "English, French"
 
 
 @hookimpl
@@ -71,6 +72,9 @@ async def jurisdiction(datasette, request):
 
 
 async def find_jurisdiction(datasette, request):
+    # A jurisdiction page's picker has two buttons: "Open" (this) and "Compare with <it>".
+    if request.args.get("compare_with"):
+        return Response.redirect("/compare?" + urlencode([("j", request.args["compare_with"]), ("j", request.args.get("name", ""))]))
     return await choose_jurisdiction(datasette, request, request.args.get("name", ""))
 
 

@@ -36,3 +36,17 @@ def answer_words(value):
     if codes is None:
         return value
     return ", ".join(code.replace("_", " ") for code in codes)
+
+
+def language_names(codes) -> str:
+    """"en fr" (ISO 639-1 codes, as `jurisdictions.languages` holds them) -> "English, French";
+    a code pycountry does not know stays as it is."""
+    import pycountry
+
+    names = []
+    for code in str(codes or "").split():
+        language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
+        name = getattr(language, "common_name", None) or getattr(language, "name", None)
+        # "Modern Greek (1453-)" reads "Modern Greek".
+        names.append(re.sub(r"\s*\(.*\)$", "", name) if name else code)
+    return ", ".join(names)
