@@ -570,3 +570,12 @@ async def test_official_languages_are_named_not_coded(site):
     # "official languages: fr".
     assert "official languages: French<" in await page(site, "/jurisdiction/FR")
     assert "official languages: English, Welsh<" in await page(site, "/jurisdiction/GB-WLS")
+
+
+async def test_the_home_page_compares_jurisdictions_typed_by_name(site):
+    # The home page only linked to the comparison: the names had to be typed on a second page.
+    home = await page(site, "/")
+    form = home[home.index('<form class="picker" action="/compare"'):]
+    assert 'name="j"' in form.split("</form>")[0]
+    data = await compared(site, "?j=" + quote("France, Germany, UK, South Korea, Australia, United States, California"))
+    assert [each["code"] for each in data["jurisdictions"]] == ["FR", "DE", "GB", "KR", "AU", "US", "US-CA"]
