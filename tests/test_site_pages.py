@@ -591,3 +591,11 @@ async def test_the_home_page_runs_a_few_queries_not_one_per_table(site, tmp_path
     assert queries <= 10, queries
     assert 'action="/sii_atlas/search_provisions"' in html and "A provision-level, source-linked atlas" in html
     assert (await traced.client.get("/.json")).status_code == 200  # Datasette's own index, as JSON
+
+
+async def test_a_saved_comparison_keeps_the_date_of_its_data_in_its_name(site):
+    # "sii-atlas-comparison.csv": once saved, nothing said how recent it was.
+    response = await site.client.get("/compare.csv?j=FR")
+    as_of = response.headers["x-sii-atlas-as-of"][:10]
+    assert response.headers["content-disposition"] == f'attachment; filename="sii-atlas-comparison-{as_of}.csv"'
+    assert response.headers["link"].startswith("<https://creativecommons.org/licenses/by/4.0/>")

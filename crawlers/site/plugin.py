@@ -106,8 +106,12 @@ async def compare(datasette, request):
     if request.url_vars.get("format") == "json":
         return Response.json(compare_page.as_json(context))
     if request.url_vars.get("format") == "csv":
+        # The file saved keeps the date of the data in its name (the licence and the as-of
+        # time are in the answer's headers, which a saved file loses).
+        stamp = (await publishing.AS_OF.get(db) or "")[:10]
+        name = f"sii-atlas-comparison-{stamp}.csv" if stamp else "sii-atlas-comparison.csv"
         return Response(compare_page.as_csv(context), content_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": 'attachment; filename="sii-atlas-comparison.csv"'})
+                        headers={"content-disposition": f'attachment; filename="{name}"'})
     query = request.query_string
 
     def replace_url(typed: str, code: str) -> str:
