@@ -599,3 +599,13 @@ async def test_a_saved_comparison_keeps_the_date_of_its_data_in_its_name(site):
     as_of = response.headers["x-sii-atlas-as-of"][:10]
     assert response.headers["content-disposition"] == f'attachment; filename="sii-atlas-comparison-{as_of}.csv"'
     assert response.headers["link"].startswith("<https://creativecommons.org/licenses/by/4.0/>")
+
+
+@pytest.mark.parametrize("path", ["/", "/jurisdiction/FR", SIX, "/map", "/timeline", "/search?q=montage", "/feeds",
+                                  "/jurisdiction?name=new", "/sii_atlas/instruments", "/sii_atlas/search_provisions?q=montage"])
+async def test_every_footer_gives_a_licence_the_date_of_the_data_and_how_to_cite(site, path):
+    # The site's own pages had no `metadata`: their footer began "· Data as of", with no licence.
+    html = await page(site, path)
+    footer = html[html.index('<footer class="ft">'):]
+    assert "Licence:" in footer and "Data as of" in footer and "Cite as: SII Atlas" in footer
+    assert not footer.split(">", 1)[1].lstrip().startswith("&middot;")
