@@ -324,6 +324,11 @@ def test_policy_researcher_from_the_home_page_to_evidence_parent_law_map_and_tim
     screenshots(page, "researcher-3-evidence-FR")
     # A state's page leads to its federal law.
     page.goto(site + "/jurisdiction/US-CA")
+    # On a phone the picker's two buttons ("Open", "Compare with California") leave its field usable.
+    page.set_viewport_size({"width": NARROW, "height": 900})
+    field = page.locator("#jurisdiction-name").bounding_box()
+    assert field["width"] >= NARROW * 0.6, field
+    page.set_viewport_size({"width": WIDE, "height": 900})
     page.locator(".jurisdiction-head .facts").get_by_role("link", name="United States").click()
     page.wait_for_load_state()
     assert page.url.endswith("/jurisdiction/US")
