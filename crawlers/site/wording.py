@@ -24,6 +24,8 @@ def codes_in(value) -> list[str] | None:
 
 def answer_key(value):
     """One spelling for the same set of coded answers (sorted, without repeats)."""
+    if not isinstance(value, str) or "," not in value:  # most answers: nothing to reorder
+        return value
     codes = codes_in(value)
     if codes is None or len(codes) == 1:
         return value
