@@ -609,3 +609,13 @@ async def test_every_footer_gives_a_licence_the_date_of_the_data_and_how_to_cite
     footer = html[html.index('<footer class="ft">'):]
     assert "Licence:" in footer and "Data as of" in footer and "Cite as: SII Atlas" in footer
     assert not footer.split(">", 1)[1].lstrip().startswith("&middot;")
+
+
+async def test_yes_no_flags_read_yes_or_no_on_pages_and_stay_numbers_in_exports(site):
+    # The enactment timeline showed "reaches_synthetic 1" and every law "curated 1".
+    html = await page(site, "/sii_atlas/enactment_timeline?instrument_id=ukpga-1978-37")
+    assert re.search(r'<td class="col-reaches_synthetic[^"]*">yes</td>', html), "1 shown for yes"
+    law = await page(site, "/sii_atlas/instruments/ukpga-1978-37")
+    assert re.search(r'<td class="col-curated[^"]*">yes</td>', law) or ">curated</" not in law
+    exported = (await site.client.get("/sii_atlas/enactment_timeline.json?instrument_id=ukpga-1978-37&_shape=array")).json()
+    assert exported[0]["reaches_synthetic"] == 1

@@ -187,12 +187,19 @@ def extra_template_vars(template, datasette):
 JURISDICTION_CODE = re.compile(r"^[A-Z]{2,3}(-[A-Z0-9]{1,3})?$")
 
 
+#: Columns that hold a yes/no as 1/0 (SQLite has no booleans); pages say yes or no, while
+#: CSV and JSON keep the numbers.
+FLAG_COLUMNS = {"curated", "reaches_synthetic"}
+
+
 @hookimpl
 def render_cell(value, column):
     """A `jurisdiction` code in any table, view or search result links to that jurisdiction's
-    page, so a search result opens onto the law around it."""
+    page, so a search result opens onto the law around it; a 1/0 flag reads yes or no."""
     if column == "jurisdiction" and isinstance(value, str) and JURISDICTION_CODE.match(value):
         return Markup(f'<a href="/jurisdiction/{escape(value)}">{escape(value)}</a>')
+    if column in FLAG_COLUMNS and value in (0, 1) and not isinstance(value, float):
+        return "yes" if value else "no"
     return None
 
 
