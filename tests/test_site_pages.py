@@ -609,6 +609,8 @@ async def test_every_footer_gives_a_licence_the_date_of_the_data_and_how_to_cite
     footer = html[html.index('<footer class="ft">'):]
     assert "Licence:" in footer and "Data as of" in footer and "Cite as: SII Atlas" in footer
     assert not footer.split(">", 1)[1].lstrip().startswith("&middot;")
+    # How to page through JSON and where the licence is, one click from every page (it was text only).
+    assert '<a href="/#exports-and-api">' in footer
 
 
 async def test_yes_no_flags_read_yes_or_no_on_pages_and_stay_numbers_in_exports(site):
