@@ -621,3 +621,10 @@ async def test_yes_no_flags_read_yes_or_no_on_pages_and_stay_numbers_in_exports(
     assert re.search(r'<td class="col-curated[^"]*">yes</td>', law) or ">curated</" not in law
     exported = (await site.client.get("/sii_atlas/enactment_timeline.json?instrument_id=ukpga-1978-37&_shape=array")).json()
     assert exported[0]["reaches_synthetic"] == 1
+
+
+async def test_one_sub_national_unit_is_named_in_the_singular(site):
+    # "the own law of its 1 provinces" (Japan, with Tottori).
+    html = await page(site, "/compare?j=Japan&q=sharing")
+    assert "the own law of its 1 province:" in html and "1 provinces" not in html
+    assert re.search(r"the own law of its \d+ states and territories:", await page(site, "/compare?j=US&q=sharing"))

@@ -185,7 +185,9 @@ def units_summary(units: list[str], question: dict, whole: dict, places: Directo
     else how many give each answer (and the range, for numbers)."""
     if not units:
         return None
-    kinds = dict.fromkeys(PLURALS.get(places.by_code[each]["kind"], "units") for each in units)
+    # "its 1 provinces" read wrong: one unit is named by its kind in the singular.
+    kinds = dict.fromkeys(PLURALS.get(places.by_code[each]["kind"], "units") if len(units) > 1
+                          else places.by_code[each]["kind"].replace("_", " ") for each in units)
     summary = {"count": len(units), "kinds": " and ".join(kinds), "codes": units, "groups": []}
     for group in VICTIM_GROUPS:
         answers = [(each, (whole.get((each, question["id"], group)) or {}).get("answer")) for each in units]
