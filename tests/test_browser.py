@@ -2,7 +2,7 @@
 
 `sii-atlas serve` runs on a curated build plus two crawled provision texts (French, Korean),
 and Debian's Chromium (/usr/bin/chromium, or $SII_ATLAS_CHROMIUM) is driven by Playwright.
-Screenshots at 1,400 px and 400 px go to tests/artifacts/browser/ (not committed) for a person
+Screenshots at 1,400 px and 390 px go to tests/artifacts/browser/ (not committed) for a person
 to look at. The tests skip only when no browser can be launched; everything stays on localhost.
 """
 
@@ -26,13 +26,14 @@ from playwright.sync_api import expect, sync_playwright
 from crawlers.registry import curated
 from crawlers.store import Store
 from crawlers.store.schema import open_database
+from test_site_pages import store_reasons  # tests/ is on the path (no package)
 
 PROJECT = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT / "tests" / "artifacts" / "browser"
 CHROMIUM = os.environ.get("SII_ATLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WIDE, NARROW = 1400, 400
+WIDE, NARROW = 1400, 390  # a desktop, a phone (iPhone 12-15)
 TILE_ORIGIN = "https://tile.openstreetmap.org"  # crawlers/site/map_page.py DEFAULT_TILES
 
 FRENCH_TEXT = ("Est puni d'un an d'emprisonnement le fait de porter à la connaissance du public un "
@@ -54,6 +55,8 @@ def build_database(path: Path) -> None:
          "url": "https://www.law.go.kr/법령/성폭력범죄의처벌등에관한특례법", "source": "curated"},
     ])
     db.conn.close()
+    # Each suggested answer's reason, stored as the build must store it (test_site_pages.py).
+    store_reasons(path)
 
 
 def free_port() -> int:
@@ -131,14 +134,14 @@ def page(browser_context):
 
 
 def screenshots(page, name: str) -> None:
-    """The current page, whole, at 1,400 px and 400 px wide."""
+    """The current page, whole, at 1,400 px and 390 px wide."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width in (WIDE, NARROW):
         page.set_viewport_size({"width": width, "height": 900})
-        # Whole pages, except Datasette's long tables (stacked cell by cell at 400 px): their top.
+        # Whole pages, except Datasette's long tables (stacked cell by cell on a phone): their top.
         whole = page.evaluate("document.documentElement.scrollHeight") < 15000
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=whole)
-        # At 400 px nothing may be wider than the screen (no sideways scrolling of the page).
+        # On a phone nothing may be wider than the screen (no sideways scrolling of the page).
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{name} at {width} px is {overflow} px wider than the screen"
     page.set_viewport_size({"width": WIDE, "height": 900})
@@ -276,3 +279,137 @@ def test_chart_of_laws_per_year_renders(site, page):
     assert box["width"] > 600 and box["height"] > 200, box
     expect(page.locator("table.timeline-table tbody tr", has_text="date unknown")).to_be_visible()
     screenshots(page, "timeline")
+
+
+# ----------------------------------------------------------------------------- three readers, step by step
+
+SEVEN = "France, Germany, UK, South Korea, Australia, United States, California"
+
+
+def header_link(page, name: str):
+    return page.locator("header ul.site-nav").get_by_role("link", name=name, exact=True)
+
+
+def test_policy_researcher_from_the_home_page_to_evidence_parent_law_map_and_timeline(site, page):
+    page.goto(site + "/")
+    page.get_by_label("Jurisdictions to compare, by name, separated by commas").fill(SEVEN)
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    creating = page.locator("#q-creating")
+    expect(creating.locator("tr.chosen")).to_have_count(7)
+    # California's row is followed by the federal law that also applies there.
+    expect(creating.locator('tr.applies-also[data-jurisdiction="US"]')).to_have_count(1)
+    expect(creating.locator("thead th")).to_have_text(["Jurisdiction", "For adults", "For minors"])
+    screenshots(page, "researcher-1-compare-seven")
+    # A suggested answer says why, one click away.
+    why = page.locator("td.status-suggested details.why").first
+    why.scroll_into_view_if_needed()
+    expect(why.locator("li").first).to_be_hidden()
+    why.locator("summary").click()
+    expect(why.locator("li").first).to_be_visible()
+    assert len(why.locator("li").first.inner_text().strip()) > 20
+    screenshots(page, "researcher-2-why-suggested")
+    # France's adults' prison term is suggested: its cell opens the evidence, with the reason.
+    page.locator('#q-max_prison_months tr[data-jurisdiction="FR"] td[data-scope="adults"] a.cell-link').click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/jurisdiction/FR#q-max_prison_months")
+    question = page.locator("#q-max_prison_months")
+    suggested = question.locator("li.coded", has=page.locator(".mark-suggested")).first
+    assert "Why:" in suggested.locator(".mark").get_attribute("title")  # on hover
+    suggested.locator("details.why summary").click()
+    expect(suggested.locator("details.why p")).to_be_visible()
+    assert suggested.locator("a.provision").get_attribute("href").startswith("https://")  # the official text
+    expect(page.locator("body")).not_to_contain_text("any_age")
+    screenshots(page, "researcher-3-evidence-FR")
+    # A state's page leads to its federal law.
+    page.goto(site + "/jurisdiction/US-CA")
+    # On a phone the picker's two buttons ("Open", "Compare with California") leave its field usable.
+    page.set_viewport_size({"width": NARROW, "height": 900})
+    field = page.locator("#jurisdiction-name").bounding_box()
+    assert field["width"] >= NARROW * 0.6, field
+    page.set_viewport_size({"width": WIDE, "height": 900})
+    page.locator(".jurisdiction-head .facts").get_by_role("link", name="United States").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/jurisdiction/US")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("United States")
+    screenshots(page, "researcher-4-parent-US")
+    header_link(page, "Map").click()
+    page.wait_for_load_state()
+    expect(page.locator("#map path.marker").first).to_be_visible()
+    screenshots(page, "researcher-5-map")
+    header_link(page, "Timeline").click()
+    page.wait_for_load_state()
+    expect(page.locator("svg.chart rect.bar").first).to_be_visible()
+    screenshots(page, "researcher-6-timeline")
+
+
+JOURNALIST_SEARCHES = [("montages", "FR"), ("l'image", "FR"), ("hypertrucage", "CA-QC"), ("딥페이크", "KR"), ("허위영상물", "KR")]
+
+
+def test_journalist_searches_in_french_and_korean_opens_a_law_and_exports_a_csv(site, page):
+    for index, (query, code) in enumerate(JOURNALIST_SEARCHES):
+        page.goto(site + "/")
+        box = page.get_by_label("Everything: laws, provisions, decisions and bills")
+        box.fill(query)
+        box.press("Enter")
+        page.wait_for_load_state()
+        expect(page.get_by_label("Words to find")).to_have_value(query)
+        results = page.locator("ol.search-results li")
+        expect(results.first).to_be_visible()
+        expect(results.filter(has=page.locator(f'a.code:text-is("{code}")')).first).to_be_visible()
+        # Only two provision texts are stored here: the page says so, and each result found by
+        # its heading alone says so (Québec's hypertrucage provision has no text stored).
+        expect(page.locator("p.coverage")).to_contain_text("2 of")
+        if query == "hypertrucage":
+            expect(page.locator("#search_provisions .text-status", has_text="not crawled yet").first).to_be_visible()
+        screenshots(page, f"journalist-{index + 1}-search")
+    # Open a law, then its jurisdiction, and take its answers as CSV.
+    page.goto(site + "/search?q=montages")
+    page.locator("#search_instruments a.result", has_text="226-8-1").first.click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert "/instruments/fr-cp-226-8-1" in page.url
+    screenshots(page, "journalist-6-law")
+    page.goto(site + "/jurisdiction/FR")
+    with page.expect_response(lambda response: ".csv" in response.url) as answer:
+        page.get_by_role("link", name="Download these answers (CSV)").click()
+    response = answer.value
+    assert response.status == 200 and response.headers["x-sii-atlas-as-of"]
+    rows = list(csv.DictReader(io.StringIO(response.text())))
+    assert rows and {row["jurisdiction"] for row in rows} == {"FR"}
+
+
+def test_ngo_exports_comparison_and_laws_finds_help_subscribes_and_cites(site, page):
+    page.goto(site + "/compare?j=" + SEVEN.replace(", ", "&j="))
+    with page.expect_download() as saved:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    download = saved.value
+    assert download.suggested_filename.startswith("sii-atlas-comparison-20"), download.suggested_filename
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert {"why_suggested", "number", "status"} <= set(rows[0])
+    assert {row["jurisdiction"] for row in rows} >= {"FR", "DE", "GB", "KR", "AU", "US", "US-CA"}
+    exported = page.request.get(site + "/compare.json?j=France&j=Germany").json()
+    assert exported["license"] and exported["as_of"] and exported["answers"]
+    # The laws, as JSON pages: licence, as-of and the next page's address; the home page says how to page.
+    laws = page.request.get(site + "/sii_atlas/instruments.json").json()
+    assert laws["license"] and laws["as_of"] and laws["next_url"]
+    page.goto(site + "/")
+    expect(page.locator("#exports-and-api")).to_contain_text("follow next_url")
+    screenshots(page, "ngo-1-exports-note")
+    # Where to get help, from a jurisdiction's page.
+    page.goto(site + "/jurisdiction/GB")
+    page.get_by_role("link", name="Where to get help").click()
+    help_routes = page.locator("#help ul.help-routes > li")
+    expect(help_routes.first).to_be_visible()
+    assert help_routes.first.locator("a").first.get_attribute("href").startswith("https://")
+    screenshots(page, "ngo-2-help-GB")
+    # Subscribe: the feeds page, one jurisdiction's feed.
+    header_link(page, "Feeds").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Atom feeds")
+    feed = page.request.get(site + page.get_by_role("link", name="GB", exact=True).get_attribute("href"))
+    assert feed.status == 200 and "atom" in feed.headers["content-type"] and "<feed" in feed.text()
+    screenshots(page, "ngo-3-feeds")
+    # How to cite: the foot of every page.
+    expect(page.locator("footer .citation")).to_contain_text("Cite as: SII Atlas, data as of")

@@ -1,7 +1,9 @@
 """The jurisdiction pages and the picker that finds them by name."""
 
+import re
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -409,3 +411,220 @@ async def test_a_place_without_law_of_its_own_says_so_and_shows_the_law_that_app
     assert "no law of its own tracked" in england and "not coded" not in england
     eaw = html[html.index('data-jurisdiction="GB-EAW"'):]
     assert ">yes</span>" in eaw.split("</tr>")[0]
+
+
+# ----------------------------------------------------------------------------- the site walked as its readers walk it
+
+SITE_PAGES = ("/", "/compare", "/map", "/timeline", "/search", "/feeds")
+WALKED = ["/", "/jurisdiction/FR", "/jurisdiction/US-CA", SIX, "/compare", "/map?q=minors_specific", "/timeline",
+          "/search?q=montages", "/feeds", "/jurisdiction?name=Atlantis", "/sii_atlas", "/sii_atlas/comparison_matrix",
+          "/sii_atlas/instruments/fr-cp-226-8-1", "/sii_atlas/search_provisions?q=montage"]
+
+
+@pytest.mark.parametrize("path", WALKED)
+async def test_every_page_reaches_home_compare_map_timeline_search_and_feeds(site, path):
+    # The timeline, search and feeds pages had no way back to the others, nor Datasette's tables.
+    html = await page(site, path, status=404 if "Atlantis" in path else 200)
+    header = html[html.index("<header"):html.index("</header>")]
+    for target in SITE_PAGES:
+        assert f'href="{target}"' in header, f"{path} does not link to {target} from its header"
+
+
+async def test_coded_answers_read_as_words_not_as_codes(site):
+    # "any_age" and "any_age,minors_only" were shown as they are stored.
+    france = await page(site, "/jurisdiction/FR")
+    ages = france[france.index('id="q-minors_specific"'):france.index('id="q-civil_remedy"')]
+    assert "any_age" not in ages.replace('class="answer answer-any_age', "")
+    assert ">any age<" in ages and ">any age, minors only<" in ages
+    compare_page = await page(site, "/compare?j=US&j=JP&q=minors_specific")
+    cells = compare_page[compare_page.index("<tbody>"):]
+    assert not re.findall(r">[^<>]*_(?:only|age)\b[^<>]*<", cells), "a code shown as it is stored"
+
+
+async def test_the_map_groups_the_same_answers_whatever_their_order(site):
+    # "adults only,any age" and "any age,adults only" were two colours for one answer.
+    html = await page(site, "/map?q=minors_specific")
+    labels = sorted({marker["category"] for marker in map_data(html)["markers"]})
+    assert len({frozenset(piece.strip() for piece in label.split(",")) for label in labels}) == len(labels), labels
+    assert not any("_" in label for label in labels), labels
+
+
+def store_reasons(path: Path) -> None:
+    """What the store must do for the pages to show reasons: keep each suggested answer's
+    `reason` beside it in `coded_answers` (a column the schema does not have yet)."""
+    db = open_database(path)
+    db.execute("alter table coded_answers add column reason text")
+    for entry in curated.load().instruments:
+        for question_id, answer in curated.coded(entry):
+            if isinstance(answer, dict) and answer.get("reason"):
+                db.execute("update coded_answers set reason = ? where instrument_id = ? and question_id = ? and scope = ?",
+                           [answer["reason"], entry["id"], question_id, answer["scope"]])
+    db.conn.commit()
+    db.conn.close()
+
+
+@pytest.fixture(scope="module")
+def site_with_reasons(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reasons") / "sii_atlas.db"
+    db = open_database(path)
+    curated.load_into(db, curated.load())
+    db.conn.close()
+    store_reasons(path)
+    metadata = yaml.safe_load((PROJECT / "metadata.yml").read_text())
+    return Datasette([str(path)], metadata=metadata, settings={"sql_time_limit_ms": 5000}, **datasette_options())
+
+
+JAPAN_SHARING = "inferred from the 2020 police charges against deepfake makers and link sites, as reported in the press"
+
+
+async def test_the_reason_of_a_suggested_answer_is_one_click_from_its_mark(site_with_reasons):
+    japan = await page(site_with_reasons, "/jurisdiction/JP")
+    sharing = japan[japan.index('id="q-sharing"'):japan.index('id="q-threatening"')]
+    assert f"<summary>Why only suggested</summary><p>{JAPAN_SHARING}</p>" in sharing
+    assert f'title="Suggested: inferred, not yet verified. Why: {JAPAN_SHARING}"' in sharing
+    compared_page = await page(site_with_reasons, "/compare?j=Japan&q=sharing")
+    cell = compared_page[compared_page.index('data-jurisdiction="JP"'):]
+    assert "<summary>why suggested</summary>" in cell and JAPAN_SHARING in cell.split("</tr>")[0]
+    data = (await site_with_reasons.client.get("/compare.json?j=Japan&q=sharing")).json()
+    assert answer(data, "JP", "sharing", "adults")["reasons"][0]["reason"] == JAPAN_SHARING
+    exported = (await site_with_reasons.client.get("/compare.csv?j=Japan&q=sharing")).text
+    assert "why_suggested" in exported.splitlines()[0] and JAPAN_SHARING in exported
+
+
+@pytest.mark.xfail(strict=True, reason="data/ gives every suggested answer a reason, but the build does not store it "
+                   "(coded_answers has no reason column: crawlers/store and crawlers/registry), so no page can show it")
+async def test_the_built_database_keeps_the_reason_of_each_suggested_answer(site):
+    columns = (await site.client.get("/sii_atlas.json?sql=select+name+from+pragma_table_info('coded_answers')&_shape=array")).json()
+    assert "reason" in {column["name"] for column in columns}
+
+
+class Links(HTMLParser):
+    """Every address a page links to or loads (a, link, script, img)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("href", "src"):
+            if tag in ("a", "link", "script", "img") and attrs.get(name):
+                self.found.append(attrs[name])
+
+
+def links_within_the_site(html: str, at: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    found = []
+    for link in parser.found:
+        address = urljoin("http://localhost" + at, link)
+        if address.startswith("http://localhost/"):
+            found.append(address[len("http://localhost"):].split("#")[0] or "/")
+    return list(dict.fromkeys(found))
+
+
+def link_shape(address: str) -> tuple:
+    """Datasette's table pages link each row and every sort and facet of each column: those are
+    checked once per table and set of filters, every other page once per address."""
+    parts = urlsplit(address)
+    steps = parts.path.strip("/").split("/")
+    path = "/".join(["", *steps[:2], "<row>"]) if len(steps) == 3 and steps[0] == "sii_atlas" else parts.path
+    filters = tuple(sorted({key for key, _ in parse_qsl(parts.query) if not key.startswith("_")}))
+    return path, filters, parts.query if not parts.path.startswith("/sii_atlas") else None
+
+
+async def test_no_link_two_steps_from_the_home_page_is_broken(site):
+    checked, broken = {}, []
+
+    async def visit(address: str, came_from: str) -> str:
+        response = await site.client.get(address)
+        checked[address] = response.status_code
+        if response.status_code >= 400:
+            broken.append(f"{address} ({response.status_code}, linked from {came_from})")
+        return response.text if "html" in response.headers.get("content-type", "") else ""
+
+    first = links_within_the_site(await visit("/", "-"), "/")
+    second = {}
+    for address in first:
+        html = await visit(address, "/")
+        for link in links_within_the_site(html, address):
+            second.setdefault(link_shape(link), (link, address))
+    for link, came_from in second.values():
+        if link not in checked:
+            await visit(link, came_from)
+    assert len(checked) > 250, len(checked)  # every jurisdiction's page and feed among them
+    assert not broken, broken
+
+
+async def test_a_jurisdiction_pages_picker_compares_with_it_as_its_label_says(site):
+    # "Compare with another jurisdiction" opened the other one instead.
+    france = await page(site, "/jurisdiction/FR")
+    picker = france[france.index('<form class="picker"'):france.index("</form>", france.index('<form class="picker"'))]
+    assert '<button type="submit" name="compare_with" value="FR">Compare with France</button>' in picker
+    response = await site.client.get("/jurisdiction?name=Deutschland&compare_with=FR")
+    assert response.status_code == 302 and response.headers["location"] == "/compare?j=FR&j=Deutschland"
+    assert (await site.client.get("/jurisdiction?name=Deutschland")).headers["location"] == "/jurisdiction/DE"
+
+
+async def test_official_languages_are_named_not_coded(site):
+    # "official languages: fr".
+    assert "official languages: French<" in await page(site, "/jurisdiction/FR")
+    assert "official languages: English, Welsh<" in await page(site, "/jurisdiction/GB-WLS")
+
+
+async def test_the_home_page_compares_jurisdictions_typed_by_name(site):
+    # The home page only linked to the comparison: the names had to be typed on a second page.
+    home = await page(site, "/")
+    form = home[home.index('<form class="picker" action="/compare"'):]
+    assert 'name="j"' in form.split("</form>")[0]
+    data = await compared(site, "?j=" + quote("France, Germany, UK, South Korea, Australia, United States, California"))
+    assert [each["code"] for each in data["jurisdictions"]] == ["FR", "DE", "GB", "KR", "AU", "US", "US-CA"]
+
+
+async def test_the_home_page_runs_a_few_queries_not_one_per_table(site, tmp_path):
+    # Datasette's index counted every table's rows and read every foreign key: 150-330 ms on
+    # the built database, for a page that shows none of it.
+    traced = Datasette([str(site.get_database().path)], metadata=yaml.safe_load((PROJECT / "metadata.yml").read_text()),
+                       settings={"trace_debug": True}, **datasette_options())
+    html = (await traced.client.get("/?_trace=1")).text
+    queries = int(re.search(r'num_traces(?:"|&#34;): (\d+)', html).group(1))
+    assert queries <= 10, queries
+    assert 'action="/sii_atlas/search_provisions"' in html and "A provision-level, source-linked atlas" in html
+    assert (await traced.client.get("/.json")).status_code == 200  # Datasette's own index, as JSON
+
+
+async def test_a_saved_comparison_keeps_the_date_of_its_data_in_its_name(site):
+    # "sii-atlas-comparison.csv": once saved, nothing said how recent it was.
+    response = await site.client.get("/compare.csv?j=FR")
+    as_of = response.headers["x-sii-atlas-as-of"][:10]
+    assert response.headers["content-disposition"] == f'attachment; filename="sii-atlas-comparison-{as_of}.csv"'
+    assert response.headers["link"].startswith("<https://creativecommons.org/licenses/by/4.0/>")
+
+
+@pytest.mark.parametrize("path", ["/", "/jurisdiction/FR", SIX, "/map", "/timeline", "/search?q=montage", "/feeds",
+                                  "/jurisdiction?name=new", "/sii_atlas/instruments", "/sii_atlas/search_provisions?q=montage"])
+async def test_every_footer_gives_a_licence_the_date_of_the_data_and_how_to_cite(site, path):
+    # The site's own pages had no `metadata`: their footer began "· Data as of", with no licence.
+    html = await page(site, path)
+    footer = html[html.index('<footer class="ft">'):]
+    assert "Licence:" in footer and "Data as of" in footer and "Cite as: SII Atlas" in footer
+    assert not footer.split(">", 1)[1].lstrip().startswith("&middot;")
+    # How to page through JSON and where the licence is, one click from every page (it was text only).
+    assert '<a href="/#exports-and-api">' in footer
+
+
+async def test_yes_no_flags_read_yes_or_no_on_pages_and_stay_numbers_in_exports(site):
+    # The enactment timeline showed "reaches_synthetic 1" and every law "curated 1".
+    html = await page(site, "/sii_atlas/enactment_timeline?instrument_id=ukpga-1978-37")
+    assert re.search(r'<td class="col-reaches_synthetic[^"]*">yes</td>', html), "1 shown for yes"
+    law = await page(site, "/sii_atlas/instruments/ukpga-1978-37")
+    assert re.search(r'<td class="col-curated[^"]*">yes</td>', law) or ">curated</" not in law
+    exported = (await site.client.get("/sii_atlas/enactment_timeline.json?instrument_id=ukpga-1978-37&_shape=array")).json()
+    assert exported[0]["reaches_synthetic"] == 1
+
+
+async def test_one_sub_national_unit_is_named_in_the_singular(site):
+    # "the own law of its 1 provinces" (Japan, with Tottori).
+    html = await page(site, "/compare?j=Japan&q=sharing")
+    assert "the own law of its 1 province:" in html and "1 provinces" not in html
+    assert re.search(r"the own law of its \d+ states and territories:", await page(site, "/compare?j=US&q=sharing"))

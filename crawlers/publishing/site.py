@@ -104,7 +104,7 @@ def asgi_wrapper(datasette):
 
 @hookimpl
 def extra_template_vars(datasette, request):
-    """`atlas_citation`, `atlas_as_of` (every page's footer) and `atlas_feed` (the Atom feed of
+    """`atlas_citation`, `atlas_as_of`, `atlas_metadata` (every page's footer) and `atlas_feed` (the Atom feed of
     the page's jurisdiction, else the site's; for <link rel="alternate">)."""
 
     async def variables():
@@ -114,6 +114,8 @@ def extra_template_vars(datasette, request):
         base = datasette.urls.instance().rstrip("/")
         return {
             "atlas_as_of": stamp,
+            # The site's licence and source, for the footer of pages without metadata of their own.
+            "atlas_metadata": datasette.metadata() or {},
             "atlas_citation": citation(release_of(db.path), stamp, site_url(datasette, request) + "/"),
             "atlas_feed": f"{base}/feeds/{code.upper()}.atom" if code else f"{base}/feeds/all.atom",
         }

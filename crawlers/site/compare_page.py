@@ -26,7 +26,9 @@ from collections import defaultdict
 from crawlers.vocabulary import VICTIM_GROUPS
 
 from .jurisdiction_page import dicts, directory
+from .reasons import stored_reasons, with_reasons
 from .places import Directory, also_applies
+from .wording import answer_key
 
 #: A country's units are named one by one up to this many; beyond, they are counted.
 UNITS_NAMED = 6
@@ -128,6 +130,9 @@ def cell(code: str, question: dict, group: str, rollup: dict | None, answers: li
         "answer": answer, "number": number, "unit": UNITS.get(question["id"]) if number is not None else None,
         "fines": fines, "status": status,
         "suggested_count": sum(row.get("coding_status") == "suggested" for row in standing),
+        # Why each suggested answer the cell stands on is only suggested (shown on the mark).
+        "reasons": [{"instrument": row.get("citation") or row.get("instrument"), "reason": row["reason"]}
+                    for row in standing if row.get("coding_status") == "suggested" and row.get("reason")],
         "supporting_provisions": provisions_listed((rollup or {}).get("supporting_provisions")),
         "instruments_coded": (rollup or {}).get("instruments_coded") or 0,
         "evidence_url": f"/jurisdiction/{code}#q-{question['id']}",
@@ -157,7 +162,7 @@ async def coded(db, codes: list[str]) -> dict:
         where jurisdiction in ({", ".join(":c" + str(i) for i in range(len(codes)))})
           and instrument_status = 'in_force'""", params)
     found = defaultdict(list)
-    for row in rows:
+    for row in with_reasons(rows, await stored_reasons(db, codes)):
         found[(row["jurisdiction"], row["question_id"])].append(row)
     return found
 
@@ -180,7 +185,9 @@ def units_summary(units: list[str], question: dict, whole: dict, places: Directo
     else how many give each answer (and the range, for numbers)."""
     if not units:
         return None
-    kinds = dict.fromkeys(PLURALS.get(places.by_code[each]["kind"], "units") for each in units)
+    # "its 1 provinces" read wrong: one unit is named by its kind in the singular.
+    kinds = dict.fromkeys(PLURALS.get(places.by_code[each]["kind"], "units") if len(units) > 1
+                          else places.by_code[each]["kind"].replace("_", " ") for each in units)
     summary = {"count": len(units), "kinds": " and ".join(kinds), "codes": units, "groups": []}
     for group in VICTIM_GROUPS:
         answers = [(each, (whole.get((each, question["id"], group)) or {}).get("answer")) for each in units]
@@ -188,7 +195,8 @@ def units_summary(units: list[str], question: dict, whole: dict, places: Directo
                    if (row := whole.get((each, question["id"], group))) and row.get("answer_number") is not None]
         counted = {}
         for _, answer in answers:
-            counted[answer if answer is not None else "not coded"] = counted.get(answer if answer is not None else "not coded", 0) + 1
+            key = answer_key(answer) if answer is not None else "not coded"
+            counted[key] = counted.get(key, 0) + 1
         summary["groups"].append({
             "scope": group,
             "named": [{"code": each, "name": places.by_code[each]["name"], "answer": answer,
@@ -265,7 +273,7 @@ def as_json(context: dict) -> dict:
 
 
 CSV_COLUMNS = ["jurisdiction", "jurisdiction_name", "applies_in", "question_id", "question", "scope", "answer",
-               "number", "unit", "fines", "status", "supporting_provisions", "instruments_coded", "evidence_url"]
+               "number", "unit", "fines", "status", "supporting_provisions", "instruments_coded", "why_suggested", "evidence_url"]
 
 
 def as_csv(context: dict) -> str:
@@ -277,5 +285,6 @@ def as_csv(context: dict) -> str:
     for record in as_json(context)["answers"]:
         fines = "; ".join(f"{fine['amount']} {fine['currency'] or fine['basis_words'] or fine['basis']}"
                           if fine["amount"] is not None else fine["text"] for fine in record["fines"])
-        writer.writerow({**record, "fines": fines})
+        why = "; ".join(f"{each['instrument']}: {each['reason']}" for each in record["reasons"])
+        writer.writerow({**record, "fines": fines, "why_suggested": why})
     return out.getvalue()

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from ..vocabulary import COVERAGE_FINDING_MEANINGS, INTERNATIONAL
 from .places import Directory, also_applies
+from .reasons import stored_reasons, with_reasons
 
 # The questions summarised for each sub-national unit and each law that also applies.
 OVERVIEW_QUESTIONS = ("explicit_synthetic", "creating", "sharing", "max_prison_months")
@@ -81,8 +82,9 @@ async def answers_by_question(db, code: str, questions: list[dict]) -> list[dict
     whole = (await rollups(db, [code])).get(code, {})
     links = await provision_links(db, code)
     per_question = defaultdict(list)
-    for row in await dicts(db, "select * from jurisdiction_answers where jurisdiction = :code "
-                               "order by question_position, instrument_id", {"code": code}):
+    rows = await dicts(db, "select * from jurisdiction_answers where jurisdiction = :code "
+                           "order by question_position, instrument_id", {"code": code})
+    for row in with_reasons(rows, await stored_reasons(db, [code])):
         provision = links.get((row["instrument_id"], row.get("provision_label")))
         row["link"] = (provision or {}).get("url") or row.get("official_url")
         row["answer"] = shown_number(row.get("answer"))

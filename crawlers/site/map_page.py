@@ -20,6 +20,7 @@ from crawlers.vocabulary import VICTIM_GROUPS
 
 from .compare_page import UNITS, is_number
 from .jurisdiction_page import dicts, shown_number
+from .wording import answer_key, answer_words
 
 PLUGIN = "sii_atlas"
 DEFAULT_TILES = {
@@ -86,15 +87,15 @@ def categories(question: dict, answers: list) -> tuple[list[dict], Callable]:
         counted = {}
         for answer in answers:
             if answer is not None:
-                counted[answer] = counted.get(answer, 0) + 1
+                counted[answer_key(answer)] = counted.get(answer_key(answer), 0) + 1
         common = sorted(counted, key=lambda key: (-counted[key], key))[:len(CATEGORICAL) - 1]
-        legend = [{"key": key, "label": key.replace("_", " "), "colour": ANSWER_COLOURS.get(key, CATEGORICAL[index])}
+        legend = [{"key": key, "label": answer_words(key), "colour": ANSWER_COLOURS.get(key, CATEGORICAL[index])}
                   for index, key in enumerate(common)]
         if len(counted) > len(common):
             legend.append({"key": "other", "label": "other answers", "colour": CATEGORICAL[-1]})
 
         def place(answer):
-            return next((entry for entry in legend if entry["key"] == answer), legend[-1] if legend else None)
+            return next((entry for entry in legend if entry["key"] == answer_key(answer)), legend[-1] if legend else None)
     return legend, place
 
 

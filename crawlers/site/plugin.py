@@ -26,6 +26,7 @@ from datasette.utils.asgi import Response
 from . import STATIC_MOUNT
 from . import charts, compare_page, jurisdiction_page, map_page, search, search_terms
 from .facets import without_suggested_facets
+from .wording import answer_words, language_names
 from .search_terms import fts_query  # noqa: F401 (kept importable from here)
 from .safety import limit_value_length, secured
 from crawlers.publishing import site as publishing
@@ -37,6 +38,13 @@ publishing.register()  # feeds, licence and as-of on exports, citation (its own 
 def prepare_connection(conn):
     search_terms.register(conn)  # fts_query(), trigram_query(), short_unspaced()
     limit_value_length(conn)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    # `answer|answer_words`: the codebook's codes as words ("any_age" reads "any age").
+    env.filters["answer_words"] = answer_words
+    env.filters["language_names"] = language_names  # "en fr" reads "English, French"
 
 
 @hookimpl
@@ -53,6 +61,15 @@ def atlas_database(datasette):
     return datasette.get_database()
 
 
+async def home(datasette, request):
+    """The home page, without Datasette's index work: it counted the rows of every table and read
+    every foreign key (about 200 ms) for a page that shows none of it."""
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    db = atlas_database(datasette)
+    context = {"metadata": datasette.metadata() or {}, "databases": [{"name": db.name}], "database": db.name}
+    return Response.html(await datasette.render_template("index.html", context, request=request))
+
+
 async def jurisdiction(datasette, request):
     db = atlas_database(datasette)
     code = request.url_vars["code"].upper()
@@ -64,6 +81,9 @@ async def jurisdiction(datasette, request):
 
 
 async def find_jurisdiction(datasette, request):
+    # A jurisdiction page's picker has two buttons: "Open" (this) and "Compare with <it>".
+    if request.args.get("compare_with"):
+        return Response.redirect("/compare?" + urlencode([("j", request.args["compare_with"]), ("j", request.args.get("name", ""))]))
     return await choose_jurisdiction(datasette, request, request.args.get("name", ""))
 
 
@@ -86,8 +106,12 @@ async def compare(datasette, request):
     if request.url_vars.get("format") == "json":
         return Response.json(compare_page.as_json(context))
     if request.url_vars.get("format") == "csv":
+        # The file saved keeps the date of the data in its name (the licence and the as-of
+        # time are in the answer's headers, which a saved file loses).
+        stamp = (await publishing.AS_OF.get(db) or "")[:10]
+        name = f"sii-atlas-comparison-{stamp}.csv" if stamp else "sii-atlas-comparison.csv"
         return Response(compare_page.as_csv(context), content_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": 'attachment; filename="sii-atlas-comparison.csv"'})
+                        headers={"content-disposition": f'attachment; filename="{name}"'})
     query = request.query_string
 
     def replace_url(typed: str, code: str) -> str:
@@ -131,6 +155,7 @@ async def timeline(datasette, request):
 
 #: The site's own pages: (path pattern, view). Other parts of the site add theirs to this list.
 ROUTES = [
+    (r"^/$", home),
     (r"^/jurisdiction$", find_jurisdiction),
     (r"^/jurisdiction/(?P<code>[A-Za-z0-9-]+)$", jurisdiction),
     (r"^/compare(\.(?P<format>json|csv))?$", compare),
@@ -162,12 +187,19 @@ def extra_template_vars(template, datasette):
 JURISDICTION_CODE = re.compile(r"^[A-Z]{2,3}(-[A-Z0-9]{1,3})?$")
 
 
+#: Columns that hold a yes/no as 1/0 (SQLite has no booleans); pages say yes or no, while
+#: CSV and JSON keep the numbers.
+FLAG_COLUMNS = {"curated", "reaches_synthetic"}
+
+
 @hookimpl
 def render_cell(value, column):
     """A `jurisdiction` code in any table, view or search result links to that jurisdiction's
-    page, so a search result opens onto the law around it."""
+    page, so a search result opens onto the law around it; a 1/0 flag reads yes or no."""
     if column == "jurisdiction" and isinstance(value, str) and JURISDICTION_CODE.match(value):
         return Markup(f'<a href="/jurisdiction/{escape(value)}">{escape(value)}</a>')
+    if column in FLAG_COLUMNS and value in (0, 1) and not isinstance(value, float):
+        return "yes" if value else "no"
     return None
 
 
