@@ -26,7 +26,6 @@ from playwright.sync_api import expect, sync_playwright
 from crawlers.registry import curated
 from crawlers.store import Store
 from crawlers.store.schema import open_database
-from test_site_pages import store_reasons  # tests/ is on the path (no package)
 
 PROJECT = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT / "tests" / "artifacts" / "browser"
@@ -55,8 +54,6 @@ def build_database(path: Path) -> None:
          "url": "https://www.law.go.kr/법령/성폭력범죄의처벌등에관한특례법", "source": "curated"},
     ])
     db.conn.close()
-    # Each suggested answer's reason, stored as the build must store it (test_site_pages.py).
-    store_reasons(path)
 
 
 def free_port() -> int:

@@ -988,6 +988,7 @@ def answer_row(instrument_id: str, question_id: str, answer: dict, question: dic
         "provision_label": str(answer["provision"]),
         "evidence": " ".join(str(answer["evidence"]).split()),
         "status": answer["status"],
+        "reason": " ".join(str(answer["reason"]).split()) if answer.get("reason") else None,
     }
 
 

@@ -1163,8 +1163,25 @@ CREATE TABLE coverage_findings (
 
 # A migration is SQL, or a function of the connection returning SQL (when it must
 # read the schema as it stands). Each number a database has not had yet is applied.
+# Every suggested answer says why it is only suggested (data/ requires a `reason`):
+# the reason is kept beside the answer, and served with it, so a reader can judge it.
+MIGRATION_11 = """
+ALTER TABLE coded_answers ADD COLUMN reason TEXT;
+DROP VIEW IF EXISTS jurisdiction_answers;
+CREATE VIEW jurisdiction_answers AS
+SELECT i.jurisdiction, j.name AS jurisdiction_name, j.region, q.position AS question_position,
+       a.question_id, q.label AS question, a.scope, a.answer, a.answer_number,
+       a.fine_amount, a.fine_currency, a.fine_basis,
+       i.id AS instrument_id, i.title_en AS instrument, i.citation, i.status AS instrument_status,
+       a.provision_label, a.evidence, a.status AS coding_status, a.reason AS why_suggested, i.official_url
+FROM coded_answers a
+JOIN instruments i ON i.id = a.instrument_id
+JOIN jurisdictions j ON j.code = i.jurisdiction
+JOIN codebook_questions q ON q.id = a.question_id;
+"""
+
 MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, migration_7, MIGRATION_8,
-              MIGRATION_9, MIGRATION_10]
+              MIGRATION_9, MIGRATION_10, MIGRATION_11]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
