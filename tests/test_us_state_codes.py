@@ -182,7 +182,7 @@ def test_share_of_in_force_us_instruments_a_spider_fetches():
     instruments = in_force_us()
     spidered = [i for i in instruments if i.get("source") not in (None, "", "curated") and i.get("source_identifier")]
     assert len(instruments) >= 81
-    assert len(spidered) >= 17, [i["id"] for i in spidered]
+    assert len(spidered) >= 20, [i["id"] for i in spidered]
     print(f"in-force US instruments naming a spider source: {len(spidered)} of {len(instruments)}")
 
 
@@ -196,9 +196,12 @@ def test_crawl_stores_every_tracked_section_and_the_canned_query_lists_laws_and_
         assert all(path == "/robots.txt" or path.startswith("/us_state_codes/") for path in server.requests)
         bills = crawl(built_db, server, "open_states")
         assert bills.returncode in (0, 1), bills.stderr
+        federal = crawl(built_db, server, "govinfo")
+        assert federal.returncode == 0, federal.stdout + federal.stderr
     db = sqlite_utils.Database(built_db)
     stored = {row["id"]: row for row in db.query("SELECT * FROM provisions WHERE source = 'us_state_codes'")}
-    tracked = [i for i in in_force_us() if i.get("source") == "us_state_codes"]
+    stored.update({row["id"]: row for row in db.query("SELECT * FROM provisions WHERE source = 'govinfo'")})
+    tracked = [i for i in in_force_us() if i.get("source") in ("us_state_codes", "govinfo")]
     for instrument in tracked:
         keyed = [p for p in instrument["provisions"] if p.get("key")]
         for p in keyed:
@@ -237,3 +240,28 @@ def test_a_redirect_to_another_host_is_refused_and_recorded(built_db):
     [refused] = list(db.query("SELECT * FROM crawl_errors WHERE kind = 'refused'"))
     assert refused["url"] == "https://www.revisor.mn.gov/statutes/cite/617.262"
     assert "127.0.0.2" in refused["reason"]
+
+
+# --- federal US Code sections (govinfo's USCODE granules) ---
+
+
+def test_govinfo_reads_a_us_code_section_and_asks_for_curated_granules(tmp_path):
+    from crawlers.sources.govinfo import GovinfoSpider
+
+    folder = Path(__file__).parent / "examples" / "govinfo"
+    url = "https://api.govinfo.gov/packages/USCODE-2024-title18/granules/USCODE-2024-title18-partI-chap110-sec2252A/htm"
+    records = parse_file("govinfo", folder / "USCODE-2024-title18-partI-chap110-sec2252A.htm", url,
+                         {"instrument_id": "us-usc-18-2252a"})
+    found = provision(records)
+    assert found["id"] == "us-usc-18-2252a/section/2252A" and found["text"].startswith("(a) Any person who")
+    assert "Pub. L. 104" not in found["text"]  # the source credit is not law text
+    page = tmp_path / "page.htm"
+    page.write_text("<html><body><h3>Not found</h3></body></html>")
+    with pytest.raises(ValueError, match="not a US Code section page"):
+        parse_file("govinfo", page, url, {})
+    spider = GovinfoSpider(tracked=[{"id": "us-usc-15-6851", "source_identifier": "USCODE-2024-title15-chap94A-sec6851",
+                                     "provisions": [{"label": "6851(a)", "key": "section/6851"}]}])
+    [request] = list(spider.tracked_requests())
+    assert request.url == ("https://api.govinfo.gov/packages/USCODE-2024-title15/granules/"
+                           "USCODE-2024-title15-chap94A-sec6851/htm")
+    assert request.meta["instrument_id"] == "us-usc-15-6851" and request.meta["tracked"]
