@@ -198,12 +198,30 @@ def derived(parts: dict) -> dict:
     chapter = section.rsplit(".", 1)[0] if "." in section else section
     title = section.split("-", 1)[0] if "-" in section else section.split(".", 1)[0]
     digits = re.match(r"\d+", chapter)
-    out = {**parts, "chapter": chapter, "title": title}
+    out = {**parts, "chapter": chapter, "title": title, "after_chapter": section[len(chapter) + 1:]}
     if digits:
         number = int(digits.group(0))
         out["chapter4"] = f"{number:04d}" + chapter[digits.end():]
         out["hundreds"] = f"{number // 100 * 100:04d}-{number // 100 * 100 + 99:04d}"
         out["section4"] = out["chapter4"] + section[len(chapter):]
+    if "-" in section:
+        rest = section.split("-", 1)[1]
+        out["after_title"] = rest
+        if rest.isdigit():
+            out["after_title5"] = f"{int(rest):05d}"
+    if section.isdigit():
+        out["section5"] = f"{int(section):05d}"
+    kansas = re.fullmatch(r"(\d+)-(\d+)(\d\d)", section)
+    if kansas:
+        # K.S.A. 21-6101 is chapter 21, article 61, section 01: ch21/021_061_0001.
+        chapter_, article, number_ = (int(x) for x in kansas.groups())
+        out["ks_page"] = f"ch{chapter_}/{chapter_:03d}_{article:03d}_{number_:04d}"
+    hawaii = re.fullmatch(r"(\d+)([A-Z]?)-(\d+)(?:\.(\d+))?", section)
+    if hawaii:
+        # HRS § 711-1110.9 is HRS0711/HRS_0711-1110_0009.htm.
+        chapter_ = f"{int(hawaii[1]):04d}{hawaii[2]}"
+        decimal = f"_{int(hawaii[4]):04d}" if hawaii[4] else ""
+        out["hi_page"] = f"HRS{chapter_}/HRS_{chapter_}-{int(hawaii[3]):04d}{decimal}.htm"
     if parts.get("ilcs_chapter") and parts.get("ilcs_act"):
         # ILCS document names: chapter (4 digits), act (4 digits and a 0), "K", section.
         out["ilcs_doc"] = f"{int(parts['ilcs_chapter']):04d}{int(parts['ilcs_act']):04d}0K{section}"
@@ -350,7 +368,7 @@ def read_section_page(state: State, root, section: str, url: str) -> tuple[str |
         element = first(scope if scope is not None else container, state.heading)
         heading = clean(" ".join(element.itertext())) if element is not None else None
     elif state.heading_from_number and number_text:
-        match = re.match(state.heading_from_number, number_text)
+        match = re.search(state.heading_from_number, number_text)
         heading = clean(match.group("heading")) if match else None
     body = without(container, (*state.drop, state.number, state.heading))
     lines = kept(state, block_lines(body))
@@ -375,7 +393,7 @@ def read_chapter_page(state: State, root, section: str, url: str) -> tuple[str |
         match = re.match(state.heading_regex, lines[at])
         if match:
             heading = clean(match.group("heading"))
-            rest = clean(match.group("rest"))
+            rest = clean(match.groupdict().get("rest"))
             body = ([rest] if rest else []) + body
     body = kept(state, body)
     if not body:
