@@ -205,6 +205,7 @@ def derived(parts: dict) -> dict:
         out["hundreds"] = f"{number // 100 * 100:04d}-{number // 100 * 100 + 99:04d}"
         out["section4"] = out["chapter4"] + section[len(chapter):]
     if "-" in section:
+        out["dash_chapter"] = section.rsplit("-", 1)[0]
         rest = section.split("-", 1)[1]
         out["after_title"] = rest
         if rest.isdigit():
@@ -222,6 +223,10 @@ def derived(parts: dict) -> dict:
         chapter_ = f"{int(hawaii[1]):04d}{hawaii[2]}"
         decimal = f"_{int(hawaii[4]):04d}" if hawaii[4] else ""
         out["hi_page"] = f"HRS{chapter_}/HRS_{chapter_}-{int(hawaii[3]):04d}{decimal}.htm"
+    carolina = re.fullmatch(r"(\d+)-(\d+)-(\d+)", section)
+    if carolina:
+        # S.C. Code § 16-15-330 is in title 16, chapter 15: /code/t16c015.php.
+        out["sc_page"] = f"t{int(carolina[1])}c{int(carolina[2]):03d}.php"
     if parts.get("ilcs_chapter") and parts.get("ilcs_act"):
         # ILCS document names: chapter (4 digits), act (4 digits and a 0), "K", section.
         out["ilcs_doc"] = f"{int(parts['ilcs_chapter']):04d}{int(parts['ilcs_act']):04d}0K{section}"
@@ -322,7 +327,9 @@ def without(element, selectors) -> etree._Element:
 def shows_number(text: str | None, section: str) -> bool:
     """Whether a heading's text names `section` ("1708.86.", "SECTION 245.15", "§ 18.2-386.2.")."""
     pattern = rf"(?<![\w.-]){re.escape(section)}(?![\w-]|\.\w)"
-    return bool(re.search(pattern, text or "", flags=re.IGNORECASE))
+    # Some sites print the hyphen as an en dash or a non-breaking hyphen ("§3–809.").
+    text = re.sub("[\u2010\u2011\u2012\u2013\u2014]", "-", text or "")
+    return bool(re.search(pattern, text, flags=re.IGNORECASE))
 
 
 def kept(state: State, lines: list[str]) -> list[str]:
