@@ -57,6 +57,10 @@ Ids: a curated instrument keeps its own id (the request carries it); its provisi
 as the registry's `provision_id` makes them. Without a curated row (`sii-atlas parse`),
 an instrument is `us-{state}-code-{section}`.
 
+Discovery: none. Each site's search is an HTML form of its own; new state laws reach the
+project as bills (the `open_states` source), and a law found there enters the table's
+states through a curated instrument.
+
 Text: the page's current text, in English. The sites show the law as in force on their
 edition date without dating sections, so `valid_from`, `valid_to` and `in_force_status`
 are left unknown rather than guessed.
