@@ -149,6 +149,8 @@ def test_mirror_urls_keep_the_official_host():
     assert mirrored == "http://127.0.0.1:8000/us_state_codes/www.revisor.mn.gov/statutes/cite/617.262"
     assert spider.to_official_url(mirrored) == official
     assert spider.to_download_url("https://elsewhere.example/x") == "https://elsewhere.example/x"
+    # The mirror's robots.txt is known under a stable official address (the archive's key).
+    assert spider.to_official_url("http://127.0.0.1:8000/robots.txt") == "https://leginfo.legislature.ca.gov/robots.txt"
 
 
 # --- the tracked instruments ---

@@ -562,8 +562,12 @@ class UsStateCodesSpider(SourceSpider):
         base = urlsplit(self.download_base)
         parts = urlsplit(url)
         prefix = f"{base.path}{MIRROR_PREFIX}/"
-        if parts.netloc != base.netloc or not parts.path.startswith(prefix):
+        if parts.netloc != base.netloc:
             return url
+        if not parts.path.startswith(prefix):
+            # The mirror's own robots.txt: recorded as the base host's, as every source does,
+            # so that the archive knows it again on the next run (and asks conditionally).
+            return super().to_official_url(url)
         host, _, path = parts.path[len(prefix):].partition("/")
         return urlunsplit(("https", host, "/" + path, parts.query, ""))
 
