@@ -61,8 +61,9 @@ def test_a_subdivision_links_to_the_provision_that_encloses_it(linker):
     assert linked(linker, "§ 201a Abs. 2 StGB", "DE") == {("de-stgb-201a", "de-stgb-201a/§ 201a Abs. 2")}
     assert linked(linker, "Criminal Code, s. 162.1(2)", "CA") == {
         ("ca-cc-162-1", "ca-cc-162-1/section/162.1/subsection/2")}
+    # 2252A(a) is the provision govinfo fetches (its key section/2252A is its id).
     assert linked(linker, "18 U.S.C. §§ 2252A(a)(2), 2256(8)", "US") == {
-        ("us-usc-18-2252a", "us-usc-18-2252a/2252A(a)"), ("us-usc-18-2252a", "us-usc-18-2252a/2256(8)")}
+        ("us-usc-18-2252a", "us-usc-18-2252a/section/2252A"), ("us-usc-18-2252a", "us-usc-18-2252a/2256(8)")}
 
 
 def test_lists_of_provisions_give_one_citation_each(linker):

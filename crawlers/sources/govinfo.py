@@ -30,9 +30,17 @@ What the spider does:
     every hit becomes a CandidateItem for review, never a tracked instrument.
 
 The US Code: govinfo's USCODE collection publishes sections as HTML and PDF (with
-MODS metadata), not USLM; the USLM US Code is the Law Revision Counsel's
-(uscode.house.gov), another source. So 15 U.S.C. 6851, 47 U.S.C. 223(h) and 18 U.S.C.
-2252A are not fetched here and stay curated.
+MODS metadata), not USLM. A curated US Code section names its granule
+(`USCODE-2024-title15-chap94A-sec6851`); its HTML is asked of the API
+(`/packages/{package}/granules/{granule}/htm`, which answers with, or redirects to,
+www.govinfo.gov/content/pkg/{package}/html/{granule}.htm) and the section is stored with
+the text between the page's `<!-- field-start:statute -->` and `<!-- field-end:statute -->`
+comments: `h3.section-head` ("§6851. Heading"), `h4.subsection-head`, `p.statutory-body`
+and `p.statutory-body-1em`... (indent levels); the source credit and the notes lie
+outside and are left out. NO REAL CAPTURE of a USCODE page exists here: this structure is
+from public parsers of GPO's US Code HTML read through the search tool, and the examples
+(tests/examples/govinfo/USCODE-*.htm) are written by us in it. The annual edition lags the
+law by a year or more; the edition is part of the granule id.
 
 Format knowledge: real captures in /work/shared/samples/govinfo/ (usgpo/uslm and
 usgpo/api samples): a USLM 2.1 bill (BILLS-114s32cds.xml), a USLM 2.0 public law
@@ -63,6 +71,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from lxml import etree
+from lxml import html as lxml_html
 
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
@@ -90,6 +99,10 @@ OWN_LABELS = frozenset({"num", "heading"})
 BLOCKS = frozenset({"section", "subsection", "paragraph", "subparagraph", "clause", "subclause", "item",
                     "subitem", "chapeau", "continuation", "content", "p", "quotedContent", "proviso"})
 PACKAGE = re.compile(r"^(?P<package>(?:PLAW|BILLS)-[0-9A-Za-z]+)$")
+#: A US Code section's granule: USCODE-2024-title18-partI-chap110-sec2252A.
+USCODE_GRANULE = re.compile(r"^(?P<package>USCODE-\d{4}-title\w+?)-(?:[\w-]*-)?sec(?P<section>[0-9A-Za-z.-]+)$")
+USCODE_PATH = re.compile(r"^/(?:content/pkg/USCODE-[^/]+/html/(?P<granule>USCODE-[^/]+)\.htm"
+                         r"|packages/USCODE-[^/]+/granules/(?P<api_granule>USCODE-[^/]+)/htm)$")
 CONTENT_PATH = re.compile(r"^/(?:content/pkg/(?P<package>[^/]+)/uslm/[^/]+\.xml|packages/(?P<api_package>[^/]+)/uslm)$")
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True,
                               huge_tree=True)
@@ -104,6 +117,12 @@ def content_url(package: str) -> str:
     of www.govinfo.gov directly: the base spider sends every official host's requests to
     the one download base, so a www URL would reach api.govinfo.gov in a real crawl."""
     return f"{OFFICIAL}/packages/{package}/uslm"
+
+
+def uscode_url(granule: str) -> str:
+    """A US Code section's HTML, asked of the API (see content_url for why)."""
+    match = USCODE_GRANULE.match(granule)
+    return f"{OFFICIAL}/packages/{match['package']}/granules/{granule}/htm"
 
 
 def details_url(package: str) -> str:
@@ -321,6 +340,44 @@ def parse_uslm(response):
         )
 
 
+def parse_uscode(response):
+    """A US Code section's HTML (USCODE collection): the section, as the curated instrument
+    (meta `instrument_id`, `jurisdiction`, `status`) and one provision `section/{number}`."""
+    match = USCODE_PATH.match(urlsplit(response.url).path)
+    granule = (match["granule"] or match["api_granule"]) if match else None
+    page = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+    statute = re.search(r"<!--\s*field-start:statute\s*-->(.*?)<!--\s*field-end:statute\s*-->", page, re.S)
+    head = re.search(r"<h3[^>]*class=\"section-head\"[^>]*>(.*?)</h3>", page, re.S)
+    if not statute or not head:
+        raise ValueError(f"not a US Code section page at {response.url} (no section-head or statute field)")
+    heading = clean(lxml_text(head.group(1)))
+    number = re.match(r"^\W*(?P<number>[0-9A-Za-z.-]+)\.\s*(?P<heading>.*)$", heading or "")
+    if not number:
+        raise ValueError(f"no section number in {heading!r} at {response.url}")
+    lines = [clean(lxml_text(block)) for block in re.findall(r"<(?:p|h4)\b[^>]*>(.*?)</(?:p|h4)>", statute.group(1), re.S)]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ValueError(f"US Code section {number['number']} has no text at {response.url}")
+    title = re.search(r"-title(\w+?)-", granule or "")
+    title_number = title.group(1) if title else None
+    the_id = response.meta.get("instrument_id") or f"us-usc-{title_number}-{number['number']}".lower()
+    package = USCODE_GRANULE.match(granule) if granule else None
+    official_url = f"{CONTENT}/content/pkg/{package['package']}/html/{granule}.htm" if package else response.url
+    citation = f"{title_number} U.S.C. § {number['number']}" if title_number else None
+    yield InstrumentItem(id=the_id, jurisdiction=response.meta.get("jurisdiction") or JURISDICTION,
+                         title=number["heading"] or citation, citation=citation, kind="code_provisions",
+                         status=response.meta.get("status"), official_url=official_url, language="en",
+                         source=SOURCE, identifiers=[{"scheme": "OTHER", "value": granule}] if granule else [])
+    yield ProvisionItem(id=f"{the_id}/section/{number['number']}", instrument_id=the_id, label=number["number"],
+                        heading=clean(number["heading"]), text="\n".join(lines), language="en", url=official_url,
+                        source=SOURCE)
+
+
+def lxml_text(fragment: str) -> str:
+    """The text of an HTML fragment (entities decoded, tags dropped)."""
+    return "".join(lxml_html.fragment_fromstring(fragment, create_parent="div").itertext())
+
+
 # --------------------------------------------------------------------------- JSON services
 
 
@@ -417,7 +474,7 @@ DECLARATION = SourceContract(
     parser_version="1",
     parser_meta=("instrument_id", "keys", "offset_mark"),
     notes="USLM XML of bills and public laws, JSON search/summary/collections. Key in GOVINFO_API_KEY (may be the "
-          "same api.data.gov key as congress_gov). The US Code on govinfo is HTML/PDF only: not fetched here.",
+          "same api.data.gov key as congress_gov). Curated US Code sections: the USCODE granule's HTML.",
 )
 
 
@@ -425,6 +482,8 @@ class GovinfoSpider(SourceSpider):
     contract = DECLARATION
     routes = [
         (r"^/content/pkg/[^/]+/uslm/[^/]+\.xml$", parse_uslm),
+        (r"^/content/pkg/USCODE-[^/]+/html/[^/]+\.htm$", parse_uscode),
+        (r"^/packages/USCODE-[^/]+/granules/[^/]+/htm$", parse_uscode),
         (r"^/packages/[^/]+/uslm$", parse_uslm),
         (r"^/search$", parse_search),
         (r"^/packages/[^/]+/granules/?$", parse_granules),
@@ -450,3 +509,9 @@ class GovinfoSpider(SourceSpider):
             yield self.request(content_url(package), tracked=True, expects=("instrument", instrument["id"]),
                                instrument_id=instrument["id"], jurisdiction=instrument.get("jurisdiction"),
                                status=instrument.get("status"), keys=keys or None)
+        for instrument in self.tracked:
+            granule = str(instrument.get("source_identifier") or "").strip()
+            if USCODE_GRANULE.match(granule):
+                yield self.request(uscode_url(granule), tracked=True, expects=("instrument", instrument["id"]),
+                                   instrument_id=instrument["id"], jurisdiction=instrument.get("jurisdiction"),
+                                   status=instrument.get("status"))

@@ -1,0 +1,618 @@
+"""US state codes: sections of the states' official code sites, one spider driven by one table.
+
+Every state publishes its code (statutes) on its own site, each with its own page layout.
+Rather than a module per state, the table `us_state_codes.yaml` beside this module says,
+per state (USPS code):
+
+* `hosts`: the official host(s) the state's pages come from (the one module declares
+  every host it may contact; OfficialHostsMiddleware refuses any other, redirects too);
+* `delay`: seconds between two requests to that host (Scrapy's per-host download slot);
+* `identifier`: how a curated `source_identifier` (and a provision `key`) reads after
+  the state code, e.g. "{code}/{section}" for `CA/CIV/1708.86`;
+* `url`: the official address of the page holding a section, built from the identifier's
+  parts and a few derived ones (see the table's header);
+* `layout`: `section_page` (the page is the section) or `chapter_page` (the page is a
+  whole chapter; the section is found by its opening line), with the layout's selectors;
+* `licence` and `basis` (where the layout is known from); or, instead of all that,
+* `curated: <reason>`: the state's instruments stay curated, and the reason says why
+  (no official free site, terms that forbid crawling, PDFs only, a page built by
+  scripts, or a layout not yet seen).
+
+Base URL: the contract names California's host as the base and every other host in the
+table as an alias, so the contract's official hosts are exactly the table's hosts.
+Licence: state statutes are public law: no state claims copyright in the text of its
+statutes (Georgia v. Public.Resource.Org, 590 U.S. 255 (2020), holds that even the
+annotations legislators make cannot be copyrighted). The exceptions are practical: where
+the only free "official" site is a publisher's (Georgia's OCGA, Arkansas, Mississippi,
+Tennessee: LexisNexis sites whose terms forbid automated access), the state is curated.
+Terms: none of the supported sites publishes a rate limit; we keep to one request at a
+time per host, two or three seconds apart, and obey robots.txt.
+
+Layouts (NO REAL CAPTURE of any of these sites exists in /work/shared/samples; each
+state's `basis` in the table says which public scrapers and capture notes, read through
+the search tool, its structure comes from; the fixtures in tests/examples/us_state_codes/
+are written by us in that structure and say so):
+
+* `section_page`: `container` (CSS) holds the section; `number` (CSS, looked up in
+  `scope`, default the container) must show the section number, or the page is not the
+  section asked for (a search page, another section); `heading` (CSS) or
+  `heading_from_number` (a regex with a `heading` group over the number's text) gives
+  the catchline; `drop` (CSS) and `drop_lines` (regexes) remove what is not law text
+  (hierarchy headings, history notes).
+* both: `not_found`, a regex on the page's text by which a site that answers 200 for a
+  section it does not have (Florida) says so.
+* `chapter_page`: the container's text, one line per block, is cut from the line
+  matching `start` (the section's opening, with {section}) to the next line matching
+  `next` (any section's opening); the heading is read from the opening line
+  (`heading_regex`, groups `heading` and `rest`) or is the next line
+  (`heading_from: next_block`). `anchor` names the page's anchor for the section, kept in
+  the provision's URL.
+
+A missing container (an error page, a changed layout) is a parse error for the crawl to
+record; a page without the section asked for yields a PageError for that section (never
+an empty text); a page that redirects to another host is refused by the middleware.
+
+Ids: a curated instrument keeps its own id (the request carries it); its provisions are
+`{instrument_id}/{key}` with `key` the provision's path on the source (`CIV/1708.86`),
+as the registry's `provision_id` makes them. Without a curated row (`sii-atlas parse`),
+an instrument is `us-{state}-code-{section}`.
+
+Discovery: none. Each site's search is an HTML form of its own; new state laws reach the
+project as bills (the `open_states` source), and a law found there enters the table's
+states through a curated instrument.
+
+Text: the page's current text, in English. The sites show the law as in force on their
+edition date without dating sections, so `valid_from`, `valid_to` and `in_force_status`
+are left unknown rather than guessed.
+"""
+
+import re
+from copy import deepcopy
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+from lxml import etree
+from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
+
+from ..items import InstrumentItem, PageError, ProvisionItem
+from .contract import Auth, SourceContract
+from .spider import SourceSpider, clean
+
+SOURCE = "us_state_codes"
+TABLE_FILE = Path(__file__).with_name("us_state_codes.yaml")
+#: Where a mirror (the fixture server, a replay) serves each official host's paths:
+#: /us_state_codes/<host>/<path>, so one mirror can stand for every state's site.
+MIRROR_PREFIX = "/" + SOURCE
+
+
+class TableError(ValueError):
+    """The state table says something this module cannot do."""
+
+
+@dataclass(frozen=True)
+class State:
+    code: str
+    name: str = ""
+    curated: str | None = None
+    hosts: tuple[str, ...] = ()
+    delay: float = 2.0
+    identifier: str = "{section}"
+    url: str = ""
+    anchor: str | None = None
+    layout: str | None = None
+    container: str = "body"
+    number: str | None = None
+    scope: str | None = None
+    heading: str | None = None
+    heading_from_number: str | None = None
+    drop: tuple[str, ...] = ()
+    drop_lines: tuple[str, ...] = ()
+    start: str | None = None
+    next: str | None = None
+    heading_regex: str | None = None
+    heading_from: str | None = None
+    #: A regex on the page's text meaning "no such section" (a site that answers 200).
+    not_found: str | None = None
+    licence: str = ""
+    basis: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def supported(self) -> bool:
+        return self.curated is None
+
+
+LAYOUTS = ("section_page", "chapter_page")
+
+
+def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
+    """The table, checked: a state is supported (hosts, url, layout) or curated with a reason."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["states"]
+    states: dict[str, State] = {}
+    known = set(State.__dataclass_fields__) - {"code", "extra"}
+    for code, entry in raw.items():
+        entry = dict(entry or {})
+        unknown = set(entry) - known
+        if unknown:
+            raise TableError(f"{code}: unknown fields {sorted(unknown)}")
+        for name in ("hosts", "drop", "drop_lines"):
+            if name in entry:
+                entry[name] = tuple(entry[name])
+        state = State(code=code, **entry)
+        if state.curated is not None:
+            if not str(state.curated).strip():
+                raise TableError(f"{code}: curated needs a reason")
+        else:
+            if not (state.hosts and state.url and state.layout in LAYOUTS):
+                raise TableError(f"{code}: a supported state needs hosts, url and a layout in {LAYOUTS}")
+            if urlsplit(state.url).netloc not in state.hosts:
+                raise TableError(f"{code}: url {state.url} is not on its hosts {state.hosts}")
+            if state.layout == "chapter_page" and not (state.start and state.next):
+                raise TableError(f"{code}: a chapter_page needs start and next")
+            if not state.licence or not state.basis:
+                raise TableError(f"{code}: say the licence and where the layout is known from (basis)")
+        states[code] = state
+    hosts = [host for state in states.values() for host in state.hosts]
+    if len(hosts) != len(set(hosts)):
+        raise TableError("a host is listed for two states")
+    return states
+
+
+STATES = read_table()
+SUPPORTED = {code: state for code, state in STATES.items() if state.supported}
+HOST_STATE = {host: code for code, state in SUPPORTED.items() for host in state.hosts}
+
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def pattern_of(template: str) -> re.Pattern:
+    """"{code}/{section}" -> a regex with one named group per part (a part has no "/")."""
+    parts = re.split(r"(\{\w+\})", template)
+    regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(f"^{regex}$")
+
+
+def split_identifier(identifier: str) -> tuple[str, dict]:
+    """`CA/CIV/1708.86` -> ("CA", {"code": "CIV", "section": "1708.86"}); ValueError when
+    the state is not in the table or the rest does not read as its `identifier` says."""
+    state_code, _, rest = str(identifier or "").strip().strip("/").partition("/")
+    state = STATES.get(state_code.upper())
+    if state is None:
+        raise ValueError(f"{identifier!r}: no state {state_code!r} in the US state codes table")
+    if not state.supported:
+        raise ValueError(f"{identifier!r}: {state.code} is curated ({state.curated})")
+    return state.code, key_parts(state, rest)
+
+
+def key_parts(state: State, key: str) -> dict:
+    match = pattern_of(state.identifier).match(str(key or "").strip().strip("/"))
+    if not match:
+        raise ValueError(f"{state.code} key {key!r} does not read as {state.identifier!r}")
+    return match.groupdict()
+
+
+def derived(parts: dict) -> dict:
+    """The identifier's parts and the ones the URL templates derive from the section."""
+    section = parts["section"]
+    chapter = section.rsplit(".", 1)[0] if "." in section else section
+    title = section.split("-", 1)[0] if "-" in section else section.split(".", 1)[0]
+    digits = re.match(r"\d+", chapter)
+    out = {**parts, "chapter": chapter, "title": title, "after_chapter": section[len(chapter) + 1:]}
+    if digits:
+        number = int(digits.group(0))
+        out["chapter4"] = f"{number:04d}" + chapter[digits.end():]
+        out["hundreds"] = f"{number // 100 * 100:04d}-{number // 100 * 100 + 99:04d}"
+        out["section4"] = out["chapter4"] + section[len(chapter):]
+    if "-" in section:
+        out["dash_chapter"] = section.rsplit("-", 1)[0]
+        rest = section.split("-", 1)[1]
+        out["after_title"] = rest
+        if rest.isdigit():
+            out["after_title5"] = f"{int(rest):05d}"
+    if section.isdigit():
+        out["section5"] = f"{int(section):05d}"
+    kansas = re.fullmatch(r"(\d+)-(\d+)(\d\d)", section)
+    if kansas:
+        # K.S.A. 21-6101 is chapter 21, article 61, section 01: ch21/021_061_0001.
+        chapter_, article, number_ = (int(x) for x in kansas.groups())
+        out["ks_page"] = f"ch{chapter_}/{chapter_:03d}_{article:03d}_{number_:04d}"
+    hawaii = re.fullmatch(r"(\d+)([A-Z]?)-(\d+)(?:\.(\d+))?", section)
+    if hawaii:
+        # HRS § 711-1110.9 is HRS0711/HRS_0711-1110_0009.htm.
+        chapter_ = f"{int(hawaii[1]):04d}{hawaii[2]}"
+        decimal = f"_{int(hawaii[4]):04d}" if hawaii[4] else ""
+        out["hi_page"] = f"HRS{chapter_}/HRS_{chapter_}-{int(hawaii[3]):04d}{decimal}.htm"
+    carolina = re.fullmatch(r"(\d+)-(\d+)-(\d+)", section)
+    if carolina:
+        # S.C. Code § 16-15-330 is in title 16, chapter 15: /code/t16c015.php.
+        out["sc_page"] = f"t{int(carolina[1])}c{int(carolina[2]):03d}.php"
+    if parts.get("ilcs_chapter") and parts.get("ilcs_act"):
+        # ILCS document names: chapter (4 digits), act (4 digits and a 0), "K", section.
+        out["ilcs_doc"] = f"{int(parts['ilcs_chapter']):04d}{int(parts['ilcs_act']):04d}0K{section}"
+    return out
+
+
+def section_url(state: State, parts: dict) -> str:
+    return state.url.format(**derived(parts))
+
+
+def provision_url(state: State, parts: dict) -> str:
+    """The section's own address: the page, with the section's anchor on a chapter page."""
+    url = section_url(state, parts)
+    return f"{url}#{state.anchor.format(**derived(parts))}" if state.anchor else url
+
+
+def default_instrument_id(state_code: str, section: str) -> str:
+    return f"us-{state_code.lower()}-code-" + re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-")
+
+
+def curated_instrument_id(source_identifier: str) -> str | None:
+    """Curated instruments keep their own ids (the request carries them): no id to derive."""
+    return None
+
+
+# --------------------------------------------------------------------------- page text
+
+#: Elements that end a line of text.
+BLOCKS = {"p", "div", "li", "br", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+          "blockquote", "pre", "table", "ul", "ol", "dd", "dt", "center", "hr"}
+SKIPPED = {"script", "style", "noscript", "template", "button", "nav", "form", "select"}
+
+
+def block_lines(element) -> list[str]:
+    """The text under `element`, one line per block element (p, div, h3, br ...), inline
+    markup (span, b, a, font) kept within its line."""
+    lines: list[str] = []
+    buffer: list[str] = []
+
+    def flush():
+        line = clean("".join(buffer))
+        if line:
+            lines.append(line)
+        buffer.clear()
+
+    def walk(node):
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if tag in SKIPPED or not tag:
+            return
+        if tag in BLOCKS:
+            flush()
+        buffer.append(node.text or "")
+        for child in node:
+            walk(child)
+            buffer.append(child.tail or "")
+        if tag in BLOCKS:
+            flush()
+
+    walk(element)
+    flush()
+    return lines
+
+
+@lru_cache(maxsize=256)
+def css(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+def first(root, selector: str | None):
+    if not selector:
+        return None
+    found = css(selector)(root)
+    return found[0] if found else None
+
+
+def without(element, selectors) -> etree._Element:
+    """A copy of `element` without the elements matching any of `selectors`."""
+    copy = deepcopy(element)
+    for selector in selectors:
+        if not selector:
+            continue
+        for found in css(selector)(copy):
+            if found is copy:
+                continue
+            parent = found.getparent()
+            if parent is not None:
+                # Keep the tail: it is the text after the dropped element, not in it.
+                previous = found.getprevious()
+                if found.tail:
+                    if previous is not None:
+                        previous.tail = (previous.tail or "") + found.tail
+                    else:
+                        parent.text = (parent.text or "") + found.tail
+                parent.remove(found)
+    return copy
+
+
+def shows_number(text: str | None, section: str) -> bool:
+    """Whether a heading's text names `section` ("1708.86.", "SECTION 245.15", "§ 18.2-386.2.")."""
+    pattern = rf"(?<![\w.-]){re.escape(section)}(?![\w-]|\.\w)"
+    # Some sites print the hyphen as an en dash or a non-breaking hyphen ("§3–809.").
+    text = re.sub("[\u2010\u2011\u2012\u2013\u2014]", "-", text or "")
+    return bool(re.search(pattern, text, flags=re.IGNORECASE))
+
+
+def kept(state: State, lines: list[str]) -> list[str]:
+    drops = [re.compile(pattern) for pattern in state.drop_lines]
+    return [line for line in lines if not any(drop.search(line) for drop in drops)]
+
+
+class SectionMissing(LookupError):
+    """The page is the state's, but the section asked for is not on it."""
+
+
+def document(response):
+    text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+    if not text.strip():
+        raise ValueError(f"empty page at {response.url}")
+    try:
+        return lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as error:
+        raise ValueError(f"not HTML at {response.url}: {error}") from None
+
+
+def container_of(state: State, root, url: str):
+    container = first(root, state.container)
+    if container is None and state.not_found:
+        if re.search(state.not_found, " ".join(root.itertext())):
+            raise SectionMissing(f"{state.code}: {url} says the section does not exist")
+    if container is None:
+        title = clean(" ".join(root.xpath("//title//text()"))) or "no title"
+        raise ValueError(f"{state.code}: no {state.container!r} on {url} ({title!r}): not a code page "
+                         "(an error page, or the layout changed)")
+    return container
+
+
+def read_section_page(state: State, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    container = container_of(state, root, url)
+    scope = first(root, state.scope) if state.scope else container
+    number = first(scope if scope is not None else container, state.number) if state.number else None
+    number_text = clean(" ".join(number.itertext())) if number is not None else None
+    if state.number and not shows_number(number_text, section):
+        raise SectionMissing(f"{state.code} § {section} is not on {url} (the page shows {number_text!r})")
+    heading = None
+    if state.heading:
+        element = first(scope if scope is not None else container, state.heading)
+        heading = clean(" ".join(element.itertext())) if element is not None else None
+    elif state.heading_from_number and number_text:
+        match = re.search(state.heading_from_number, number_text)
+        heading = clean(match.group("heading")) if match else None
+    body = without(container, (*state.drop, state.number, state.heading))
+    lines = kept(state, block_lines(body))
+    if not lines:
+        raise SectionMissing(f"{state.code} § {section} on {url} has no text")
+    return heading, lines
+
+
+def read_chapter_page(state: State, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    container = container_of(state, root, url)
+    lines = block_lines(without(container, state.drop))
+    start = re.compile(state.start.format(section=re.escape(section)))
+    following = re.compile(state.next)
+    at = next((index for index, line in enumerate(lines) if start.search(line)), None)
+    if at is None:
+        raise SectionMissing(f"{state.code} § {section} is not on {url}")
+    end = next((index for index in range(at + 1, len(lines)) if following.search(lines[index])), len(lines))
+    heading, body = None, lines[at + 1:end]
+    if state.heading_from == "next_block":
+        heading, body = (body[0], body[1:]) if body else (None, body)
+    elif state.heading_regex:
+        match = re.match(state.heading_regex, lines[at])
+        if match:
+            heading = clean(match.group("heading"))
+            rest = clean(match.groupdict().get("rest"))
+            body = ([rest] if rest else []) + body
+    body = kept(state, body)
+    if not body:
+        raise SectionMissing(f"{state.code} § {section} on {url} has no text")
+    return heading, body
+
+
+READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page}
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def targets_of(response, state: State) -> list[dict]:
+    """What the request asked this page for: [{section, key, instrument_id, ...}]. Without
+    request meta (a saved file), the section the URL names, where a URL names one."""
+    targets = response.meta.get("targets")
+    if targets:
+        return list(targets)
+    section = response.meta.get("section")
+    if not section:
+        raise ValueError(f"{state.code}: which section of {response.url}? (request meta `targets` or `section`)")
+    return [{"section": section, "key": response.meta.get("key")}]
+
+
+def parse_section(response):
+    """A state code page: for each section the request asked for, the instrument it belongs
+    to and the section as a provision; a PageError for a section the page does not have."""
+    host = urlsplit(response.url).netloc
+    state_code = response.meta.get("state") or HOST_STATE.get(host)
+    if state_code not in SUPPORTED:
+        raise ValueError(f"{response.url}: not the page of a state in the US state codes table")
+    state = SUPPORTED[state_code]
+    root = document(response)
+    read = READERS[state.layout]
+    found_any = False
+    missing: list[str] = []
+    for target in targets_of(response, state):
+        section = target["section"]
+        parts = {**(target.get("parts") or {}), "section": section}
+        try:
+            heading, lines = read(state, root, section, response.url)
+        except SectionMissing as error:
+            missing.append(str(error))
+            yield PageError(url=provision_url(state, parts) if _complete(state, parts) else response.url,
+                            status=response.status, kind="parse", reason=str(error),
+                            tracked=bool(target.get("instrument_id")))
+            continue
+        found_any = True
+        instrument_id = target.get("instrument_id") or default_instrument_id(state.code, section)
+        key = target.get("key") or section
+        url = provision_url(state, parts) if _complete(state, parts) else response.url
+        yield InstrumentItem(
+            id=instrument_id,
+            jurisdiction=target.get("jurisdiction") or f"US-{state.code}",
+            title=target.get("title") or " ".join(filter(None, [f"{state.name} § {section}", heading])),
+            citation=target.get("citation"),
+            kind=target.get("kind") or "code_provisions",
+            status=target.get("status"),
+            date_enacted=None,
+            date_in_force=None,
+            official_url=target.get("official_url") or url,
+            language="en",
+            extent=None,
+            source=SOURCE,
+            identifiers=[{"scheme": "URI", "value": url}],
+        )
+        yield ProvisionItem(
+            id=f"{instrument_id}/{key}",
+            instrument_id=instrument_id,
+            label=target.get("label") or section,
+            heading=heading,
+            text="\n".join(lines),
+            language="en",
+            url=url,
+            extent=None,
+            in_force_status=None,
+            valid_from=None,
+            valid_to=None,
+            source=SOURCE,
+            identifiers=[{"scheme": "URI", "value": url}],
+        )
+    if not found_any and not missing:
+        raise ValueError(f"{response.url}: nothing was asked of this page")
+
+
+def _complete(state: State, parts: dict) -> bool:
+    """Whether `parts` fill the state's URL template (a saved file may know the section only)."""
+    try:
+        section_url(state, parts)
+        return True
+    except (KeyError, IndexError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- spider
+
+
+_ALL_HOSTS = [host for state in SUPPORTED.values() for host in state.hosts]
+
+DECLARATION = SourceContract(
+    id=SOURCE,
+    name="US state codes (official state legislature code sites)",
+    kind="legislation",
+    base_url=f"https://{SUPPORTED['CA'].hosts[0]}",
+    alias_hosts=tuple(host for host in _ALL_HOSTS if host != SUPPORTED["CA"].hosts[0]),
+    licence="Public domain (state statutes are not copyrightable: Georgia v. Public.Resource.Org, 2020); "
+            "states whose only free site is a publisher's are curated",
+    licence_url="https://www.supremecourt.gov/opinions/19pdf/18-1150_7m58.pdf",
+    terms_url="https://leginfo.legislature.ca.gov/faces/home.xhtml",
+    rate_limit_text="no state site publishes a limit; one request at a time per host, 2-3 s apart, robots.txt obeyed",
+    rate_limit=(30, 60.0),
+    download_delay=2.0,
+    deadline_seconds=3600,
+    auth=Auth.none(),
+    parser_version="1",
+    parser_meta=("targets", "state", "section", "key"),
+    notes="One spider for every state code in crawlers/sources/us_state_codes.yaml: per state the official "
+          "host(s), the section URL pattern and the page layout, or `curated: <reason>`. Supported: "
+          + ", ".join(sorted(SUPPORTED)) + ". No real capture of any state site (layouts from public scrapers).",
+    curated_instrument_id=curated_instrument_id,
+)
+
+
+class UsStateCodesSpider(SourceSpider):
+    contract = DECLARATION
+    routes = [(r".", parse_section)]
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # Each state's host gets its own delay (Scrapy keys download slots by host).
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for state in SUPPORTED.values():
+            for host in state.hosts:
+                slots.setdefault(host, {"concurrency": 1, "delay": state.delay})
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+
+    # Many hosts, one mirror: a mirror serves each official host's paths under
+    # /us_state_codes/<host>/, so the way back to the official URL keeps the host.
+
+    def to_download_url(self, url: str) -> str:
+        if not self.mirrored():
+            return url
+        parts = urlsplit(url)
+        if parts.netloc not in self.official_hosts():
+            return url
+        base = urlsplit(self.download_base)
+        return urlunsplit((base.scheme, base.netloc, f"{base.path}{MIRROR_PREFIX}/{parts.netloc}{parts.path}",
+                           parts.query, ""))
+
+    def to_official_url(self, url: str) -> str:
+        if not self.mirrored():
+            return url
+        base = urlsplit(self.download_base)
+        parts = urlsplit(url)
+        prefix = f"{base.path}{MIRROR_PREFIX}/"
+        if parts.netloc != base.netloc:
+            return url
+        if not parts.path.startswith(prefix):
+            # The mirror's own robots.txt: recorded as the base host's, as every source does,
+            # so that the archive knows it again on the next run (and asks conditionally).
+            return super().to_official_url(url)
+        host, _, path = parts.path[len(prefix):].partition("/")
+        return urlunsplit(("https", host, "/" + path, parts.query, ""))
+
+    def tracked_requests(self):
+        """One request per page: every tracked section on it rides in the request's `targets`."""
+        pages: dict[str, dict] = {}
+        for count, instrument in enumerate(self.tracked):
+            if self.limit is not None and count >= self.limit:
+                break
+            try:
+                state_code, identifier_parts = split_identifier(instrument.get("source_identifier"))
+            except ValueError as error:
+                self.logger.warning("%s: %s", instrument.get("id"), error)
+                continue
+            state = SUPPORTED[state_code]
+            for key, label in self.keys_of(instrument, state, identifier_parts):
+                try:
+                    parts = key_parts(state, key)
+                    url = section_url(state, parts)
+                except (ValueError, KeyError) as error:
+                    self.logger.warning("%s: %s", instrument.get("id"), error)
+                    continue
+                page = pages.setdefault(url, {"state": state_code, "targets": [], "instruments": []})
+                page["targets"].append({
+                    "section": parts["section"], "parts": parts, "key": key, "label": label,
+                    "instrument_id": instrument["id"], "jurisdiction": instrument.get("jurisdiction"),
+                    "title": instrument.get("title"), "citation": instrument.get("citation"),
+                    "kind": instrument.get("kind"), "status": instrument.get("status"),
+                    "official_url": instrument.get("official_url"),
+                })
+                if instrument["id"] not in page["instruments"]:
+                    page["instruments"].append(instrument["id"])
+        for url, page in pages.items():
+            only = page["instruments"][0] if len(page["instruments"]) == 1 else None
+            yield self.request(url, tracked=True, expects=("instrument", only) if only else None,
+                               state=page["state"], targets=page["targets"])
+
+    @staticmethod
+    def keys_of(instrument: dict, state: State, identifier_parts: dict):
+        """(key, label) of each section to fetch: the provisions' keys, else the section the
+        source_identifier names (labelled as the first provision)."""
+        keyed = [(str(p["key"]), str(p.get("label") or p["key"])) for p in instrument.get("provisions") or []
+                 if p.get("key")]
+        if keyed:
+            return list(dict.fromkeys(keyed))
+        key = state.identifier.format(**identifier_parts)
+        provisions = instrument.get("provisions") or []
+        return [(key, str(provisions[0].get("label")) if provisions else identifier_parts["section"])]

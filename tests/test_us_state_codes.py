@@ -1,0 +1,270 @@
+"""US state codes: the table, each layout's parser on our fixtures (no real capture of any
+state site exists), the variants (section missing, error page, off-host redirect), a crawl
+from the fixture server into SQLite, the share of in-force US instruments a spider fetches,
+and the canned query of state laws and pending bills."""
+
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+import yaml
+from conftest import crawl
+
+from crawlers.parsing import parse_file
+from crawlers.registry import curated
+from crawlers.sources import CONTRACTS, SPIDERS
+from crawlers.sources import us_state_codes as module
+from fixture_server import FixtureServer
+
+EXAMPLES = Path(__file__).parent / "examples" / "us_state_codes"
+PROJECT = Path(__file__).resolve().parents[1]
+MANIFEST = yaml.safe_load((EXAMPLES / "examples.yaml").read_text())
+
+
+def parsed(name: str, url: str | None = None, meta: dict | None = None) -> list[dict]:
+    spec = MANIFEST.get(name, {})
+    return parse_file("us_state_codes", EXAMPLES / name, url or spec["url"], meta if meta is not None else spec.get("meta"))
+
+
+def provision(records: list[dict]) -> dict:
+    [found] = [r for r in records if r["type"] == "provision"]
+    return found
+
+
+# --- the table ---
+
+
+def test_every_state_is_supported_or_curated_with_a_reason():
+    states = set(module.STATES)
+    assert {"CA", "TX", "NY", "VA", "FL", "MN", "WA", "IL", "AZ", "KS", "ME", "MO", "NV", "HI", "VT", "WV", "WI", "SC", "RI", "NC", "MD"} <= set(module.SUPPORTED)
+    # Every US state and DC, Guam and Puerto Rico (the jurisdictions our packs track) is in the table.
+    assert len(states & {"DC", "GU", "PR"}) == 3 and len(states) == 53
+    for code, state in module.STATES.items():
+        assert state.supported or len(state.curated) > 20, code
+    assert "LexisNexis" in module.STATES["GA"].curated
+
+
+def test_the_contract_declares_exactly_the_tables_hosts():
+    hosts = {host for state in module.SUPPORTED.values() for host in state.hosts}
+    assert module.DECLARATION.official_hosts == hosts
+    assert CONTRACTS["us_state_codes"] is module.DECLARATION
+
+
+def test_a_table_without_a_reason_or_a_layout_is_refused(tmp_path):
+    bad = tmp_path / "table.yaml"
+    bad.write_text("states:\n  GA:\n    curated: ''\n")
+    with pytest.raises(module.TableError, match="reason"):
+        module.read_table(bad)
+    bad.write_text("states:\n  CA:\n    hosts: [a.example]\n    url: 'https://b.example/{section}'\n"
+                   "    layout: section_page\n    licence: x\n    basis: y\n")
+    with pytest.raises(module.TableError, match="not on its hosts"):
+        module.read_table(bad)
+
+
+def test_identifiers_give_the_official_urls():
+    assert module.section_url(module.SUPPORTED["FL"], module.split_identifier("FL/836.13")[1]) == \
+        "https://www.leg.state.fl.us/statutes/index.cfm?App_mode=Display_Statute&URL=0800-0899/0836/Sections/0836.13.html"
+    state, parts = module.split_identifier("TX/PE/21.165")
+    assert module.provision_url(module.SUPPORTED[state], parts) == "https://statutes.capitol.texas.gov/Docs/PE/htm/PE.21.htm#21.165"
+    assert module.section_url(module.SUPPORTED["IL"], module.split_identifier("IL/720/5/11-20.1")[1]) == \
+        "https://www.ilga.gov/legislation/ilcs/fulltext.asp?DocName=072000050K11-20.1"
+    with pytest.raises(ValueError, match="curated"):
+        module.split_identifier("GA/16-11-90")
+
+
+# --- one parser per layout ---
+
+
+def test_california_section_page_drops_hierarchy_and_history():
+    found = provision(parsed("ca_civ_1708.86.html"))
+    assert found["id"] == "us-ca-civ-1708-86/CIV/1708.86" and found["heading"] is None  # CA prints no catchlines
+    assert found["text"].startswith("(a) For purposes of this section:")
+    assert "CIVIL CODE" not in found["text"] and "Stats. 2025" not in found["text"]
+
+
+def test_texas_chapter_page_cuts_the_section_from_the_chapter():
+    found = provision(parsed("tx_pe_21.html"))
+    assert found["heading"] == "UNLAWFUL PRODUCTION OR DISTRIBUTION OF CERTAIN SEXUALLY EXPLICIT VIDEOS."
+    assert found["text"].startswith('(a) In this section, "deep fake video" means')
+    assert found["text"].endswith("Class A misdemeanor.")  # not the history, not s. 21.17
+    assert found["url"].endswith("PE.21.htm#21.165")
+
+
+def test_new_york_virginia_florida_minnesota_washington_illinois():
+    assert provision(parsed("ny_pen_245.15.html"))["heading"] == "Unlawful dissemination or publication of an intimate image"
+    virginia = provision(parsed("va_18.2-386.2.html"))
+    assert virginia["heading"] == "Unlawful dissemination or sale of images of another; penalty."
+    assert virginia["text"].startswith("A. Any person who") and "2014, c. 399" not in virginia["text"]
+    florida = provision(parsed("fl_836.13.html"))
+    assert florida["heading"] == "Altered sexual depictions; prohibited acts; penalties."
+    assert florida["text"].splitlines()[0] == "(1) As used in this section, the term:" and "ch. 2022-212" not in florida["text"]
+    minnesota = provision(parsed("mn_617.262.html"))
+    assert minnesota["heading"] == "NONCONSENSUAL DISSEMINATION OF DEEP FAKE SEXUAL IMAGES."
+    assert "Subd. 2." in minnesota["text"] and "History" not in minnesota["text"]
+    washington = provision(parsed("wa_9a.86.html"))
+    assert washington["heading"] == "Disclosing fabricated intimate images."
+    assert washington["text"].startswith("(1) A person commits the crime of disclosing fabricated") and "[" not in washington["text"]
+    illinois = provision(parsed("il_740_190_10.html"))
+    assert illinois["heading"] == "Civil action." and "(Source:" not in illinois["text"]
+
+
+def test_a_saved_page_without_request_meta_gets_a_default_id():
+    records = parsed("mn_604.32.html")
+    assert provision(records)["id"] == "us-mn-code-604-32/604.32"
+
+
+# --- variants ---
+
+
+def test_a_section_missing_from_its_chapter_page_is_an_error_not_an_empty_text():
+    [error] = parsed("tx_pe_21_missing_section.html")
+    assert error["type"] == "error" and error["kind"] == "parse" and error["tracked"]
+    assert "21.99 is not on" in error["reason"]
+
+
+def test_floridas_no_such_section_answer_is_an_error():
+    [error] = parsed("fl_not_found.html")
+    assert error["type"] == "error" and "does not exist" in error["reason"]
+
+
+def test_an_error_page_raises():
+    url = "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=1708.86"
+    with pytest.raises(ValueError, match="not a code page"):
+        parse_file("us_state_codes", EXAMPLES / "ca_error.html", url, MANIFEST["ca_civ_1708.86.html"]["meta"])
+
+
+def test_a_page_of_another_state_is_refused(tmp_path):
+    empty = tmp_path / "empty.html"
+    empty.write_text("")
+    with pytest.raises(ValueError, match="empty page"):
+        parse_file("us_state_codes", empty, MANIFEST["fl_836.13.html"]["url"], MANIFEST["fl_836.13.html"]["meta"])
+    with pytest.raises(ValueError, match="not the page of a state"):
+        parse_file("us_state_codes", EXAMPLES / "fl_836.13.html", "https://example.org/x", {"section": "1"})
+
+
+def test_mirror_urls_keep_the_official_host():
+    spider = SPIDERS["us_state_codes"](base_url="http://127.0.0.1:8000")
+    official = "https://www.revisor.mn.gov/statutes/cite/617.262"
+    mirrored = spider.to_download_url(official)
+    assert mirrored == "http://127.0.0.1:8000/us_state_codes/www.revisor.mn.gov/statutes/cite/617.262"
+    assert spider.to_official_url(mirrored) == official
+    assert spider.to_download_url("https://elsewhere.example/x") == "https://elsewhere.example/x"
+    # The mirror's robots.txt is known under a stable official address (the archive's key).
+    assert spider.to_official_url("http://127.0.0.1:8000/robots.txt") == "https://leginfo.legislature.ca.gov/robots.txt"
+
+
+# --- the tracked instruments ---
+
+
+def in_force_us() -> list[dict]:
+    return [i for i in curated.load(PROJECT / "data").instruments
+            if str(i.get("jurisdiction", "")).startswith("US") and i.get("status") == "in_force"]
+
+
+#: In-force instruments of supported states that stay curated, and why.
+STAY_CURATED = {
+    "us-wa-shb1999-2024": "its provisions are whole RCW chapters (9.68A, 7.110), not sections",
+    "us-mn-stat-325e-91": "no fixture of § 325E.91 yet (the 2026 section's text was not at hand)",
+    "us-sc-act-37-2025": "no fixture of §§ 16-15-330 to -332 yet (the 2025 sections' text was not at hand)",
+}
+
+
+def test_every_in_force_instrument_of_a_supported_state_names_the_spider():
+    for instrument in in_force_us():
+        state = instrument["jurisdiction"].removeprefix("US-")
+        if state in module.SUPPORTED and instrument["id"] not in STAY_CURATED:
+            assert instrument["source"] == "us_state_codes", instrument["id"]
+            code, parts = module.split_identifier(instrument["source_identifier"])
+            assert code == state
+            assert any(p.get("key") for p in instrument["provisions"]), instrument["id"]
+
+
+def test_share_of_in_force_us_instruments_a_spider_fetches():
+    """The issue's bar is 90%; the table reaches what its fixtures cover. This pins the
+    measured figure so that it can only go up (see the report for what is left)."""
+    instruments = in_force_us()
+    spidered = [i for i in instruments if i.get("source") not in (None, "", "curated") and i.get("source_identifier")]
+    assert len(instruments) >= 81
+    assert len(spidered) >= 37, [i["id"] for i in spidered]
+    print(f"in-force US instruments naming a spider source: {len(spidered)} of {len(instruments)}")
+
+
+# --- the crawl ---
+
+
+def test_crawl_stores_every_tracked_section_and_the_canned_query_lists_laws_and_bills(built_db):
+    with FixtureServer() as server:
+        result = crawl(built_db, server, "us_state_codes")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert all(path == "/robots.txt" or path.startswith("/us_state_codes/") for path in server.requests)
+        bills = crawl(built_db, server, "open_states")
+        assert bills.returncode in (0, 1), bills.stderr
+        federal = crawl(built_db, server, "govinfo")
+        assert federal.returncode == 0, federal.stdout + federal.stderr
+    db = sqlite_utils.Database(built_db)
+    stored = {row["id"]: row for row in db.query("SELECT * FROM provisions WHERE source = 'us_state_codes'")}
+    stored.update({row["id"]: row for row in db.query("SELECT * FROM provisions WHERE source = 'govinfo'")})
+    tracked = [i for i in in_force_us() if i.get("source") in ("us_state_codes", "govinfo")]
+    for instrument in tracked:
+        keyed = [p for p in instrument["provisions"] if p.get("key")]
+        for p in keyed:
+            row = stored[curated.provision_id(instrument["id"], p)]
+            assert row["text"] and row["language"] == "en", row["id"]
+    assert stored["us-tx-penal-21-165/PE/21.165"]["url"].endswith("#21.165")
+    assert stored["us-ny-penal-245-15/PEN/245.15"]["text"].startswith("A person is guilty of unlawful dissemination")
+    assert not list(db.query("SELECT * FROM crawl_errors WHERE source = 'us_state_codes'"))
+
+    sql = yaml.safe_load((PROJECT / "metadata.yml").read_text())["databases"]["sii_atlas"]["queries"][
+        "us_state_deepfake_laws"]["sql"]
+    rows = list(db.query(sql, {"state": ""}))
+    california = [r for r in rows if r["jurisdiction"] == "US-CA"]
+    laws = {r["item"]: r for r in california if r["kind"] == "law"}
+    assert laws["Cal. Civ. Code § 1708.86 (AB 602, 2019; AB 621, Stats. 2025, ch. 673)"]["date"] == "2026-01-01"
+    assert laws["Cal. Civ. Code § 1708.86 (AB 602, 2019; AB 621, Stats. 2025, ch. 673)"]["source"] == "us_state_codes"
+    # AB 621 became law: listed as the law it made, never as a pending bill.
+    assert not [r for r in california if r["kind"] == "bill" and r["item"].startswith("AB 621")]
+    new_york = [r for r in rows if r["jurisdiction"] == "US-NY" and r["kind"] == "bill"]
+    assert new_york and all(r["latest_action"] and r["date"] for r in new_york)
+    assert [r["kind"] for r in rows if r["jurisdiction"] == "US-NY"][0] == "law"  # laws first
+    only = list(db.query(sql, {"state": "US-FL"}))
+    assert only and {r["jurisdiction"] for r in only} == {"US-FL"}
+
+
+def test_a_redirect_to_another_host_is_refused_and_recorded(built_db):
+    def elsewhere(handler, method, path, query):
+        if path.endswith("/www.revisor.mn.gov/statutes/cite/617.262"):
+            return 302, "text/html", b"", {"Location": "http://127.0.0.2:9/statutes/cite/617.262"}
+        return None
+
+    with FixtureServer(hook=elsewhere) as server:
+        result = crawl(built_db, server, "us_state_codes")
+    assert result.returncode == 1  # a tracked document was not fetched
+    db = sqlite_utils.Database(built_db)
+    [refused] = list(db.query("SELECT * FROM crawl_errors WHERE kind = 'refused'"))
+    assert refused["url"] == "https://www.revisor.mn.gov/statutes/cite/617.262"
+    assert "127.0.0.2" in refused["reason"]
+
+
+# --- federal US Code sections (govinfo's USCODE granules) ---
+
+
+def test_govinfo_reads_a_us_code_section_and_asks_for_curated_granules(tmp_path):
+    from crawlers.sources.govinfo import GovinfoSpider
+
+    folder = Path(__file__).parent / "examples" / "govinfo"
+    url = "https://api.govinfo.gov/packages/USCODE-2024-title18/granules/USCODE-2024-title18-partI-chap110-sec2252A/htm"
+    records = parse_file("govinfo", folder / "USCODE-2024-title18-partI-chap110-sec2252A.htm", url,
+                         {"instrument_id": "us-usc-18-2252a"})
+    found = provision(records)
+    assert found["id"] == "us-usc-18-2252a/section/2252A" and found["text"].startswith("(a) Any person who")
+    assert "Pub. L. 104" not in found["text"]  # the source credit is not law text
+    page = tmp_path / "page.htm"
+    page.write_text("<html><body><h3>Not found</h3></body></html>")
+    with pytest.raises(ValueError, match="not a US Code section page"):
+        parse_file("govinfo", page, url, {})
+    spider = GovinfoSpider(tracked=[{"id": "us-usc-15-6851", "source_identifier": "USCODE-2024-title15-chap94A-sec6851",
+                                     "provisions": [{"label": "6851(a)", "key": "section/6851"}]}])
+    [request] = list(spider.tracked_requests())
+    assert request.url == ("https://api.govinfo.gov/packages/USCODE-2024-title15/granules/"
+                           "USCODE-2024-title15-chap94A-sec6851/htm")
+    assert request.meta["instrument_id"] == "us-usc-15-6851" and request.meta["tracked"]
