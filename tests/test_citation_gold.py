@@ -1,0 +1,63 @@
+"""The hand-annotated citation gold (tests/citations_gold/) is real text, and the
+extractor meets issue 9's figures on it (benchmarks/citation_accuracy.py prints them)."""
+
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import sample
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT / "benchmarks"))
+
+import citation_accuracy  # noqa: E402
+
+GOLD = citation_accuracy.load_gold()
+
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def plain_texts(path: Path) -> list[str]:
+    """The file's text as a reader sees it, whitespace collapsed: a JSON file's strings, or
+    a markup file with its tags removed (as a space, and as nothing, since inline tags
+    such as <Citation> sit inside words' spacing either way)."""
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return [" ".join("\n".join(strings(json.loads(raw))).split())]
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", joiner, raw)).split()) for joiner in (" ", "")]
+
+
+_TEXTS: dict[str, list[str]] = {}
+
+
+@pytest.mark.parametrize("entry", GOLD, ids=[e["id"] for e in GOLD])
+def test_each_gold_passage_is_verbatim_in_its_sample(entry):
+    source, name = entry["source"].split("/", 1)
+    path = sample(source, name)
+    texts = _TEXTS.setdefault(entry["source"], plain_texts(path))
+    assert any(entry["text"] in text for text in texts), f"{entry['id']} is not in {entry['source']}"
+
+
+@pytest.mark.parametrize("entry", GOLD, ids=[e["id"] for e in GOLD])
+def test_each_gold_span_is_in_its_passage(entry):
+    for citation in (entry.get("citations") or []) + (entry.get("not_scored") or []):
+        assert citation["span"] in entry["text"], (entry["id"], citation["span"])
+
+
+def test_gold_covers_five_legal_systems_and_forty_passages():
+    systems = {c["act"].split(":")[0] for e in GOLD for c in e.get("citations") or []}
+    assert len(GOLD) >= 40 and len(systems) >= 5
+
