@@ -61,3 +61,32 @@ def test_gold_covers_five_legal_systems_and_forty_passages():
     systems = {c["act"].split(":")[0] for e in GOLD for c in e.get("citations") or []}
     assert len(GOLD) >= 40 and len(systems) >= 5
 
+
+
+# Patterns the gold found missing, one case each (every one failed before its fix).
+
+def found(text: str, jurisdiction: str) -> list[tuple[str, str | None]]:
+    from crawlers.citations import extract
+
+    return [(c.act, c.label) for c in extract(text, jurisdiction)]
+
+
+def test_german_lists_with_oder_and_ranges_with_bis():
+    assert found("der §§ 129 bis 129b, 241 oder 269 des Strafgesetzbuchs erfüllen", "DE") == [
+        ("DE:stgb", "129"), ("DE:stgb", "129b"), ("DE:stgb", "241"), ("DE:stgb", "269")]
+
+
+def test_german_pinpoints_spelled_out_and_the_owig_by_name():
+    assert found("im Sinne des § 36 Absatz 1 Nummer 1 des Gesetzes über Ordnungswidrigkeiten ist", "DE") == [
+        ("DE:owig", "36(1)(1)")]
+
+
+def test_eu_article_in_the_german_genitive_keeps_its_paragraph():
+    assert found("im Sinne des Artikels 5 Absatz 4 der Verordnung (EU) 2021/784 getroffen", "DE") == [
+        ("EU:regulation 2021/784", "5(4)")]
+
+
+def test_eu_acts_numbered_before_1999():
+    assert found("and repealing Directive 95/46/EC (General Data Protection Regulation)", "EU") == [
+        ("EU:directive 1995/46", None)]
+
