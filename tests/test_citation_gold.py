@@ -90,3 +90,20 @@ def test_eu_acts_numbered_before_1999():
     assert found("and repealing Directive 95/46/EC (General Data Protection Regulation)", "EU") == [
         ("EU:directive 1995/46", None)]
 
+
+def test_uk_section_of_an_abbreviated_act_without_the():
+    assert found("technical standards of the kind mentioned in section 138P(2)(a) of FSMA 2000", "GB") == [
+        ("GB:fsma 2000", "138p(2)(a)")]
+
+
+def test_uk_regulations_and_irish_titles_in_brackets():
+    assert found("has the meaning given by regulation 2(1) of the Electronic Money Regulations 2011", "GB") == [
+        ("GB:electronic money regulations 2011", "2(1)")]
+    assert found("Notwithstanding section 10(4) of the Petty Sessions (Ireland) Act 1851, summary", "IE") == [
+        ("IE:petty sessions (ireland) act 1851", "10(4)")]
+
+
+def test_canadian_subsections():
+    assert found("The definition record in subsection 2(1) of the Competition Act is replaced", "CA") == [
+        ("CA:competition act", "2(1)")]
+
