@@ -107,3 +107,8 @@ def test_canadian_subsections():
     assert found("The definition record in subsection 2(1) of the Competition Act is replaced", "CA") == [
         ("CA:competition act", "2(1)")]
 
+
+def test_us_code_and_acts_written_out():
+    assert found("Pursuant to Title 17 Section 105 of the United States Code, this file", "US") == [("US:17usc", "105")]
+    assert set(found("Section 1009 of the Controlled Substances Import and Export Act ( 21 U.S.C. 959 ) is", "US")) == {
+        ("US:controlled substances import and export act", "1009"), ("US:21usc", "959")}
