@@ -31,6 +31,7 @@ sys.path.insert(0, str(PROJECT))
 from crawlers.citations import extract  # noqa: E402
 
 GOLD = PROJECT / "tests" / "citations_gold" / "sentences.yaml"
+HELD_OUT = PROJECT / "tests" / "citations_gold" / "heldout.yaml"
 PRECISION_GOAL = 0.95
 RECALL_GOAL = 0.85
 
@@ -130,5 +131,8 @@ def report(result: Result, gold: list[dict]) -> str:
 
 
 if __name__ == "__main__":
-    gold = load_gold()
-    print(report(measure(gold), gold))
+    for title, path in (("gold (sentences.yaml)", GOLD), ("held out (heldout.yaml)", HELD_OUT)):
+        gold = load_gold(path)
+        print(f"== {title}")
+        print(report(measure(gold), gold))
+        print()

@@ -17,6 +17,7 @@ sys.path.insert(0, str(PROJECT / "benchmarks"))
 import citation_accuracy  # noqa: E402
 
 GOLD = citation_accuracy.load_gold()
+HELD_OUT = citation_accuracy.load_gold(citation_accuracy.HELD_OUT)
 
 
 def strings(value):
@@ -43,7 +44,7 @@ def plain_texts(path: Path) -> list[str]:
 _TEXTS: dict[str, list[str]] = {}
 
 
-@pytest.mark.parametrize("entry", GOLD, ids=[e["id"] for e in GOLD])
+@pytest.mark.parametrize("entry", GOLD + HELD_OUT, ids=[e["id"] for e in GOLD + HELD_OUT])
 def test_each_gold_passage_is_verbatim_in_its_sample(entry):
     source, name = entry["source"].split("/", 1)
     path = sample(source, name)
@@ -51,7 +52,7 @@ def test_each_gold_passage_is_verbatim_in_its_sample(entry):
     assert any(entry["text"] in text for text in texts), f"{entry['id']} is not in {entry['source']}"
 
 
-@pytest.mark.parametrize("entry", GOLD, ids=[e["id"] for e in GOLD])
+@pytest.mark.parametrize("entry", GOLD + HELD_OUT, ids=[e["id"] for e in GOLD + HELD_OUT])
 def test_each_gold_span_is_in_its_passage(entry):
     for citation in (entry.get("citations") or []) + (entry.get("not_scored") or []):
         assert citation["span"] in entry["text"], (entry["id"], citation["span"])
