@@ -152,3 +152,9 @@ def test_extraction_meets_issue_9_thresholds():
         result = citation_accuracy.measure(gold)
         assert result.overall.precision >= citation_accuracy.PRECISION_GOAL, citation_accuracy.report(result, gold)
         assert result.overall.recall >= citation_accuracy.RECALL_GOAL, citation_accuracy.report(result, gold)
+
+
+def test_uk_range_of_sections_gives_its_ends():
+    # Seen scanning the whole FSMA 2023 capture: "392 to 394" came out as one label "392to394".
+    assert found("Sections 389, 390 and 392 to 394 of FSMA 2000 apply", "GB") == [
+        ("GB:fsma 2000", "389"), ("GB:fsma 2000", "390"), ("GB:fsma 2000", "392"), ("GB:fsma 2000", "394")]

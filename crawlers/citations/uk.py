@@ -69,7 +69,8 @@ def extract(text: str, jurisdiction: str) -> list[Citation]:
             return
         taken.append((match.start(), match.end()))
         key = key or act_key(jurisdiction, act_name)
-        for label in (split_labels(labels) if labels else [None]):
+        # A range ("sections 392 to 394") gives its two ends, the sections it names.
+        for label in (split_labels(re.sub(r"\s+to\s+", ", ", labels)) if labels else [None]):
             found.append(Citation(key, normalise_label(label), match.group(0), match.start(), match.end()))
 
     for match in SECTION_OF_ACT.finditer(text):
