@@ -12,11 +12,13 @@ JURISDICTIONS = ("CA",)
 LABEL = r"\d+(?:\.\d+)*(?:\(\w{1,4}\))*"
 LABELS = rf"{LABEL}(?:\s*(?:,|and|or|et)\s*{LABEL})*"
 CRIMINAL_CODE = r"(?:the\s+)?(?:Criminal\s+Code|Cr\.\s?C\.|Cr\.\s?Code|C\.\s?cr\.|Code\s+criminel)"
-SECTION = r"(?:sections?|ss?\.?|art(?:icles?|s?\.))"
+SECTION = r"(?:(?:[Ss]ub)?[Ss]ections?|[Ss]ubsections?|ss?\.?|art(?:icles?|s?\.))"
 SECTION_OF_CODE = re.compile(rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+(?:of\s+|du\s+)?{CRIMINAL_CODE}")
 CODE_SECTION = re.compile(rf"{CRIMINAL_CODE},?\s+{SECTION}\s*(?P<labels>{LABELS})")
-TITLE = r"[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|of|and|the|for|on|to|-)){0,14}?\s+Act"
+TITLE = r"[A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|of|and|the|for|on|to|in|-)){0,14}?\s+Act"
 SECTION_OF_ACT = re.compile(rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+of\s+(?:the|The)\s+(?P<act>{TITLE})\b")
+# A whole Act named by its title ("amends the Competition Act"); "the Act" alone is relative.
+BARE_ACT = re.compile(rf"\b(?:the|The)\s+(?P<act>{TITLE})\b")
 
 
 def extract(text: str, jurisdiction: str = "CA") -> list[Citation]:
@@ -30,6 +32,10 @@ def extract(text: str, jurisdiction: str = "CA") -> list[Citation]:
             key = f"{jurisdiction}:{act.lower()}" if act else "CA:criminal code"
             for label in split_labels(match.group("labels")):
                 found.append(Citation(key, normalise_label(label), match.group(0), match.start(), match.end()))
+    for match in BARE_ACT.finditer(text):
+        if not any(s < match.end() and match.start() < e for s, e in taken):
+            found.append(Citation(f"{jurisdiction}:{match.group('act').lower()}", None, match.group(0),
+                                  match.start(), match.end()))
     return found
 
 

@@ -15,36 +15,68 @@ KINDS = {"directive": "directive", "directiva": "directive", "richtlijn": "direc
          "direttiva": "directive", "regulation": "regulation", "règlement": "regulation",
          "reglamento": "regulation", "verordening": "regulation", "verordnung": "regulation",
          "regolamento": "regulation"}
-KIND = r"(?P<kind>directive|directiva|richtlijn|richtlinie|direttiva|regulation|règlement|reglamento|verordening|verordnung|regolamento)"
-NUMBER = r"(?:\((?:EU|UE|EG|CE|EC|EU,\s*Euratom)\)\s*(?:n°\s*|No\s*|Nr\.\s*)?)?(?P<number>(?:19|20)\d{2}/\d{1,4})"
+# Plurals head lists ("Directives 2003/41/EC and 2009/65/EC").
+KIND = (r"(?P<kind>directives?|directiva|richtlijn|richtlinie|direttiva|regulations?|règlement|reglamento|verordening|"
+        r"verordnung|regolamento)")
+# Numbers come in three orders, and the key always carries year/number with a four-digit year:
+# "2016/679" (since 2015, and directives always); "No 648/2012" (regulations before 2015:
+# number/year); "95/46/EC" (before 1999: a two-digit year first, the treaty after) -> "1995/46".
+TREATY = r"(?:EEC|EC|CEE|CE|EWG|EG|EU|UE)"
+NUMBER = (r"(?:\((?:EU|UE|EG|CE|EC|EU,\s*Euratom)\)\s*)?(?:(?:n°|No\.?|Nr\.)\s*)?"
+          r"(?:(?P<number>(?:19|20)\d{2}/\d{1,4})(?!\d)|(?P<old>[6-9]\d/\d{1,4})(?=/" + TREATY + r"\b)"
+          r"|(?P<late>\d{1,4}/(?:19|20)\d{2})(?![\d/]))")
+# A further number in a list: "... and 2009/65/EC", "... and (EU) No. 1095/2010".
+FURTHER = (rf"(?:/{TREATY}\b)?\s*(?:,|and|et|und|en|e|y)\s*(?:\((?:EU|UE|EG|CE|EC)\)\s*)?(?:(?:n°|No\.?|Nr\.)\s*)?"
+           rf"\d{{2,4}}/\d{{1,4}}(?![\d])")
 ACT = rf"{KIND}\s+{NUMBER}"
 LABEL = r"\d+[a-z]?(?:\(\w{1,4}\))*"
 LABELS = rf"{LABEL}(?:\s*(?:,|and|et|en|und|y|e)\s*{LABEL})*"
 ARTICLE_OF_ACT = re.compile(
-    rf"\b(?:articles?|arts?\.|artikel(?:en)?|art[ií]culos?|articolo)\s*(?P<labels>{LABELS})"
-    rf"(?:\s*(?:,\s*)?(?:paragraph|par\.|paragraphe|lid|Absatz|Abs\.)\s*\d+)?,?\s+"
+    rf"\b(?:articles?|arts?\.|artikel(?:s|en)?|art[ií]culos?|articolo)\s*(?P<labels>{LABELS})"
+    rf"(?P<pin>(?:\s*(?:,\s*)?(?:paragraph|par\.|paragraphe|lid|Absatz|Abs\.|Nummer|Nr\.)\s*\d+)*),?\s+"
     rf"(?:of|de|du|der|van|del|della)\s+(?:the\s+|la\s+|het\s+|de\s+)?{ACT}", re.IGNORECASE)
-BARE_ACT = re.compile(rf"\b{ACT}", re.IGNORECASE)
+BARE_ACT = re.compile(rf"\b{ACT}(?P<further>(?:{FURTHER})*)", re.IGNORECASE)
+ONE_NUMBER = re.compile(rf"{NUMBER}", re.IGNORECASE)
 
 
-def act_key(kind: str, number: str) -> str:
-    return f"EU:{KINDS[kind.lower()]} {number}"
+def act_key(kind: str, number: str | None, old: str | None = None, late: str | None = None) -> str:
+    if old:
+        number = f"19{old}"
+    elif late:
+        serial, year = late.split("/")
+        number = f"{year}/{serial}"
+    kind = kind.lower()
+    return f"EU:{KINDS.get(kind) or KINDS[kind[:-1]]} {number}"
+
+
+def key_of(match, kind: str | None = None) -> str:
+    return act_key(kind or match.group("kind"), match.group("number"), match.group("old"), match.group("late"))
+
+
+def pinpointed(label: str, pin: str) -> str | None:
+    """"5" with " Absatz 4" -> "5(4)" (a single article only: a list's pinpoint is ambiguous)."""
+    numbers = re.findall(r"\d+", pin or "")
+    return normalise_label(label + "".join(f"({n})" for n in numbers))
 
 
 def extract(text: str, jurisdiction: str = "EU") -> list[Citation]:
     found, taken = [], []
     for match in ARTICLE_OF_ACT.finditer(text):
         taken.append((match.start(), match.end()))
-        key = act_key(match.group("kind"), match.group("number"))
-        for label in split_labels(match.group("labels")):
-            found.append(Citation(key, normalise_label(label), match.group(0), match.start(), match.end()))
+        key = key_of(match)
+        labels = split_labels(match.group("labels"))
+        for label in labels:
+            label = pinpointed(label, match.group("pin")) if len(labels) == 1 else normalise_label(label)
+            found.append(Citation(key, label, match.group(0), match.start(), match.end()))
     for match in BARE_ACT.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
-            found.append(Citation(act_key(match.group("kind"), match.group("number")), None, match.group(0),
-                                  match.start(), match.end()))
+            found.append(Citation(key_of(match), None, match.group(0), match.start(), match.end()))
+            for further in ONE_NUMBER.finditer(match.group("further") or ""):
+                found.append(Citation(key_of(further, match.group("kind")), None, match.group(0),
+                                      match.start(), match.end()))
     return found
 
 
 def instrument_keys(title: str, citation: str | None, jurisdiction: str) -> set[str]:
     match = BARE_ACT.match((citation or "").strip()) or BARE_ACT.match((title or "").strip())
-    return {act_key(match.group("kind"), match.group("number"))} if match else set()
+    return {key_of(match)} if match else set()

@@ -18,18 +18,20 @@ JURISDICTIONS = ("GB", "IE")
 
 LABEL = r"\d+[A-Z]{0,3}(?:\(\w{1,4}\))*"
 LABELS = rf"{LABEL}(?:\s*(?:,|and|or|to)\s*{LABEL})*"
-WORD = r"(?:[A-Z][\w'’\-]*|and|of|the|for|etc\.?|on|in|to|\((?:Scotland|Northern Ireland|Wales|Amendment|No\.? ?\d+)\))"
+WORD = r"(?:[A-Z][\w'’\-]*|and|of|the|for|etc\.?|on|in|to|\((?:Scotland|Northern Ireland|Ireland|Wales|Amendment|No\.? ?\d+)\))"
 # A short title: capitalised words (with the joining words of titles) ending "Act [(Scotland)] YYYY".
 # Words that begin sentences, not titles ("Under the Sexual Offences Act 2003").
 NOT_A_TITLE = (r"(?!(?:In|Under|By|As|At|On|For|From|To|With|Section|Sections|See|And|Of|Then|That|This|Where|When|If|"
                r"But|Part|Schedule|Both|Neither|Contrary|Pursuant|Since|Before|After|Following)\b)")
-ACT = rf"{NOT_A_TITLE}[A-Z][\w'’\-]*(?:,?\s+{WORD}){{0,14}}?\s+Act(?:\s+\((?:Scotland|Northern Ireland)\))?,?\s+(?:\d{{4}})"
-SECTION = r"(?:sections?|ss?\.?)"
+# Statutory instruments are titled the same way, ending "Regulations" or "Order" and the year.
+ACT = (rf"{NOT_A_TITLE}[A-Z][\w'’\-]*(?:,?\s+{WORD}){{0,14}}?\s+(?:Act|Regulations|Order)"
+       rf"(?:\s+\((?:Scotland|Northern Ireland)\))?,?\s+(?:\d{{4}})")
+SECTION = r"(?:[Ss]ections?|ss?\.?|[Rr]egulations?|[Aa]rticles?)"
 
 SECTION_OF_ACT = re.compile(rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+of\s+the\s+(?P<act>{ACT})")
 ACT_SECTION = re.compile(rf"(?P<act>{ACT}),?\s+{SECTION}\s*(?P<labels>{LABELS})\b")
 SECTION_ABBREVIATION = re.compile(
-    rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+(?:of\s+the\s+)?(?P<abbr>[A-Z][A-Za-z]{{1,7}}[A-Z])\s+(?P<year>\d{{4}})\b")
+    rf"\b{SECTION}\s*(?P<labels>{LABELS})\s+(?:of\s+(?:the\s+)?)?(?P<abbr>[A-Z][A-Za-z]{{1,7}}[A-Z])\s+(?P<year>\d{{4}})\b")
 BARE_ACT = re.compile(rf"(?<![\w,])(?P<act>{ACT})\b")
 
 LEGISLATION_GOV_UK = re.compile(
@@ -67,7 +69,8 @@ def extract(text: str, jurisdiction: str) -> list[Citation]:
             return
         taken.append((match.start(), match.end()))
         key = key or act_key(jurisdiction, act_name)
-        for label in (split_labels(labels) if labels else [None]):
+        # A range ("sections 392 to 394") gives its two ends, the sections it names.
+        for label in (split_labels(re.sub(r"\s+to\s+", ", ", labels)) if labels else [None]):
             found.append(Citation(key, normalise_label(label), match.group(0), match.start(), match.end()))
 
     for match in SECTION_OF_ACT.finditer(text):

@@ -33,6 +33,16 @@ OWN_NAMES = (r"A\.R\.S\.|K\.S\.A\.|KRS|RCW|ORS|NRS|O\.C\.G\.A\.|La\.\s?R\.\s?S\.
              r"Idaho\s+Code|Utah\s+Code(?:\s+Ann\.)?|Ind\.\s?Code|IC|G\.\s?S\.|N\.C\.G\.S\.|R\.C\.")
 OWN_CODE = re.compile(rf"(?<![\w.])(?P<code>{OWN_NAMES})\s+(?:§§?\s*)?(?P<sections>{SECTIONS})")
 ILCS = re.compile(rf"\b(?P<chapter>\d{{3}})\s+ILCS\s+(?P<sections>{SECTIONS})")
+# Statutes written out, as Congress's own texts cite them: "Title 17 Section 105 of the United
+# States Code", "section 2252A of title 18, United States Code", and Acts by their title
+# ("section 1009 of the Controlled Substances Import and Export Act", key "US:controlled
+# substances import and export act"), which eyecite does not read.
+USC_WRITTEN = re.compile(
+    rf"\b(?:[Tt]itle\s+(?P<title1>\d{{1,2}}),?\s+[Ss]ections?\s+(?P<sections1>{SECTIONS})\s+of\s+the"
+    rf"|[Ss]ections?\s+(?P<sections2>{SECTIONS})\s+of\s+title\s+(?P<title2>\d{{1,2}}),?)\s+United\s+States\s+Code\b")
+TITLE = (r"(?!United\s+States\s+Code)[A-Z][\w'’\-]*(?:,?\s+(?:[A-Z][\w'’\-]*|and|of|the|for|on|to|in|by)){0,14}?"
+         r"\s+Act(?:\s+of\s+\d{4})?")
+SECTION_OF_ACT = re.compile(rf"\b[Ss]ections?\s+(?P<sections>{SECTIONS})\s+of\s+the\s+(?P<act>{TITLE})(?![\w'’])")
 
 ALIASES = {"calpencode": "calpenalcode", "californiapenalcode": "calpenalcode", "nypenal": "nypenallaw",
            "nrs": "nevrevstat", "nevrevstat": "nevrevstat", "ars": "ars", "rsmo": "morevstat"}
@@ -55,6 +65,11 @@ def extract(text: str, jurisdiction: str = "US") -> list[Citation]:
 
     for match in USC.finditer(text):
         add(match.start(), match.end(), f"US:{match.group('title')}usc", match.group("sections"))
+    for match in USC_WRITTEN.finditer(text):
+        title = match.group("title1") or match.group("title2")
+        add(match.start(), match.end(), f"US:{title}usc", match.group("sections1") or match.group("sections2"))
+    for match in SECTION_OF_ACT.finditer(text):
+        add(match.start(), match.end(), f"US:{' '.join(match.group('act').split()).lower()}", match.group("sections"))
     for match in ILCS.finditer(text):
         add(match.start(), match.end(), f"US:{match.group('chapter')}ilcs", match.group("sections"))
     for match in STATE_CODE.finditer(text):
