@@ -14,10 +14,11 @@ A client the site refuses gets a Cloudflare challenge page ("Just a moment...").
 """
 
 import re
+from datetime import date
 
 from lxml import etree, html as lxml_html
 
-from .spider import clean
+from .spider import SourceSpider, clean
 
 SECTION_CLASSES = ("frag-clause", "frag-section")
 CHALLENGE = (b"Just a moment", b"cf-chl", b"challenge-platform")
@@ -128,3 +129,44 @@ def version_start(root, instrument: str, today: str) -> str | None:
     return max(dates) if dates else None
 
 
+
+
+class WholeInstrumentSpider(SourceSpider):
+    """The crawl shape both sites share: one request for each instrument's whole in-force
+    page, carrying every curated entry drawn from it. A module sets `INSTRUMENT` and `KEY`
+    (its id and provision-key patterns), `whole_url`, and `site` and `example` for messages."""
+
+    INSTRUMENT: re.Pattern
+    KEY: re.Pattern
+    site = ""
+    example = ""
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = date.fromisoformat(today) if today else date.today()
+
+    @staticmethod
+    def whole_url(instrument: str) -> str:
+        raise NotImplementedError
+
+    def tracked_requests(self):
+        by_instrument: dict[str, dict] = {}
+        for count, entry in enumerate(self.tracked):
+            if self.limit is not None and count >= self.limit:
+                break
+            instrument = str(entry.get("source_identifier") or "").strip()
+            if not self.INSTRUMENT.match(instrument):
+                self.logger.warning("%s: source_identifier %r is not %s instrument id (%s)",
+                                    entry.get("id"), instrument, self.site, self.example)
+                continue
+            keys = [str(p["key"]) for p in entry.get("provisions") or [] if p.get("key")]
+            for key in keys:
+                if not self.KEY.match(key):
+                    raise ValueError(f"{entry.get('id')}: provision key {key!r} does not match {self.KEY.pattern}")
+            slot = by_instrument.setdefault(instrument, {"instruments": {}, "context": {}})
+            slot["instruments"][entry["id"]] = keys
+            slot["context"][entry["id"]] = {"jurisdiction": entry.get("jurisdiction"), "status": entry.get("status")}
+        for instrument, slot in by_instrument.items():
+            yield self.request(self.whole_url(instrument), tracked=True,
+                               expects=("instrument", next(iter(slot["instruments"]))),
+                               today=self.today.isoformat(), **slot)

@@ -52,7 +52,7 @@ from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, clean
+from .spider import SourceSpider, clean, keys_by_document
 
 SOURCE = "bc_laws"
 OFFICIAL = "https://www.bclaws.gov.bc.ca"
@@ -346,18 +346,7 @@ def parse_search(response):
 
 
 def documents_of(instrument: dict) -> dict[str, list[str]]:
-    """{document id: [keys]} of a curated instrument's key provisions."""
-    own = str(instrument.get("source_identifier") or "").strip()
-    documents: dict[str, list[str]] = {}
-    for provision in instrument.get("provisions") or []:
-        key = provision.get("key")
-        if not key:
-            continue
-        match = KEY.match(str(key))
-        if not match:
-            raise ValueError(f"{instrument.get('id')}: provision key {key!r} is not [DOC_ID/]section/N or whole")
-        documents.setdefault(match["doc"] or own, []).append(str(key))
-    return documents
+    return keys_by_document(instrument, KEY, "[DOC_ID/]section/N or whole")
 
 
 DECLARATION = SourceContract(

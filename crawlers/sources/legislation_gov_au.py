@@ -59,7 +59,7 @@ from lxml import etree, html as lxml_html
 
 from ..items import InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider
+from .spider import SourceSpider, keys_by_document
 
 SOURCE = "legislation_gov_au"
 OFFICIAL = "https://www.legislation.gov.au"
@@ -349,18 +349,7 @@ def parse_text(response):
 
 
 def text_titles(instrument: dict) -> dict[str, list[str]]:
-    """{title id: [keys]} of a curated instrument's tracked sections."""
-    own = str(instrument.get("source_identifier") or "").strip()
-    texts: dict[str, list[str]] = {}
-    for provision in instrument.get("provisions") or []:
-        key = provision.get("key")
-        if not key:
-            continue
-        match = KEY.match(str(key))
-        if not match:
-            raise ValueError(f"{instrument.get('id')}: provision key {key!r} is not [TITLEID/]section/N")
-        texts.setdefault(match.group(1) or own, []).append(str(key))
-    return texts
+    return keys_by_document(instrument, KEY, "[TITLEID/]section/N")
 
 
 DECLARATION = SourceContract(

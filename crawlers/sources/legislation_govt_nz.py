@@ -78,7 +78,7 @@ from lxml import etree
 
 from ..items import CandidateItem, InstrumentItem, ProvisionItem
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, clean, json_object
+from .spider import SourceSpider, clean, json_object, keys_by_document
 
 SOURCE = "legislation_govt_nz"
 API = "https://api.legislation.govt.nz"
@@ -395,18 +395,7 @@ def parse_listing(response):
 
 
 def text_works(instrument: dict) -> dict[str, list[str]]:
-    """{work id: [keys]} of a curated instrument's key provisions."""
-    own = str(instrument.get("source_identifier") or "").strip()
-    texts: dict[str, list[str]] = {}
-    for provision in instrument.get("provisions") or []:
-        key = provision.get("key")
-        if not key:
-            continue
-        match = KEY.match(str(key))
-        if not match:
-            raise ValueError(f"{instrument.get('id')}: provision key {key!r} is not [WORK_ID/]section/LABEL")
-        texts.setdefault(match["work"] or own, []).append(str(key))
-    return texts
+    return keys_by_document(instrument, KEY, "[WORK_ID/]section/LABEL")
 
 
 DECLARATION = SourceContract(

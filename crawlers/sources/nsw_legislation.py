@@ -53,9 +53,9 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from ..items import InstrumentItem, ProvisionItem
-from ._frag_markup import read_page, sections_of, version_start
+from ._frag_markup import WholeInstrumentSpider, read_page, sections_of, version_start
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, clean
+from .spider import clean
 
 SOURCE = "nsw_legislation"
 OFFICIAL = "https://legislation.nsw.gov.au"
@@ -196,32 +196,12 @@ DECLARATION = SourceContract(
 )
 
 
-class NswLegislationSpider(SourceSpider):
+class NswLegislationSpider(WholeInstrumentSpider):
     contract = DECLARATION
     routes = [(WHOLE_PATH.pattern, parse_whole)]
+    INSTRUMENT = INSTRUMENT
+    KEY = KEY
+    whole_url = staticmethod(whole_url)
+    site = "an NSW"
+    example = "act-1900-040"
 
-    def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = date.fromisoformat(today) if today else date.today()
-
-    def tracked_requests(self):
-        """One request per instrument, for every curated entry drawn from it."""
-        by_instrument: dict[str, dict] = {}
-        for count, entry in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                break
-            instrument = str(entry.get("source_identifier") or "").strip()
-            if not INSTRUMENT.match(instrument):
-                self.logger.warning("%s: source_identifier %r is not an NSW instrument id (act-1900-040)",
-                                    entry.get("id"), instrument)
-                continue
-            keys = [str(p["key"]) for p in entry.get("provisions") or [] if p.get("key")]
-            for key in keys:
-                if not KEY.match(key):
-                    raise ValueError(f"{entry.get('id')}: provision key {key!r} is not section/N")
-            slot = by_instrument.setdefault(instrument, {"instruments": {}, "context": {}})
-            slot["instruments"][entry["id"]] = keys
-            slot["context"][entry["id"]] = {"jurisdiction": entry.get("jurisdiction"), "status": entry.get("status")}
-        for instrument, slot in by_instrument.items():
-            yield self.request(whole_url(instrument), tracked=True, expects=("instrument", next(iter(slot["instruments"]))),
-                               today=self.today.isoformat(), **slot)

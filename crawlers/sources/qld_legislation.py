@@ -35,9 +35,9 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from ..items import InstrumentItem, ProvisionItem
-from ._frag_markup import read_page, sections_of, version_start
+from ._frag_markup import WholeInstrumentSpider, read_page, sections_of, version_start
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, clean
+from .spider import clean
 
 SOURCE = "qld_legislation"
 OFFICIAL = "https://www.legislation.qld.gov.au"
@@ -163,33 +163,12 @@ DECLARATION = SourceContract(
 )
 
 
-class QldLegislationSpider(SourceSpider):
+class QldLegislationSpider(WholeInstrumentSpider):
     contract = DECLARATION
     routes = [(WHOLE_PATH.pattern, parse_whole)]
+    INSTRUMENT = INSTRUMENT
+    KEY = KEY
+    whole_url = staticmethod(whole_url)
+    site = "a Queensland"
+    example = "act-1899-009"
 
-    def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = date.fromisoformat(today) if today else date.today()
-
-    def tracked_requests(self):
-        """One request per instrument, for every curated entry drawn from it."""
-        by_instrument: dict[str, dict] = {}
-        for count, entry in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                break
-            instrument = str(entry.get("source_identifier") or "").strip()
-            if not INSTRUMENT.match(instrument):
-                self.logger.warning("%s: source_identifier %r is not a Queensland instrument id (act-1899-009)",
-                                    entry.get("id"), instrument)
-                continue
-            keys = [str(p["key"]) for p in entry.get("provisions") or [] if p.get("key")]
-            for key in keys:
-                if not KEY.match(key):
-                    raise ValueError(f"{entry.get('id')}: provision key {key!r} is not [schedule/N/]section/N")
-            slot = by_instrument.setdefault(instrument, {"instruments": {}, "context": {}})
-            slot["instruments"][entry["id"]] = keys
-            slot["context"][entry["id"]] = {"jurisdiction": entry.get("jurisdiction"), "status": entry.get("status")}
-        for instrument, slot in by_instrument.items():
-            yield self.request(whole_url(instrument), tracked=True,
-                               expects=("instrument", next(iter(slot["instruments"]))),
-                               today=self.today.isoformat(), **slot)

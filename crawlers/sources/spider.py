@@ -78,6 +78,24 @@ def iso_day(value) -> str | None:
         return None
 
 
+def keys_by_document(instrument: dict, key_pattern: re.Pattern, shape: str) -> dict[str, list[str]]:
+    """{document id: [provision keys]} of a curated instrument, for sources whose keys may
+    name another document than the instrument's own (`DOC/section/N`): the pattern's first
+    group is that document, empty for the instrument's `source_identifier`. A key that
+    does not fit is a curator's error, raised with the `shape` expected."""
+    own = str(instrument.get("source_identifier") or "").strip()
+    documents: dict[str, list[str]] = {}
+    for provision in instrument.get("provisions") or []:
+        key = provision.get("key")
+        if not key:
+            continue
+        match = key_pattern.match(str(key))
+        if not match:
+            raise ValueError(f"{instrument.get('id')}: provision key {key!r} is not {shape}")
+        documents.setdefault(match.group(1) or own, []).append(str(key))
+    return documents
+
+
 def json_object(response, expected_key: str, api: str) -> dict:
     """An API's answer as a JSON object holding `expected_key`, or a clear error: an empty
     body, an HTML page (a gateway's or a login wall), a list, or the API's own error
