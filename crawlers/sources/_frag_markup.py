@@ -151,9 +151,7 @@ class WholeInstrumentSpider(SourceSpider):
 
     def tracked_requests(self):
         by_instrument: dict[str, dict] = {}
-        for count, entry in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                break
+        for entry in self.tracked_within_limit():
             instrument = str(entry.get("source_identifier") or "").strip()
             if not self.INSTRUMENT.match(instrument):
                 self.logger.warning("%s: source_identifier %r is not %s instrument id (%s)",

@@ -384,9 +384,7 @@ class BcLawsSpider(SourceSpider):
     def tracked_requests(self):
         """One request per document, for every curated instrument drawn from it."""
         by_document: dict[str, dict] = {}
-        for count, instrument in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                break
+        for instrument in self.tracked_within_limit():
             own = str(instrument.get("source_identifier") or "").strip()
             if not DOC_ID.match(own):
                 self.logger.warning("%s: source_identifier %r is not a CiviX document id", instrument.get("id"), own)

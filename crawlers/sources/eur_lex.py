@@ -821,9 +821,7 @@ class EurLexSpider(SourceSpider):
             yield request.replace(url=self.to_download_url(request.url), callback=self.parse, errback=self.on_error)
 
     def tracked_requests(self):
-        for count, instrument in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                return
+        for instrument in self.tracked_within_limit():
             celex = celex_of(instrument.get("source_identifier"))
             if celex is None:
                 self.logger.error("eur_lex: %s has no CELEX source_identifier", instrument.get("id"))

@@ -322,9 +322,7 @@ class IrishStatuteBookSpider(SourceSpider):
     root_elements = {"act": parse_act}
 
     def tracked_requests(self):
-        for count, instrument in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                return
+        for instrument in self.tracked_within_limit():
             match = IDENTIFIER.match(str(instrument.get("source_identifier") or "").strip())
             if not match:
                 self.logger.warning("%s: source_identifier %r is not eli/{year}/act/{number}",

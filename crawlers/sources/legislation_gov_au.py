@@ -390,9 +390,7 @@ class LegislationGovAuSpider(SourceSpider):
     root_elements = {"html": parse_page}
 
     def tracked_requests(self):
-        for count, instrument in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                return
+        for instrument in self.tracked_within_limit():
             title_id = str(instrument.get("source_identifier") or "").strip()
             if not TITLE_ID.match(title_id):
                 self.logger.warning("%s: source_identifier %r is not a Federal Register title id",

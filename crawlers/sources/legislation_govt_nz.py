@@ -444,9 +444,7 @@ class LegislationGovtNzSpider(SourceSpider):
     def tracked_requests(self):
         """The curated instruments (tracked), then the subject's works not curated."""
         curated_works = set()
-        for count, instrument in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                return
+        for instrument in self.tracked_within_limit():
             work_id = str(instrument.get("source_identifier") or "").strip()
             if not split_work(work_id):
                 self.logger.warning("%s: source_identifier %r is not a legislation.govt.nz work id",

@@ -361,9 +361,7 @@ class RiksdagenSpider(SourceSpider):
             yield self.request(search_url(term), query=term, page=1, **since)
 
     def tracked_requests(self):
-        for count, instrument in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                return
+        for instrument in self.tracked_within_limit():
             dok_id = dok_id_for(instrument.get("source_identifier"))
             if not dok_id:
                 self.logger.warning("riksdagen: %s has no SFS number as source_identifier (%r)",

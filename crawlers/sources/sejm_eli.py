@@ -445,9 +445,7 @@ class SejmEliSpider(SourceSpider):
             yield self.request(search_url(term), query=term, page=1, **since)
 
     def tracked_requests(self):
-        for count, instrument in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                return
+        for instrument in self.tracked_within_limit():
             eli = str(instrument.get("source_identifier") or "").strip()
             if not ELI_ID.match(eli):
                 self.logger.warning("sejm_eli: %s has no ELI (DU/year/pos) as source_identifier (%r)",

@@ -219,6 +219,10 @@ class SourceSpider(scrapy.Spider):
         """Requests for the curated documents this source fetches (`self.tracked`)."""
         return iter(())
 
+    def tracked_within_limit(self) -> list[dict]:
+        """The tracked instruments `--limit` lets this crawl fetch (all of them without one)."""
+        return self.tracked if self.limit is None else self.tracked[:self.limit]
+
     def discovery_requests(self):
         """Requests for the source's searches, lists and feeds on the subject."""
         return iter(())

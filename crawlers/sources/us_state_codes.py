@@ -574,9 +574,7 @@ class UsStateCodesSpider(SourceSpider):
     def tracked_requests(self):
         """One request per page: every tracked section on it rides in the request's `targets`."""
         pages: dict[str, dict] = {}
-        for count, instrument in enumerate(self.tracked):
-            if self.limit is not None and count >= self.limit:
-                break
+        for instrument in self.tracked_within_limit():
             try:
                 state_code, identifier_parts = split_identifier(instrument.get("source_identifier"))
             except ValueError as error:
