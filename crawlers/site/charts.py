@@ -27,12 +27,11 @@ MARGIN = {"left": 44, "right": 12, "top": 16, "bottom": 58}
 
 
 async def enactments(db) -> list[dict]:
-    """Every tracked law with its year (None when undated) and region."""
+    """Every tracked law with its year (None when undated) and region, as the
+    `enactment_timeline` view lists them (model acts, law nowhere, left out there)."""
     return await dicts(db, """
-        select i.id, i.jurisdiction, coalesce(j.region, :none) as region,
-               substr(coalesce(i.date_enacted, i.date_in_force), 1, 4) as year
-        from instruments i left join jurisdictions j on j.code = i.jurisdiction
-        where i.kind is not 'model'""", {"none": NO_REGION})
+        select instrument_id as id, jurisdiction, coalesce(region, :none) as region, year
+        from enactment_timeline""", {"none": NO_REGION})
 
 
 def buckets(years: list[str | None]) -> list[str]:
