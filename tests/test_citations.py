@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 from conftest import copy_database, sample, sii_atlas
 
-from crawlers.citations import Linker, extract, links_for, normalise_label
+from crawlers.citations import Linker, extract, france, links_for, normalise_label
 from crawlers.registry.curated import load, provision_id
 
 
@@ -220,3 +220,38 @@ def test_links_found_by_us_do_not_make_a_decision_changed(built_db):
     assert store.write_batch([{**case, "citations": [link]}])[0]["new"] == 1
     assert store.write_batch([case])[0]["unchanged"] == 1
     assert store.conn.execute("SELECT count(*) FROM case_citations WHERE case_id = 'c1'").fetchone()[0] == 1
+
+
+# --- citations by reference back, by date and by name ---
+
+def test_dudit_code_is_the_code_named_just_before():
+    text = ("au sens de l'article 226-1 du code pénal et de l'article 56 du code de procédure pénale, "
+            "puis de l'article 20 dudit code")
+    assert found(text, "FR")[-1] == ("FR:code de procédure pénale", "20")
+    assert found("l'article 20 dudit code", "FR") == []  # nothing named before: not guessed
+
+
+def test_a_loi_cited_by_its_date_and_the_constitution():
+    assert found("Vu les articles 3 et 7 de la loi du 1 juillet 1901, et l'article 89 de la Constitution", "FR") == [
+        ("FR:loi du 1er juillet 1901", "3"), ("FR:loi du 1er juillet 1901", "7"), ("FR:constitution", "89")]
+    # Numbered lois keep their number as the key, and their date links them too.
+    assert found("la loi n° 2024-449 du 21 mai 2024", "FR") == [("FR:loi 2024-449", None)]
+    assert "FR:loi du 21 mai 2024" in france.instrument_keys(
+        "Loi n° 2024-449 du 21 mai 2024 visant à sécuriser et à réguler l'espace numérique", None, "FR")
+
+
+@pytest.mark.parametrize("jurisdiction, text, expected", [
+    ("FR", "l'article 6 du RGPD", [("EU:regulation 2016/679", "6")]),
+    ("DE", "nach Art. 9 Abs. 1 DSGVO", [("EU:regulation 2016/679", "9(1)")]),
+    ("NL", "in strijd met artikel 6 AVG", [("EU:regulation 2016/679", "6")]),
+    ("IE", "in the General Data Protection Regulation or the Act of 2018", [("EU:regulation 2016/679", None)]),
+    ("GB", "Article 16 of the Digital Services Act", [("EU:regulation 2022/2065", "16")]),
+    ("GB", "article 50 of the AI Act", [("EU:regulation 2024/1689", "50")]),
+    # The UK's retained GDPR is another law; "AVG" and "DSA" alone name other things too.
+    ("GB", "a breach of the UK GDPR", []),
+    ("GB", "the DSA and the AVG", []),
+    # A short title in brackets after the full one is the same citation.
+    ("EU", "Regulation (EU) 2016/679 (General Data Protection Regulation)", [("EU:regulation 2016/679", None)]),
+])
+def test_eu_acts_cited_by_name(jurisdiction, text, expected):
+    assert found(text, jurisdiction) == expected

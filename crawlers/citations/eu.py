@@ -2,7 +2,13 @@
 "Article 5 of Directive (EU) 2024/1385", "Article 5(1)(a) of Directive 2024/1385",
 "Art. 50(4) of Regulation (EU) 2024/1689", "article 6 de la directive (UE) 2024/1385",
 "Artikel 5 der Richtlinie (EU) 2024/1385", "Regulation (EU) 2022/2065". The key is the act's
-kind and number ("EU:directive 2024/1385"), whatever the language."""
+kind and number ("EU:directive 2024/1385"), whatever the language.
+
+Three acts are cited by name more often than by number: the GDPR ("Article 17 GDPR",
+"article 6 du RGPD", "Art. 9 DSGVO", "artikel 6 AVG", "the General Data Protection
+Regulation"), the Digital Services Act and the AI Act. Their names map to the same keys;
+an abbreviation counts only in capitals, and "AVG" and "DSA" only after an article number
+(alone they name other things too); "UK GDPR" is the UK's own law, not the EU's."""
 
 import re
 
@@ -35,6 +41,29 @@ ARTICLE_OF_ACT = re.compile(
     rf"\b(?:articles?|arts?\.|artikel(?:s|en)?|art[ií]culos?|articolo)\s*(?P<labels>{LABELS})"
     rf"(?P<pin>(?:\s*(?:,\s*)?(?:paragraph|par\.|paragraphe|lid|Absatz|Abs\.|Nummer|Nr\.)\s*\d+)*),?\s+"
     rf"(?:of|de|du|der|van|del|della)\s+(?:the\s+|la\s+|het\s+|de\s+)?{ACT}", re.IGNORECASE)
+# Names of acts, each to its key. Full names in any case; abbreviations case-sensitive.
+NAMES = {
+    "EU:regulation 2016/679": (r"general\s+data\s+protection\s+regulation",
+                               r"r[èe]glement\s+g[ée]n[ée]ral\s+sur\s+la\s+protection\s+des\s+donn[ée]es",
+                               r"datenschutz-grundverordnung", r"algemene\s+verordening\s+gegevensbescherming",
+                               r"reglamento\s+general\s+de\s+protecci[óo]n\s+de\s+datos",
+                               r"regolamento\s+generale\s+(?:sulla|per\s+la)\s+protezione\s+dei\s+dati"),
+    "EU:regulation 2022/2065": (r"digital\s+services\s+act", r"r[èe]glement\s+sur\s+les\s+services\s+num[ée]riques"),
+    "EU:regulation 2024/1689": (r"artificial\s+intelligence\s+act", r"(?-i:AI)\s+act"),
+}
+# "UK GDPR" is the United Kingdom's retained version, another law: never read as the EU's.
+ABBREVIATIONS = {"EU:regulation 2016/679": r"(?<!UK )(?-i:GDPR|RGPD|DSGVO|AVG)",
+                 "EU:regulation 2022/2065": r"(?-i:DSA)"}
+# Alone, only the unambiguous abbreviations ("AVG" and "DSA" name other things too).
+BARE_ABBREVIATIONS = {"EU:regulation 2016/679": r"(?<!UK )(?-i:GDPR|RGPD|DSGVO)"}
+NAMED_KEYS = [(re.compile(rf"\b(?:the\s+)?(?:{'|'.join(names)})\b", re.IGNORECASE), key) for key, names in NAMES.items()]
+ARTICLE_OF_NAMED = [
+    (re.compile(rf"\b(?:articles?|arts?\.|artikel(?:s|en)?|art[ií]culos?|articolo)\s*(?P<labels>{LABELS})"
+                rf"(?P<pin>(?:\s*(?:,\s*)?(?:paragraph|par\.|paragraphe|lid|Absatz|Abs\.)\s*\d+)*),?\s+"
+                rf"(?:(?:of|de|du|der|van|del|della)\s+)?(?:the\s+|la\s+|het\s+|de\s+)?"
+                rf"(?:{'|'.join(NAMES[key])}|{ABBREVIATIONS.get(key, '(?!)')})\b", re.IGNORECASE), key)
+    for key in NAMES]
+BARE_ABBREVIATION = [(re.compile(rf"\b{pattern}\b"), key) for key, pattern in BARE_ABBREVIATIONS.items()]
 BARE_ACT = re.compile(rf"\b{ACT}(?P<further>(?:{FURTHER})*)", re.IGNORECASE)
 ONE_NUMBER = re.compile(rf"{NUMBER}", re.IGNORECASE)
 
@@ -61,19 +90,36 @@ def pinpointed(label: str, pin: str) -> str | None:
 
 def extract(text: str, jurisdiction: str = "EU") -> list[Citation]:
     found, taken = [], []
-    for match in ARTICLE_OF_ACT.finditer(text):
+
+    def articles(match, key: str) -> None:
         taken.append((match.start(), match.end()))
-        key = key_of(match)
         labels = split_labels(match.group("labels"))
         for label in labels:
             label = pinpointed(label, match.group("pin")) if len(labels) == 1 else normalise_label(label)
             found.append(Citation(key, label, match.group(0), match.start(), match.end()))
+
+    for match in ARTICLE_OF_ACT.finditer(text):
+        articles(match, key_of(match))
+    for pattern, key in ARTICLE_OF_NAMED:
+        for match in pattern.finditer(text):
+            if not any(s <= match.start() < e for s, e in taken):
+                articles(match, key)
     for match in BARE_ACT.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
             found.append(Citation(key_of(match), None, match.group(0), match.start(), match.end()))
             for further in ONE_NUMBER.finditer(match.group("further") or ""):
                 found.append(Citation(key_of(further, match.group("kind")), None, match.group(0),
                                       match.start(), match.end()))
+    # A name alone, unless it is an act's short title in brackets after its full title
+    # ("Regulation (EU) 2016/679 ... (General Data Protection Regulation)") or the act is
+    # already cited in this text: one act, one citation.
+    for pattern, key in NAMED_KEYS + BARE_ABBREVIATION:
+        for match in pattern.finditer(text):
+            bracketed = text[:match.start()].endswith("(") and text[match.end():].startswith(")")
+            if bracketed or any(s <= match.start() < e for s, e in taken) or any(c.act == key for c in found):
+                continue
+            taken.append((match.start(), match.end()))
+            found.append(Citation(key, None, match.group(0), match.start(), match.end()))
     return found
 
 
