@@ -49,6 +49,20 @@ def test_a_tracked_page_gives_the_key_articles_under_the_curated_id_and_no_instr
     assert voyeurism["valid_from"] == "2022-06-01" and voyeurism["in_force_status"] == "in_force"
 
 
+def test_an_article_without_amendment_notes_applies_from_the_texts_entry_into_force():
+    url = "https://www.ejustice.just.fgov.be/eli/loi/2020/05/04/2020041233/justel"
+    records = parse_file("justel", f"{EXAMPLES}/loi_2020_05_04_fr.html", url,
+                         {"instrument_id": "be-loi-2020-05-04-revenge-porn", "keys": ["5"], "today": "2026-11-30"})
+    [article] = records
+    assert article["id"] == "be-loi-2020-05-04-revenge-porn/5" and article["label"] == "Art. 5"
+    assert article["valid_from"] == "2020-07-01" and article["in_force_status"] == "in_force"
+    # The chapter heading after art. 3 closes it; the quoted new heading stays in art. 4.
+    alone = parse_file("justel", f"{EXAMPLES}/loi_2020_05_04_fr.html", url, {"today": "2026-11-30"})
+    by_label = {r["label"]: r for r in alone if r["type"] == "provision"}
+    assert not by_label["Art. 2"]["text"].endswith("Modifications du Code pénal")
+    assert by_label["Art. 4"]["text"].endswith("de l'attentat à la pudeur et du viol\".")
+
+
 def test_division_headings_between_articles_are_not_part_of_either():
     records = parse_file("justel", f"{EXAMPLES}/code_penal_fr.html", FR, {"today": "2026-11-30"})
     repealed = next(r for r in records if r.get("id", "").endswith("/371/1"))
@@ -171,3 +185,14 @@ def test_crawl_from_the_fixture_server_stores_the_articles_in_both_languages(bui
     assert instrument["date_enacted"] == "2022-03-21" and instrument["title"].startswith("Loi du 21 mars 2022")
     candidates = {row["id"] for row in db["candidate_instruments"].rows}
     assert candidates == {"be-numac-2022031330"}
+    # The 2020 revenge-porn law is read in its own text: art. 5, which replaced C. pén. 371/1.
+    law = "be-loi-2020-05-04-revenge-porn"
+    replaced = {row["language"]: row for row in db.query(
+        "SELECT language, text, valid_from FROM provision_versions WHERE provision_id = ? AND superseded_at IS NULL",
+        [f"{law}/5"])}
+    assert replaced["fr"]["text"].startswith("L'article 371/1 du même Code, inséré par la loi du 1er février 2016")
+    assert "montré, rendu accessible ou diffusé des images" in replaced["fr"]["text"]
+    assert replaced["nl"]["text"].startswith("Artikel 371/1 van hetzelfde Wetboek")
+    # No amendment note: the wording applies from the law's entry into force.
+    assert replaced["fr"]["valid_from"] == "2020-07-01"
+    assert db["instruments"].get(law)["date_enacted"] == "2020-05-04"

@@ -89,14 +89,35 @@ def test_spider_opens_each_act_once_for_all_its_instruments():
     assert [i["id"] for i in request.meta["instruments"]] == ["it-cp-612-ter", "it-cp-612-quater"]
 
 
+def test_an_act_named_by_its_eli_is_opened_at_its_eli_page():
+    tracked = [{"id": "it-dlgs-196-2003-144-bis", "source_identifier": "eli/id/2003/07/29/003G0218",
+                "jurisdiction": "IT", "provisions": [{"key": "144-bis"}]}]
+    spider = normattiva.NormattivaSpider(tracked=tracked, vigenza="20261102")
+    [request] = list(spider.tracked_requests())
+    assert request.url == "https://www.normattiva.it/eli/id/2003/07/29/003G0218/CONSOLIDATED"
+    assert not request.meta.get("urn") and request.meta["instruments"][0]["keys"] == ["144-bis"]
+    # The page is read like the resolver's: it names the export for the crawl's day.
+    body = (EXAMPLES / "normattiva" / "eli_codice_privacy.html").read_bytes()
+    response = HtmlResponse(url=request.url, body=body, encoding="utf-8", request=request)
+    [export] = list(normattiva.parse_resolver(response))
+    assert export.url.endswith("caricaAKN?dataGU=20030729&codiceRedaz=003G0218&dataVigenza=20261102")
+    assert export.meta["instruments"] == request.meta["instruments"]
+
+
 def test_crawl_stores_the_italian_articles_and_candidates(built_db):
     with FixtureServer() as server:
         result = crawl(built_db, server, "normattiva")
         asked = list(server.requests)
     assert result.returncode == 0, result.stdout + result.stderr
     assert sum(path.startswith("/uri-res/N2Ls") for path in asked) == 1
-    assert sum(path.startswith("/do/atto/caricaAKN") for path in asked) == 1
+    assert sum(path.startswith("/eli/id/2003/07/29/003G0218/CONSOLIDATED") for path in asked) == 1
+    assert sum(path.startswith("/do/atto/caricaAKN") for path in asked) == 2
     db = sqlite_utils.Database(built_db)
+    # The Codice privacy, opened by its ELI: art. 144-bis in Italian, under the curated id.
+    [privacy] = db.query("SELECT * FROM provision_versions WHERE provision_id = 'it-dlgs-196-2003-144-bis/144-bis' "
+                         "AND superseded_at IS NULL")
+    assert privacy["language"] == "it" and privacy["text"].startswith("1. ((Chiunque, compresi i minori ultraquattordicenni")
+    assert "entro quarantotto ore" in privacy["text"] and "\n4. I gestori delle piattaforme digitali" in privacy["text"]
     versions = {r["provision_id"]: r for r in db.query(
         "SELECT * FROM provision_versions WHERE provision_id LIKE 'it-cp-%' AND superseded_at IS NULL")}
     assert set(versions) == {"it-cp-612-ter/612-ter", "it-cp-612-quater/612-quater", "it-cp-600-quater-1/600-quater.1"}

@@ -48,7 +48,8 @@ Format notes the parser relies on:
   The markers and the notes are editorial: the text keeps the law's words only; the
   latest "En vigueur : DD-MM-YYYY" of the notes is the date from which the wording
   shown applies (`valid_from`); an article "<Abrogé par ...>" / "<Opgeheven bij ...>"
-  is repealed from its date.
+  is repealed from its date. An article without notes keeps its first wording, which
+  applies from the text's own entry into force ("Entrée en vigueur :" of the page).
 - An HTML page without the text section (an error page, a text Justel does not hold in
   consolidated form) is a failure with the page's own words, never an empty result.
 """
@@ -238,15 +239,17 @@ def parse_text(response):
             yield PageError(url=response.url, status=response.status, kind="parse", tracked=True,
                             reason=f"Art. {number} not found in the Justel text {numac} ({language})")
             continue
-        yield provision_from(number, lines, instrument_id, response.url, language, today)
+        yield provision_from(number, lines, instrument_id, response.url, language, today,
+                             text_in_force=iso_from_dashes(facts.get("entrée en vigueur") or facts.get("inwerkingtreding")))
 
 
 def provision_from(number: str, lines: list[str], instrument_id: str, url: str, language: str,
-                   today: str) -> ProvisionItem:
+                   today: str, text_in_force: str | None = None) -> ProvisionItem:
     label, text, notes = article_parts(lines)
     dates = sorted(f"{m.group(3)}-{m.group(2)}-{m.group(1)}" for note in notes + [text or ""]
                    for m in IN_FORCE.finditer(note))
-    valid_from = dates[-1] if dates else None
+    # No amendment note: the article still reads as the text first enacted it.
+    valid_from = dates[-1] if dates else text_in_force
     if text and REPEALED.match(text):
         status = "repealed" if not valid_from or valid_from <= today else "in_force"
     elif valid_from and valid_from > today:

@@ -15,6 +15,11 @@ What this spider does:
     dataVigenza, which the spider sets to the crawl's day) is then read. One export serves
     every curated instrument drawn from the act (arts. 600-quater.1, 612-ter and 612-quater
     are three instruments of one Code), each getting its own articles under its curated id.
+    An act may instead be named by its Normattiva ELI (`source_identifier:
+    eli/id/2003/07/29/003G0218`, the Codice privacy: publication date in the Gazzetta
+    Ufficiale and codice redazionale): the ELI permalink page `/eli/id/.../CONSOLIDATED`
+    then opens the session and carries the same export link. The ELI names the export
+    outright and, unlike a URN asked of the resolver, gives each act its own page path.
 (b) discovery: the Open Data API simple search (POST
     `api.normattiva.it/t/normattiva.api/bff-opendata/v1/api/v1/ricerca/semplice`, body
     `{"testoRicerca", "orderType", "paginazione": {"paginaCorrente", "numeroElementiPerPagina"}}`)
@@ -44,7 +49,10 @@ Format notes, from the real captures in ../shared/samples/normattiva/:
   women generally; it came from a search, so it is a candidate for review only.
 - No real capture exists of the URN resolver's HTML page; the export link it carries
   is described by public clients of the site (normattiva2md and others) and our
-  example page is built from that description.
+  example page is built from that description. Nor of the ELI permalink page: that it
+  shows the act's detail page with the same caricaAKN link is our assumption (public
+  code links to `https://www.normattiva.it/eli/id/2003/07/29/003G0218/CONSOLIDATED/...`
+  as the Codice privacy's consolidated text); a page without the link is refused.
 """
 
 import json
@@ -73,6 +81,8 @@ SEARCH_TERMS = (
 PAGE_SIZE = 20
 MAX_PAGES = 5
 
+#: A Normattiva ELI: Gazzetta date and codice redazionale (optionally the full permalink).
+ELI_IDENTIFIER = re.compile(r"^(?:https?://www\.normattiva\.it)?/?eli/id/(\d{4}/\d{2}/\d{2})/([0-9A-Z]{8})(?:/CONSOLIDATED)?/?$")
 EXPORT_LINK = re.compile(r"caricaAKN\?dataGU=(\d{8})&(?:amp;)?codiceRedaz=([0-9A-Z]+)")
 # The act types of URN:NIR, from the search's denominazioneAtto.
 URN_TYPES = {
@@ -95,6 +105,14 @@ def article_number(num: str | None) -> str | None:
 def urn_article(urn: str, number: str) -> str:
     """The permalink of an article: urn...;1398~art612ter."""
     return f"{OFFICIAL}/uri-res/N2Ls?{urn}~art{number.replace('-', '').replace('.', '')}"
+
+
+def act_page(identifier: str) -> str:
+    """The page that opens an act: its ELI permalink, or the URN resolver."""
+    eli = ELI_IDENTIFIER.match(identifier)
+    if eli:
+        return f"{OFFICIAL}/eli/id/{eli.group(1)}/{eli.group(2)}/CONSOLIDATED"
+    return f"{OFFICIAL}/uri-res/N2Ls?{quote(identifier, safe=':;~.-')}"
 
 
 def refuse_error_page(body: bytes) -> None:
@@ -286,6 +304,7 @@ class NormattivaSpider(SourceSpider):
         (r"/ricerca/semplice$", parse_search),
         (r"/do/atto/caricaAKN$", parse_akn),
         (r"/uri-res/N2Ls$", parse_resolver),
+        (r"^/eli/id/\d{4}/\d{2}/\d{2}/[0-9A-Z]{8}/CONSOLIDATED/?$", parse_resolver),
     ]
     json_keys = {"listaAtti": parse_search, "corpo": parse_search}
     root_elements = {"akomaNtoso": parse_akn}
@@ -309,8 +328,10 @@ class NormattivaSpider(SourceSpider):
                 acts.setdefault(unquote(str(instrument["source_identifier"]).strip()), []).append(
                     {"id": instrument["id"], "keys": list(dict.fromkeys(keys)),
                      "jurisdiction": instrument.get("jurisdiction"), "status": instrument.get("status")})
-        for count, (urn, instruments) in enumerate(sorted(acts.items())):
+        for count, (identifier, instruments) in enumerate(sorted(acts.items())):
             if self.limit is not None and count >= self.limit:
                 return
-            yield self.request(f"{OFFICIAL}/uri-res/N2Ls?{quote(urn, safe=':;~.-')}", tracked=True,
-                               instruments=instruments, urn=urn, vigenza=self.vigenza)
+            # An ELI is not a URN: the export's own FRBRalias gives the act's URN then.
+            urn = None if ELI_IDENTIFIER.match(identifier) else identifier
+            yield self.request(act_page(identifier), tracked=True, instruments=instruments, urn=urn,
+                               vigenza=self.vigenza)
