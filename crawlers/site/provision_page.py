@@ -1,0 +1,169 @@
+"""/provision/<id>: one provision, its text as it stands and as it stood, and the decisions that cite it.
+
+Every query reads one provision by its key, or the rows of one instrument through an index
+(`case_citations_instrument`, `provision_versions_provision`): the page costs the same however
+many provisions and decisions the atlas holds. A decision withdrawn at its source is listed
+(that it cited the provision is our own finding, kept by `link-citations`), but the words it
+used are not shown: they are its text, which the source no longer publishes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
+
+from .jurisdiction_page import dicts
+from .page_paths import id_from
+
+#: Decisions listed on one page; the rest are one click away in the `provision_cases` view.
+MOST_DECISIONS = 200
+
+
+async def provision_row(db, provision_id: str) -> dict | None:
+    rows = await dicts(db, """
+        select p.id, p.instrument_id, p.label, p.heading, p.heading_en, p.text, p.language, p.url, p.extent,
+               p.in_force_status, p.valid_from, p.valid_to, p.source, p.fetched_at, p.gone_at,
+               i.title as instrument_title, i.title_en as instrument_title_en, i.citation as instrument_citation,
+               i.official_url as instrument_url, i.status as instrument_status, i.jurisdiction,
+               j.name as jurisdiction_name, s.name as source_name, s.licence, s.licence_url
+        from provisions p
+        left join instruments i on i.id = p.instrument_id
+        left join jurisdictions j on j.code = i.jurisdiction
+        left join sources s on s.id = p.source
+        where p.id = :id""", {"id": provision_id})
+    return rows[0] if rows else None
+
+
+async def current_texts(db, provision: dict) -> list[dict]:
+    """The text in force now, per language (`provision_texts`); a row the store wrote before
+    versions were kept has its text on the provision itself."""
+    texts = await dicts(db, """
+        select t.language, t.heading, t.text, t.valid_from, t.valid_to, t.first_seen, t.url,
+               s.name as source_name, s.licence, s.licence_url
+        from provision_texts t left join sources s on s.id = t.source
+        where t.provision_id = :id order by t.language""", {"id": provision["id"]})
+    if texts or not provision["text"]:
+        return texts
+    return [{"language": provision["language"], "heading": provision["heading"], "text": provision["text"],
+             "valid_from": provision["valid_from"], "valid_to": provision["valid_to"], "first_seen": provision["fetched_at"],
+             "url": provision["url"], "source_name": provision["source_name"], "licence": provision["licence"],
+             "licence_url": provision["licence_url"]}]
+
+
+async def versions(db, provision_id: str) -> list[dict]:
+    """Every text the provision has had, newest first in each language (`provision_history`)."""
+    return await dicts(db, """
+        select language, heading, text, applies_from, applies_to, valid_from, valid_to, first_seen, last_seen,
+               superseded_at, url
+        from provision_history where provision_id = :id
+        order by language, superseded_at is not null, applies_from desc, first_seen desc""", {"id": provision_id})
+
+
+async def identifiers_of(db, case_ids: list[str]) -> dict[str, list[dict]]:
+    """The ECLI, neutral citation, docket number... of each decision, by the decision's id."""
+    found = defaultdict(list)
+    for start in range(0, len(case_ids), 400):
+        chunk = case_ids[start:start + 400]
+        marks = ", ".join(f":c{index}" for index in range(len(chunk)))
+        for row in await dicts(db, f"""
+                select item_id, scheme, value from identifiers
+                where item_type = 'case' and item_id in ({marks}) order by scheme, value""",
+                               {f"c{index}": case_id for index, case_id in enumerate(chunk)}):
+            found[row["item_id"]].append(row)
+    return found
+
+
+DECISION_COLUMNS = "c.id, c.name, c.court, c.decision_date, c.citation, c.url, c.jurisdiction, c.gone_at"
+
+
+async def listed_decisions(db, chosen: str, params: dict, spans: str) -> tuple[list[dict], int]:
+    """The newest MOST_DECISIONS of the decisions `chosen` (SQL giving case ids), with the
+    spans `spans` (SQL giving case_id, span) they cite by, and how many there are in all.
+
+    The newest are picked on columns stored before a decision's text; `gone_at` comes after
+    it, and reading it for every citing decision would read every long judgment through."""
+    total = (await db.execute(f"select count(*) from ({chosen})", params)).first()[0]
+    if not total:
+        return [], 0
+    newest = [row[0] for row in (await db.execute(f"""
+        select c.id from cases c where c.id in ({chosen})
+        order by c.decision_date desc, c.name, c.id limit {MOST_DECISIONS}""", params)).rows]
+    marks = ", ".join(f":d{index}" for index in range(len(newest)))
+    chosen_params = {**params, **{f"d{index}": case_id for index, case_id in enumerate(newest)}}
+    rows = await dicts(db, f"select {DECISION_COLUMNS} from cases c where c.id in ({marks})", chosen_params)
+    order = {case_id: position for position, case_id in enumerate(newest)}
+    rows.sort(key=lambda row: order[row["id"]])
+    cited_by = defaultdict(list)
+    for row in await dicts(db, f"select case_id, span from ({spans}) where case_id in ({marks})", chosen_params):
+        cited_by[row["case_id"]].append(row["span"])
+    return by_decision(rows, cited_by), total
+
+
+def by_decision(rows: list[dict], cited_by: dict[str, list[str]]) -> list[dict]:
+    """Each decision with the words (spans) it cited by; none for a decision withdrawn at source."""
+    from .case_page import longest_spans  # case_page imports this module
+
+    return [{**row, "spans": [] if row["gone_at"] else longest_spans(sorted(cited_by.get(row["id"], [])))}
+            for row in rows]
+
+
+async def citing_decisions(db, provision: dict) -> tuple[list[dict], int]:
+    """The decisions whose citations resolve to this provision (`case_citations`, read through
+    its instrument's index: the linker pairs a provision only with its own instrument)."""
+    citations = "select case_id, span from case_citations where instrument_id = :instrument and provision_id = :id"
+    return await listed_decisions(
+        db, "select distinct case_id from case_citations where instrument_id = :instrument and provision_id = :id",
+        {"instrument": provision["instrument_id"], "id": provision["id"]}, citations)
+
+
+async def decisions_on_the_law(db, provision: dict) -> tuple[list[dict], int]:
+    """Decisions that cite the provision's law without naming a provision we track, or that
+    our curators link to the law, and do not cite this provision: they may concern it too."""
+    return await listed_decisions(db, """
+        select case_id from case_citations where instrument_id = :instrument and provision_id = ''
+        union select case_id from case_instruments where instrument_id = :instrument
+        except select case_id from case_citations where instrument_id = :instrument and provision_id = :id""",
+        {"instrument": provision["instrument_id"], "id": provision["id"]},
+        "select case_id, span from case_citations where instrument_id = :instrument and provision_id = ''")
+
+
+async def page_context(db, provision_id: str) -> dict | None:
+    provision = await provision_row(db, provision_id)
+    if provision is None:
+        return None
+    decisions, decisions_total = await citing_decisions(db, provision)
+    on_the_law, on_the_law_total = await decisions_on_the_law(db, provision)
+    identifiers = await identifiers_of(db, [decision["id"] for decision in decisions + on_the_law])
+    for decision in decisions + on_the_law:
+        decision["identifiers"] = identifiers.get(decision["id"], [])
+    return {
+        "provision": provision,
+        "texts": await current_texts(db, provision),
+        "versions": await versions(db, provision_id),
+        "decisions": decisions,
+        "decisions_total": decisions_total,
+        "on_the_law": on_the_law,
+        "on_the_law_total": on_the_law_total,
+    }
+
+
+async def page(datasette, request):
+    from .plugin import atlas_database  # the plugin imports this module
+
+    db = atlas_database(datasette)
+    provision_id = id_from(request.url_vars["provision_id"])
+    context = await page_context(db, provision_id)
+    if context is None:
+        return await not_found(datasette, request, db, "provision", provision_id)
+    context["database"] = db.name
+    context["fields_url"] = datasette.urls.row(db.name, "provisions", tilde_encode(provision_id))
+    return Response.html(await datasette.render_template("provision.html", context, request=request))
+
+
+async def not_found(datasette, request, db, kind: str, the_id: str):
+    """A page that says what was asked for and where to look instead, answered 404."""
+    context = {"kind": kind, "asked_id": the_id, "database": db.name}
+    html = await datasette.render_template("record_not_found.html", context, request=request)
+    return Response.html(html, status=404)
