@@ -1,14 +1,15 @@
 """/provision/<id>: one provision, its text as it stands and as it stood, and the decisions that cite it.
 
 Every query reads one provision by its key, or the rows of one instrument through an index
-(`case_citations_instrument`, `provision_versions_provision`): the page costs the same however
-many provisions and decisions the atlas holds. A decision withdrawn at its source is listed
+(`case_citations_instrument`, `provision_versions_provision`): the page's cost grows with the
+citations of its own law, not with the size of the atlas. A decision withdrawn at its source is listed
 (that it cited the provision is our own finding, kept by `link-citations`), but the words it
 used are not shown: they are its text, which the source no longer publishes.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from datasette.utils import tilde_encode
@@ -19,6 +20,9 @@ from .page_paths import id_from
 
 #: Decisions listed on one page; the rest are one click away in the `provision_cases` view.
 MOST_DECISIONS = 200
+#: Past this many citing decisions, the newest are found by date order rather than by reading
+#: every citing decision (a walk that stops early when a tenth or more of all decisions cite).
+WALK_DATES_FROM = 2000
 
 
 async def provision_row(db, provision_id: str) -> dict | None:
@@ -78,27 +82,52 @@ async def identifiers_of(db, case_ids: list[str]) -> dict[str, list[dict]]:
 DECISION_COLUMNS = "c.id, c.name, c.court, c.decision_date, c.citation, c.url, c.jurisdiction, c.gone_at"
 
 
-async def listed_decisions(db, chosen: str, params: dict, spans: str) -> tuple[list[dict], int]:
-    """The newest MOST_DECISIONS of the decisions `chosen` (SQL giving case ids), with the
-    spans `spans` (SQL giving case_id, span) they cite by, and how many there are in all.
+async def citations_of_the_law(db, provision: dict) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(decision -> spans citing this provision, decision -> spans citing its law as a whole,
+    or none when our curators link the decision to the law).
 
-    The newest are picked on columns stored before a decision's text; `gone_at` comes after
-    it, and reading it for every citing decision would read every long judgment through."""
-    total = (await db.execute(f"select count(*) from ({chosen})", params)).first()[0]
-    if not total:
-        return [], 0
-    newest = [row[0] for row in (await db.execute(f"""
-        select c.id from cases c where c.id in ({chosen})
-        order by c.decision_date desc, c.name, c.id limit {MOST_DECISIONS}""", params)).rows]
-    marks = ", ".join(f":d{index}" for index in range(len(newest)))
-    chosen_params = {**params, **{f"d{index}": case_id for index, case_id in enumerate(newest)}}
-    rows = await dicts(db, f"select {DECISION_COLUMNS} from cases c where c.id in ({marks})", chosen_params)
+    One query through `case_citations_instrument` (the linker pairs a provision only with its
+    own instrument): without an index on the provision, every query reads each citation of the
+    law, so the page asks once; an index on (instrument_id, provision_id) would serve it as it is."""
+    this, whole = defaultdict(list), defaultdict(list)
+    for case_id, provision_id, span in (await db.execute(
+            "select case_id, provision_id, span from case_citations "
+            "where instrument_id = :instrument and provision_id in (:id, '')",
+            {"instrument": provision["instrument_id"], "id": provision["id"]})).rows:
+        if provision_id == provision["id"]:
+            this[case_id].append(span)
+        elif provision_id == "":
+            whole[case_id].append(span)
+    for (case_id,) in (await db.execute("select case_id from case_instruments where instrument_id = :instrument",
+                                        {"instrument": provision["instrument_id"]})).rows:  # curated: a few rows
+        whole[case_id]  # noqa: B018 (listed, with no words: a curator's link)
+    return this, {case_id: spans for case_id, spans in whole.items() if case_id not in this}
+
+
+async def newest_decisions(db, cited_by: dict[str, list[str]]) -> list[dict]:
+    """The newest MOST_DECISIONS of these decisions, each with the words it cited by.
+
+    The newest are picked on columns stored before a decision's text; `gone_at` comes after it
+    (reading it for every citing decision would read every long judgment through), so the
+    rows are read for the chosen ones only."""
+    if not cited_by:
+        return []
+    ids = {"ids": json.dumps(sorted(cited_by))}
+    if len(cited_by) > WALK_DATES_FROM:
+        # Cited by very many: walk the decisions newest first (`cases_decision_date`) and stop
+        # at the first MOST_DECISIONS cited, instead of reading the date of every one.
+        newest_sql = "select c.id from cases c where c.id in (select value from json_each(:ids))"
+    else:
+        # CROSS JOIN keeps this loop order: from the citing decisions to their rows, never a
+        # walk over every decision in date order looking for them.
+        newest_sql = "select c.id from json_each(:ids) as cited cross join cases c on c.id = cited.value"
+    newest = [row[0] for row in (await db.execute(
+        newest_sql + f" order by c.decision_date desc, c.name, c.id limit {MOST_DECISIONS}", ids)).rows]
+    rows = await dicts(db, f"select {DECISION_COLUMNS} from json_each(:ids) as chosen cross join cases c on c.id = chosen.value",
+                       {"ids": json.dumps(newest)})
     order = {case_id: position for position, case_id in enumerate(newest)}
     rows.sort(key=lambda row: order[row["id"]])
-    cited_by = defaultdict(list)
-    for row in await dicts(db, f"select case_id, span from ({spans}) where case_id in ({marks})", chosen_params):
-        cited_by[row["case_id"]].append(row["span"])
-    return by_decision(rows, cited_by), total
+    return by_decision(rows, cited_by)
 
 
 def by_decision(rows: list[dict], cited_by: dict[str, list[str]]) -> list[dict]:
@@ -109,32 +138,13 @@ def by_decision(rows: list[dict], cited_by: dict[str, list[str]]) -> list[dict]:
             for row in rows]
 
 
-async def citing_decisions(db, provision: dict) -> tuple[list[dict], int]:
-    """The decisions whose citations resolve to this provision (`case_citations`, read through
-    its instrument's index: the linker pairs a provision only with its own instrument)."""
-    citations = "select case_id, span from case_citations where instrument_id = :instrument and provision_id = :id"
-    return await listed_decisions(
-        db, "select distinct case_id from case_citations where instrument_id = :instrument and provision_id = :id",
-        {"instrument": provision["instrument_id"], "id": provision["id"]}, citations)
-
-
-async def decisions_on_the_law(db, provision: dict) -> tuple[list[dict], int]:
-    """Decisions that cite the provision's law without naming a provision we track, or that
-    our curators link to the law, and do not cite this provision: they may concern it too."""
-    return await listed_decisions(db, """
-        select case_id from case_citations where instrument_id = :instrument and provision_id = ''
-        union select case_id from case_instruments where instrument_id = :instrument
-        except select case_id from case_citations where instrument_id = :instrument and provision_id = :id""",
-        {"instrument": provision["instrument_id"], "id": provision["id"]},
-        "select case_id, span from case_citations where instrument_id = :instrument and provision_id = ''")
-
-
 async def page_context(db, provision_id: str) -> dict | None:
     provision = await provision_row(db, provision_id)
     if provision is None:
         return None
-    decisions, decisions_total = await citing_decisions(db, provision)
-    on_the_law, on_the_law_total = await decisions_on_the_law(db, provision)
+    this, whole = await citations_of_the_law(db, provision)
+    decisions, decisions_total = await newest_decisions(db, this), len(this)
+    on_the_law, on_the_law_total = await newest_decisions(db, whole), len(whole)
     identifiers = await identifiers_of(db, [decision["id"] for decision in decisions + on_the_law])
     for decision in decisions + on_the_law:
         decision["identifiers"] = identifiers.get(decision["id"], [])
