@@ -157,7 +157,8 @@ async def test_a_case_page_shows_its_ecli_and_the_provision_page_too(fr):
     assert 'href="/provision/fr-cp-226-8-1/226-8-1"' in section(html, "provisions")
     provision = await page(fr, "/provision/fr-cp-226-8-1/226-8-1")
     decisions = section(provision, "decisions")
-    assert f'href="/case/{FR_CASE}"' in decisions and "ECLI ECLI:FR:CCASS:2025:CR09999" in decisions
+    assert f'href="/case/{FR_CASE}"' in decisions and '<span class="identifier">ECLI:FR:CCASS:2025:CR09999</span>' in decisions
+    assert "Docket number 24-81.999" in decisions
     assert "<q>Article 226-8-1 du code pénal</q>" in decisions
 
 

@@ -24,17 +24,12 @@ from datasette.utils.asgi import Response
 
 from .jurisdiction_page import dicts
 from .page_paths import id_from
-from .provision_page import not_found
+from .record_pages import case_identifiers, longest_spans, not_found
 
 #: How much of a decision's text the page shows before linking to the whole.
 EXCERPT_CHARACTERS = 1500
 #: Characters shown on each side of the words that cite a provision.
 CONTEXT_CHARACTERS = 160
-
-#: How the identifier schemes of a decision read on its page.
-SCHEME_NAMES = {"ECLI": "ECLI", "NEUTRAL": "Neutral citation", "DOCKET": "Docket number", "CELEX": "CELEX",
-                "HUDOC_ITEMID": "HUDOC item", "URI": "URI", "OTHER": "Other identifier"}
-
 
 async def case_row(db, case_id: str) -> dict | None:
     # The text is cut in SQL: a judgment can be megabytes, the page shows its beginning.
@@ -103,14 +98,6 @@ def in_context(span: str, context: str | None) -> dict | None:
     return {"before": one_line(before), "span": span, "after": one_line(after)}
 
 
-def longest_spans(spans: list[str]) -> list[str]:
-    """The spans, without those inside a longer one ("section 66B(2)" beside "section 66B(2) of
-    the Sexual Offences Act 2003" says nothing more), in their first order."""
-    unique = list({span.lower(): span for span in reversed(spans) if span}.values())[::-1]  # first spelling wins
-    return [span for span in unique if not any(span.lower() != other.lower() and span.lower() in other.lower()
-                                               for other in unique)]
-
-
 def grouped(rows: list[dict], key: str, withdrawn: bool) -> list[dict]:
     """One entry per provision (or law), with the words it was cited by and their context;
     none of either for a decision withdrawn at source."""
@@ -153,13 +140,6 @@ async def curated_laws(db, case_id: str) -> list[dict]:
         where ci.case_id = :id order by i.title""", {"id": case_id})
 
 
-async def identifiers(db, case_id: str) -> list[dict]:
-    rows = await dicts(db, """
-        select scheme, value from identifiers where item_type = 'case' and item_id = :id
-        order by scheme = 'ECLI' desc, scheme, value""", {"id": case_id})
-    return [{**row, "name": SCHEME_NAMES.get(row["scheme"], row["scheme"])} for row in rows]
-
-
 async def page_context(db, case_id: str) -> dict | None:
     case = await case_row(db, case_id)
     if case is None:
@@ -171,7 +151,7 @@ async def page_context(db, case_id: str) -> dict | None:
     cited = provisions or laws
     return {
         "case": case,
-        "identifiers": await identifiers(db, case_id),
+        "identifiers": (await case_identifiers(db, [case_id]))[case_id],
         "provisions": provisions,
         "laws": laws,
         "instruments_cited": {row["instrument_id"] for row in rows},

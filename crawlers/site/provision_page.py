@@ -17,6 +17,7 @@ from datasette.utils.asgi import Response
 
 from .jurisdiction_page import dicts
 from .page_paths import id_from
+from .record_pages import case_identifiers, longest_spans, not_found
 
 #: Decisions listed on one page; the rest are one click away in the `provision_cases` view.
 MOST_DECISIONS = 200
@@ -63,20 +64,6 @@ async def versions(db, provision_id: str) -> list[dict]:
                superseded_at, url
         from provision_history where provision_id = :id
         order by language, superseded_at is not null, applies_from desc, first_seen desc""", {"id": provision_id})
-
-
-async def identifiers_of(db, case_ids: list[str]) -> dict[str, list[dict]]:
-    """The ECLI, neutral citation, docket number... of each decision, by the decision's id."""
-    found = defaultdict(list)
-    for start in range(0, len(case_ids), 400):
-        chunk = case_ids[start:start + 400]
-        marks = ", ".join(f":c{index}" for index in range(len(chunk)))
-        for row in await dicts(db, f"""
-                select item_id, scheme, value from identifiers
-                where item_type = 'case' and item_id in ({marks}) order by scheme, value""",
-                               {f"c{index}": case_id for index, case_id in enumerate(chunk)}):
-            found[row["item_id"]].append(row)
-    return found
 
 
 DECISION_COLUMNS = "c.id, c.name, c.court, c.decision_date, c.citation, c.url, c.jurisdiction, c.gone_at"
@@ -132,8 +119,6 @@ async def newest_decisions(db, cited_by: dict[str, list[str]]) -> list[dict]:
 
 def by_decision(rows: list[dict], cited_by: dict[str, list[str]]) -> list[dict]:
     """Each decision with the words (spans) it cited by; none for a decision withdrawn at source."""
-    from .case_page import longest_spans  # case_page imports this module
-
     return [{**row, "spans": [] if row["gone_at"] else longest_spans(sorted(cited_by.get(row["id"], [])))}
             for row in rows]
 
@@ -145,7 +130,7 @@ async def page_context(db, provision_id: str) -> dict | None:
     this, whole = await citations_of_the_law(db, provision)
     decisions, decisions_total = await newest_decisions(db, this), len(this)
     on_the_law, on_the_law_total = await newest_decisions(db, whole), len(whole)
-    identifiers = await identifiers_of(db, [decision["id"] for decision in decisions + on_the_law])
+    identifiers = await case_identifiers(db, [decision["id"] for decision in decisions + on_the_law])
     for decision in decisions + on_the_law:
         decision["identifiers"] = identifiers.get(decision["id"], [])
     return {
@@ -170,10 +155,3 @@ async def page(datasette, request):
     context["database"] = db.name
     context["fields_url"] = datasette.urls.row(db.name, "provisions", tilde_encode(provision_id))
     return Response.html(await datasette.render_template("provision.html", context, request=request))
-
-
-async def not_found(datasette, request, db, kind: str, the_id: str):
-    """A page that says what was asked for and where to look instead, answered 404."""
-    context = {"kind": kind, "asked_id": the_id, "database": db.name}
-    html = await datasette.render_template("record_not_found.html", context, request=request)
-    return Response.html(html, status=404)
