@@ -31,8 +31,10 @@ EXCERPT_CHARACTERS = 1500
 #: Characters shown on each side of the words that cite a provision.
 CONTEXT_CHARACTERS = 160
 
+
 async def case_row(db, case_id: str) -> dict | None:
-    # The text is cut in SQL: a judgment can be megabytes, the page shows its beginning.
+    # The text is cut in SQL (a judgment can be megabytes; the page shows its beginning), a
+    # little past the excerpt so that the excerpt can end at a whole word.
     rows = await dicts(db, f"""
         select c.id, c.jurisdiction, c.court, c.decision_date, c.name, c.citation, c.url, c.language, c.judges,
                c.outcome, c.summary, c.cited_legislation, c.curated, c.evidence_url, c.verified_on, c.source,
@@ -85,6 +87,11 @@ async def citations(db, case: dict) -> list[dict]:
     return rows
 
 
+def one_line(words: str) -> str:
+    """The words on one line, whitespace at either end kept as one space."""
+    return (" " if words[:1].isspace() else "") + " ".join(words.split()) + (" " if words[-1:].isspace() else "")
+
+
 def in_context(span: str, context: str | None) -> dict | None:
     """The words around a citation as (before, span, after), cut at whole words, on one line."""
     if not context or span not in context:
@@ -92,9 +99,6 @@ def in_context(span: str, context: str | None) -> dict | None:
     before, _, after = context.partition(span)
     before = before.split(" ", 1)[-1] if len(before) >= CONTEXT_CHARACTERS else before
     after = after.rsplit(" ", 1)[0] if len(after) >= CONTEXT_CHARACTERS else after
-    def one_line(words: str) -> str:  # whitespace at either end kept as one space
-        return (" " if words[:1].isspace() else "") + " ".join(words.split()) + (" " if words[-1:].isspace() else "")
-
     return {"before": one_line(before), "span": span, "after": one_line(after)}
 
 
@@ -148,18 +152,15 @@ async def page_context(db, case_id: str) -> dict | None:
     rows = await citations(db, case)
     provisions = grouped([row for row in rows if row["provision_id"]], "provision_id", withdrawn)
     laws = grouped([row for row in rows if not row["provision_id"]], "instrument_id", withdrawn)
-    cited = provisions or laws
     return {
         "case": case,
         "identifiers": (await case_identifiers(db, [case_id]))[case_id],
         "provisions": provisions,
         "laws": laws,
-        "instruments_cited": {row["instrument_id"] for row in rows},
         "curated_laws": await curated_laws(db, case_id),
         # The source's own list is its metadata, not the text; still, nothing of a withdrawn
         # decision is shown beyond what identifies it.
         "listed": [] if withdrawn else listed_not_matched(case["cited_legislation"], {row["span"] for row in rows}),
-        "cited_anything": bool(cited),
     }
 
 

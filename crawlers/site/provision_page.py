@@ -2,9 +2,9 @@
 
 Every query reads one provision by its key, or the rows of one instrument through an index
 (`case_citations_instrument`, `provision_versions_provision`): the page's cost grows with the
-citations of its own law, not with the size of the atlas. A decision withdrawn at its source is listed
-(that it cited the provision is our own finding, kept by `link-citations`), but the words it
-used are not shown: they are its text, which the source no longer publishes.
+citations of its own law, not with the size of the atlas. A decision withdrawn at its source
+is listed (that it cited the provision is our own finding, kept by `link-citations`), but the
+words it used are not shown: they are its text, which the source no longer publishes.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ async def citations_of_the_law(db, provision: dict) -> tuple[dict[str, list[str]
             whole[case_id].append(span)
     for (case_id,) in (await db.execute("select case_id from case_instruments where instrument_id = :instrument",
                                         {"instrument": provision["instrument_id"]})).rows:  # curated: a few rows
-        whole[case_id]  # noqa: B018 (listed, with no words: a curator's link)
+        whole.setdefault(case_id, [])  # a curator's link: listed, with no words
     return this, {case_id: spans for case_id, spans in whole.items() if case_id not in this}
 
 
