@@ -6,6 +6,8 @@
 - `/jurisdiction/<code>`: one page per jurisdiction (jurisdiction_page.py); `/jurisdiction?name=`
   finds one by any of its names (places.py), so the home page's picker works without JavaScript.
 - `/compare` (and `/compare.json`, `/compare.csv`): jurisdictions picked by name, side by side (compare_page.py).
+- `/provision/<id>` and `/case/<id>`: one provision with the decisions that cite it, one decision
+  with the provisions it cites (provision_page.py, case_page.py; addresses in page_paths.py).
 - `/map`: the answer to one question, coloured on a map (map_page.py); `/timeline`: laws enacted
   per year by region (charts.py).
 - safety.py: value length limit on every connection, security headers, internal tables hidden;
@@ -25,6 +27,8 @@ from datasette.utils.asgi import Response
 
 from . import STATIC_MOUNT
 from . import charts, compare_page, jurisdiction_page, map_page, search, search_terms
+from . import case_page, provision_page
+from .page_paths import case_path, provision_path
 from .facets import without_suggested_facets
 from .wording import answer_words, language_names
 from .search_terms import fts_query  # noqa: F401 (kept importable from here)
@@ -45,6 +49,8 @@ def prepare_jinja2_environment(env):
     # `answer|answer_words`: the codebook's codes as words ("any_age" reads "any age").
     env.filters["answer_words"] = answer_words
     env.filters["language_names"] = language_names  # "en fr" reads "English, French"
+    env.filters["provision_url"] = provision_path  # `id|provision_url`: that provision's page
+    env.filters["case_url"] = case_path
 
 
 @hookimpl
@@ -162,6 +168,9 @@ ROUTES = [
     (r"^/map$", world_map),
     (r"^/timeline$", timeline),
     (r"^/search$", search.page),
+    # Ids hold slashes and any character: everything after the prefix is the (encoded) id.
+    (r"^/provision/(?P<provision_id>.+)$", provision_page.page),
+    (r"^/case/(?P<case_id>.+)$", case_page.page),
 ]
 
 #: Pages whose template offers the jurisdiction names (the picker's datalist).
@@ -190,14 +199,20 @@ JURISDICTION_CODE = re.compile(r"^[A-Z]{2,3}(-[A-Z0-9]{1,3})?$")
 #: Columns that hold a yes/no as 1/0 (SQLite has no booleans); pages say yes or no, while
 #: CSV and JSON keep the numbers.
 FLAG_COLUMNS = {"curated", "reaches_synthetic"}
+#: Columns that hold the id of a provision or a decision, and the page each opens.
+RECORD_PAGES = {"provision_id": provision_path, "case_id": case_path}
 
 
 @hookimpl
 def render_cell(value, column):
     """A `jurisdiction` code in any table, view or search result links to that jurisdiction's
-    page, so a search result opens onto the law around it; a 1/0 flag reads yes or no."""
+    page, so a search result opens onto the law around it; a `provision_id` or `case_id` to its
+    page; a 1/0 flag reads yes or no."""
     if column == "jurisdiction" and isinstance(value, str) and JURISDICTION_CODE.match(value):
         return Markup(f'<a href="/jurisdiction/{escape(value)}">{escape(value)}</a>')
+    if column in RECORD_PAGES and isinstance(value, str) and value:
+        # A provision or a decision named in any view or search opens its own page.
+        return Markup(f'<a href="{escape(RECORD_PAGES[column](value))}">{escape(value)}</a>')
     if column in FLAG_COLUMNS and value in (0, 1) and not isinstance(value, float):
         return "yes" if value else "no"
     return None

@@ -13,6 +13,8 @@ from datasette.database import QueryInterrupted
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
+from .page_paths import case_path, provision_path
+
 #: (kind, canned query, table, key column, columns shown as the title, official link).
 KINDS = (
     ("Laws", "search_instruments", "instruments", "id", ("title", "title_en"), "official_url"),
@@ -21,6 +23,9 @@ KINDS = (
     ("Bills", "search_bills", "bills", "id", ("identifier", "title"), "url"),
 )
 SHOWN = 10
+#: Kinds with a page of their own (one provision with the decisions citing it, one decision
+#: with what it cites): their results open it, and still link to the row's fields.
+PAGES = {"provisions": provision_path, "cases": case_path}
 #: The cap in the canned searches of provisions and decisions (metadata.yml): beyond it,
 #: matches are listed unranked (bm25 over that many rows costs seconds and, for words that
 #: common, ranks almost nothing).
@@ -61,6 +66,7 @@ async def search_kind(datasette, db, kind: tuple, q: str) -> dict:
             "snippet": row.get("snippet"),
             "text_status": row.get("text_status"),
             "row_url": datasette.urls.row(db.name, table, tilde_encode(str(row[key]))),
+            "page_url": PAGES[table](row[key]) if table in PAGES else None,
             "official_url": row.get(link),
         })
     return found
