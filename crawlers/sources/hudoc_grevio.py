@@ -3,9 +3,12 @@
 Source:   HUDOC-GREVIO, the Council of Europe's database of the documents of the Group of
           Experts on Action against Violence against Women and Domestic Violence (GREVIO).
 Base URL: https://hudoc.grevio.coe.int (the only host this module believes).
-Licence:  Council of Europe content may be reproduced for non-commercial purposes with the
-          source acknowledged (the Council's terms of use, https://www.coe.int/en/web/portal/terms-of-use).
-          No key.
+Licence:  Council of Europe sites allow reproduction for private use and for information and
+          education, with the source acknowledged and no charge made (the wording of the
+          Council's legal notices, read in copies on its own sites: the Parliamentary
+          Assembly's disclaimer and the portal's legal notice as reproduced at
+          https://lacs.ecml.at/LACS/Legal-notices). HUDOC-GREVIO's own notice was NOT read:
+          check it before any use beyond research. No key.
 Terms:    no published rate limit: one request at a time, 2 s apart, as for the Court's HUDOC
           (the same application, on the same infrastructure). A Cloudflare challenge page
           is a failed page, never an empty result, and nothing tries to pass it.
@@ -267,9 +270,10 @@ DECLARATION = SourceContract(
     name="HUDOC-GREVIO (Istanbul Convention monitoring)",
     kind="case_law",
     base_url=OFFICIAL,
-    licence="Reproduction permitted for non-commercial purposes with the source acknowledged (Council of Europe terms of use)",
-    licence_url="https://www.coe.int/en/web/portal/terms-of-use",
-    terms_url="https://www.coe.int/en/web/portal/terms-of-use",
+    licence="Reproduction for information and education with the source acknowledged (Council of Europe legal "
+            "notice; HUDOC-GREVIO's own notice not read)",
+    licence_url="https://lacs.ecml.at/LACS/Legal-notices",
+    terms_url="https://lacs.ecml.at/LACS/Legal-notices",
     rate_limit_text="not published; one request at a time with a delay",
     download_delay=2.0,
     deadline_seconds=3600,
