@@ -138,12 +138,40 @@ class CandidateItem(scrapy.Item):
     content_hash = field(provenance=True)
 
 
+class MonitoringDocumentItem(scrapy.Item):
+    """A treaty-monitoring body's document, or one section of it (HUDOC holds GREVIO's
+    reports section by section): linked to the treaty it monitors (`instrument_id`, a
+    curated instrument id) and to the state it concerns (`state_code`, ISO 3166-1
+    alpha-2, as `jurisdictions.code`; empty for a general text)."""
+
+    id = field(required=True)
+    body = field(required=True)  # the monitoring body ("GREVIO")
+    instrument_id = field(required=True)
+    kind = field()  # one of vocabulary.MONITORING_DOCUMENT_KINDS
+    state = field()  # the state's name as the source writes it
+    state_code = field()
+    document = field(required=True)  # the source's key of the whole document
+    title = field(required=True)  # the whole document's title
+    section = field()  # this section's number in the document (0: its opening)
+    sections = field()  # how many sections the document has, when the source says
+    heading = field()
+    published = field()
+    language = field()
+    text = field()
+    url = field(required=True)
+    source = field(required=True)
+    parser_version = field(provenance=True)
+    fetched_at = field(provenance=True)
+    content_hash = field(provenance=True)
+
+
 ITEM_TYPES = {
     InstrumentItem: "instrument",
     ProvisionItem: "provision",
     CaseItem: "case",
     BillItem: "bill",
     CandidateItem: "candidate",
+    MonitoringDocumentItem: "monitoring_document",
 }
 ITEM_CLASSES = {name: cls for cls, name in ITEM_TYPES.items()}
 

@@ -65,3 +65,10 @@ def sql_in(column: str, values, nullable: bool = True) -> str:
     listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
     check = f"{column} IN ({listed})"
     return f"CHECK ({column} IS NULL OR {check})" if nullable else f"CHECK ({check})"
+#: What a treaty-monitoring document is (the `monitoring_documents` table, issue 7): a
+#: monitoring body's evaluation of one state (baseline or thematic), the state's own report,
+#: its comments on the body's report, its responses to the Committee of the Parties, or a
+#: general text that concerns no one state (a general report, a general recommendation).
+MONITORING_DOCUMENT_KINDS = ("baseline_evaluation_report", "thematic_evaluation_report", "state_report",
+                             "state_comments", "government_response", "general_report",
+                             "general_recommendation", "other")

@@ -212,7 +212,7 @@ def test_the_schema_columns_and_the_item_fields_agree(store):
     from crawlers.items import ITEM_CLASSES, column_fields
 
     tables = {"instrument": "crawled_instruments", "provision": "provisions", "case": "crawled_cases",
-              "bill": "bills", "candidate": "candidate_instruments"}
+              "bill": "bills", "candidate": "candidate_instruments", "monitoring_document": "monitoring_documents"}
     store_only = {"gone_at", "review_status", "heading_en", "keywords"}  # the last two are curated (data/)
     for kind, table in tables.items():
         columns = {row[1] for row in store.db.execute(f"PRAGMA table_info({table})")}

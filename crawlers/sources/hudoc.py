@@ -66,19 +66,16 @@ RSS format notes (from the real capture):
   Chamber and Grand Chamber), so our id is the itemid.
 """
 
-import json
 import re
-from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
-from bs4 import BeautifulSoup
-from lxml import etree
 
 from ..citations.coe import article_title
 from ..items import CaseItem, PageError
+from . import _hudoc_engine as engine
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, clean, iso_day, json_object, with_query
+from .spider import SourceSpider, clean, iso_day, with_query
 
 SOURCE = "hudoc"
 OFFICIAL = "https://hudoc.echr.coe.int"
@@ -114,7 +111,6 @@ PAGE_LENGTH = 100
 LANGUAGES = {"ENG": "en", "FRE": "fr"}
 FEED_LENGTH = 500
 ITEM_ID = re.compile(r"^\d{3}-\d+$")
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def feed_url(query: str) -> str:
@@ -124,13 +120,8 @@ def feed_url(query: str) -> str:
 
 def item_id_of(url: str) -> str | None:
     """The itemid in a HUDOC link's fragment (`eng#{"itemid":["001-211794"]}`)."""
-    fragment = urlsplit(url or "").fragment
-    try:
-        found = json.loads(fragment).get("itemid") if fragment else None
-    except (ValueError, AttributeError):
-        return None
-    item_id = found[0] if isinstance(found, list) and found else found
-    return item_id if isinstance(item_id, str) and ITEM_ID.match(item_id) else None
+    item_id = engine.id_in_fragment(url, "itemid")
+    return item_id if item_id and ITEM_ID.match(item_id) else None
 
 
 def case_id(item_id: str | None) -> str | None:
@@ -148,30 +139,18 @@ def query_url(query: str, start: int = 0, length: int = PAGE_LENGTH) -> str:
 
 
 def text_url(item_id: str) -> str:
-    return f"{OFFICIAL}/app/conversion/docx/html/body?{urlencode({'library': 'ECHR', 'id': item_id})}"
-
-
-def _date(value) -> str | None:
-    try:
-        return parsedate_to_datetime((value or "").strip()).date().isoformat()
-    except (TypeError, ValueError):
-        return None
+    return engine.conversion_url(OFFICIAL, "ECHR", item_id)
 
 
 def parse_feed(response):
     """One RSS feed: a CaseItem per judgment. Meta read: `since` (ISO date)."""
-    try:
-        root = etree.fromstring(response.body, _XML_PARSER)
-    except etree.XMLSyntaxError as error:
-        raise ValueError(f"unreadable XML at {response.url}: {error}") from None
-    if root is None or root.tag != "rss" or root.find("channel") is None:
-        raise ValueError(f"expected an RSS <channel> at {response.url}, found {getattr(root, 'tag', None)!r}")
+    items = engine.feed_items(response, "HUDOC")
     since = response.meta.get("since")
-    for item in root.iterfind("channel/item"):
+    for item in items:
         item_id = item_id_of(item.findtext("link"))
         if item_id is None:
             continue  # not a link to one document: nothing we could name
-        decided = _date(item.findtext("pubDate"))
+        decided = engine.rfc822_day(item.findtext("pubDate"))
         if since and decided and decided < since:
             continue
         numbers, _, kind = (item.findtext("description") or "").partition(" - ")
@@ -247,29 +226,8 @@ def record_from_columns(columns: dict) -> dict | None:
 
 
 def read_results(response) -> dict:
-    """The search's JSON, or a clear error: an HTML page (Cloudflare's challenge, an error
-    page), an empty or non-JSON body, or an error object is a failed page."""
-    body = response.body.lstrip()[:200].lower()
-    if body.startswith(b"<"):
-        raise ValueError(f"HUDOC answered an HTML page, not search results, at {response.url}"
-                         + (" (a bot challenge)" if b"just a moment" in response.body[:5000].lower() else ""))
-    try:
-        data = json_object(response, "results", "HUDOC")
-    except ValueError as error:
-        # ASP.NET's error object (`{"Message": ...}`) has a capital M the shared reader misses.
-        detail = _error_message(response.body)
-        raise ValueError(f"HUDOC search error at {response.url}: {detail}" if detail else str(error)) from None
-    if not isinstance(data["results"], list) or not isinstance(data.get("resultcount"), int):
-        raise ValueError(f"HUDOC search without a results list and resultcount at {response.url}")
-    return data
-
-
-def _error_message(body: bytes) -> str | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    return data.get("Message") or data.get("message") if isinstance(data, dict) else None
+    """The search's JSON, or a clear error (see `_hudoc_engine.read_results`)."""
+    return engine.read_results(response, "HUDOC")
 
 
 def parse_results(response):
@@ -294,37 +252,17 @@ def parse_results(response):
             yield CaseItem(text=None, **record)
         else:
             yield scrapy.Request(text_url(columns["itemid"]), meta={"case": record})
-    start = int(_query_value(response.url, "start") or 0)
+    start = int(engine.query_value(response.url, "start") or 0)
     following = start + len(data["results"])
     if data["results"] and following < data["resultcount"]:
         yield scrapy.Request(with_query(response.url, start=following),
                              meta={k: response.meta[k] for k in ("since", "limit") if response.meta.get(k) is not None})
 
 
-def _query_value(url: str, name: str) -> str | None:
-    return dict(parse_qsl(urlsplit(url).query)).get(name)
-
-
 # --------------------------------------------------------------------------- judgment text
 
-#: Elements that hold one paragraph of a converted Word document.
-PARAGRAPHS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li")
-
-
-def judgment_paragraphs(html: bytes) -> list[str]:
-    """The judgment's paragraphs in order, each on its own (numbers, headings and the
-    operative provisions as written; tables read cell by cell)."""
-    soup = BeautifulSoup(html, "lxml")
-    for element in soup(["script", "style", "head"]):
-        element.decompose()
-    found = []
-    for element in soup.find_all(PARAGRAPHS):
-        if element.find_parent(PARAGRAPHS):
-            continue  # its text is its enclosing paragraph's
-        text = clean(element.get_text(" ").replace("\u00a0", " "))
-        if text:
-            found.append(re.sub(r"^(\d+)\s*\.\s+", r"\1. ", text))  # "1 .  The case" -> "1. The case"
-    return found
+#: The judgment's paragraphs in order (the engine's reading of a converted Word document).
+judgment_paragraphs = engine.document_paragraphs
 
 
 def parse_text(response):
@@ -332,7 +270,7 @@ def parse_text(response):
     (request meta `case`); alone, the page names no judgment and is an error. An empty
     reply (HUDOC's 204) stores the judgment without text and records the page as empty."""
     record = dict(response.meta.get("case") or {})
-    item_id = _query_value(response.url, "id")
+    item_id = engine.query_value(response.url, "id")
     if not response.body.strip():
         reason = f"HUDOC converted no text for {item_id} (empty reply: a placeholder document?)"
         if not record:
@@ -340,8 +278,7 @@ def parse_text(response):
         yield CaseItem(**{**record, "text": None})
         yield PageError(url=response.url, status=response.status, kind="empty", reason=reason, tracked=False)
         return
-    head = response.body[:5000].lower()
-    if b"just a moment" in head or b"cf-chl" in head:
+    if engine.is_bot_challenge(response.body):
         raise ValueError(f"HUDOC answered a bot challenge, not a judgment, at {response.url}")
     paragraphs = judgment_paragraphs(response.body)
     if not paragraphs:

@@ -54,6 +54,7 @@ from ..vocabulary import (
     REVIEW_STATUSES, ROLLUPS, RUN_OUTCOMES, SOURCE_KINDS, sql_in,
 )
 from ..vocabulary import ANSWER_SCOPES, COVERAGE_FINDINGS, FINE_BASES, HELP_ROUTE_KINDS, MODEL_KIND, SPONSOR_ROLES, VICTIM_GROUPS
+from ..vocabulary import MONITORING_DOCUMENT_KINDS
 
 FTS_TABLES = {
     # table: columns indexed for full-text search (kept in sync by triggers). Each has
@@ -1180,8 +1181,51 @@ JOIN jurisdictions j ON j.code = i.jurisdiction
 JOIN codebook_questions q ON q.id = a.question_id;
 """
 
+# Treaty monitoring (issues 7 and 9): the documents of a treaty's monitoring body (GREVIO's
+# evaluation reports, state reports, comments and general reports, from HUDOC-GREVIO), one
+# row per document section as the source holds them, each linked to the treaty it monitors
+# (`instrument_id`, a curated instrument id) and to the state it concerns (`state_code`,
+# ISO 3166-1 alpha-2). Neither is a foreign key: a state GREVIO evaluates may be one whose
+# law we do not track yet (Montenegro), and a report must not be refused for that; the view
+# `jurisdiction_monitoring` joins them where they match. Only the crawler writes the table
+# (store/writer.py), under the same never-blank rule as cases; it has both search indexes.
+MIGRATION_12 = f"""
+CREATE TABLE monitoring_documents (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    instrument_id TEXT NOT NULL,
+    kind TEXT {sql_in('kind', MONITORING_DOCUMENT_KINDS)},
+    state TEXT,
+    state_code TEXT,
+    document TEXT NOT NULL,
+    title TEXT NOT NULL,
+    section INTEGER,
+    sections INTEGER,
+    heading TEXT,
+    published TEXT,
+    language TEXT,
+    text TEXT,
+    url TEXT NOT NULL,
+    source TEXT REFERENCES sources(id),
+    fetched_at TEXT,
+    content_hash TEXT,
+    parser_version TEXT,
+    gone_at TEXT
+);
+CREATE INDEX monitoring_documents_state ON monitoring_documents(state_code);
+CREATE INDEX monitoring_documents_instrument ON monitoring_documents(instrument_id);
+CREATE INDEX monitoring_documents_document ON monitoring_documents(document, section);
+CREATE VIEW jurisdiction_monitoring AS
+SELECT m.state_code AS jurisdiction, j.name AS jurisdiction_name, m.state, m.body, m.instrument_id,
+       i.title_en AS instrument, m.kind, m.title, m.section, m.heading, m.published, m.language, m.url, m.id
+FROM monitoring_documents AS m
+LEFT JOIN jurisdictions AS j ON j.code = m.state_code
+LEFT JOIN instruments AS i ON i.id = m.instrument_id;
+{search_sql("monitoring_documents", ["title", "heading", "text"])}
+"""
+
 MIGRATIONS = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, migration_7, MIGRATION_8,
-              MIGRATION_9, MIGRATION_10, MIGRATION_11]
+              MIGRATION_9, MIGRATION_10, MIGRATION_11, MIGRATION_12]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

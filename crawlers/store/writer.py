@@ -42,6 +42,10 @@ TABLES = {
     "case": "crawled_cases",
     "bill": "bills",
     "candidate": "candidate_instruments",
+    # A treaty-monitoring document (GREVIO's reports): written as a case is, through
+    # `_write`'s general path: hashed, unchanged content writes nothing, and a value the
+    # page no longer gives (a text the conversion did not return) stays as stored.
+    "monitoring_document": "monitoring_documents",
 }
 SERVED = {"instrument": "instruments", "case": "cases"}
 JSON_COLUMNS = {"judges", "cited_legislation", "subjects"}
@@ -235,7 +239,7 @@ class Store:
             # Never blank: what the page does not say now stays as it was.
             update(conn, table, row["id"], {k: v for k, v in row.items() if v is not None and k != "id"})
             outcome = "changed"
-        if existing is not None and existing.get("gone_at") and kind in ("instrument", "case", "bill"):
+        if existing is not None and existing.get("gone_at") and kind in ("instrument", "case", "bill", "monitoring_document"):
             conn.execute(f"UPDATE {table} SET gone_at = NULL WHERE id = ?", [row["id"]])  # published again
         if kind in SERVED:
             served.refresh(conn, SERVED[kind], [row["id"]])  # before the lists that point at the served row
