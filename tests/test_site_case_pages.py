@@ -256,3 +256,14 @@ async def test_the_pages_read_through_indexes(uk):
         for sql in ours:
             plan = " | ".join(row[3] for row in conn.execute("explain query plan " + sql))
             assert not re.search(r"SCAN (c|cc|cases|case_citations|provisions|provision_versions|identifiers)\b", plan), (sql, plan)
+
+
+async def test_the_decisions_citing_one_provision_are_read_by_its_own_index(uk):
+    """Migration 13: the citations of one provision are found without reading the rest of its
+    law's citations (the most-cited provision's page spent most of its time there)."""
+    name = [name for name in uk.databases if name != "_internal"][0]
+    with sqlite3.connect(uk.databases[name].path) as conn:
+        plan = " | ".join(row[3] for row in conn.execute(
+            "explain query plan SELECT case_id, span FROM case_citations WHERE instrument_id = ? AND provision_id = ?",
+            ["ukpga-2003-42", S66B]))
+    assert "case_citations_provision" in plan, plan
