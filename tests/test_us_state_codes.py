@@ -37,6 +37,7 @@ def provision(records: list[dict]) -> dict:
 def test_every_state_is_supported_or_curated_with_a_reason():
     states = set(module.STATES)
     assert {"CA", "TX", "NY", "VA", "FL", "MN", "WA", "IL", "AZ", "KS", "ME", "MO", "NV", "HI", "VT", "WV", "WI", "SC", "RI", "NC", "MD"} <= set(module.SUPPORTED)
+    assert {"DC", "AK", "SD"} <= set(module.SUPPORTED)
     # Every US state and DC, Guam and Puerto Rico (the jurisdictions our packs track) is in the table.
     assert len(states & {"DC", "GU", "PR"}) == 3 and len(states) == 53
     for code, state in module.STATES.items():
@@ -62,6 +63,11 @@ def test_a_table_without_a_reason_or_a_layout_is_refused(tmp_path):
 
 
 def test_identifiers_give_the_official_urls():
+    dc = module.split_identifier("DC/22-3052")[1]
+    assert module.section_url(module.SUPPORTED["DC"], dc) == (
+        "https://raw.githubusercontent.com/DCCouncil/law-xml-codified/master/us/dc/council/code/titles/22/sections/22-3052.xml")
+    assert module.section_url(module.SUPPORTED["AK"], module.split_identifier("AK/11.61.120")[1]) == \
+        "https://www.akleg.gov/basis/statutes.asp?media=print&secStart=11.61.120&secEnd=11.61.120"
     assert module.section_url(module.SUPPORTED["FL"], module.split_identifier("FL/836.13")[1]) == \
         "https://www.leg.state.fl.us/statutes/index.cfm?App_mode=Display_Statute&URL=0800-0899/0836/Sections/0836.13.html"
     state, parts = module.split_identifier("TX/PE/21.165")
@@ -106,6 +112,57 @@ def test_new_york_virginia_florida_minnesota_washington_illinois():
     assert washington["text"].startswith("(1) A person commits the crime of disclosing fabricated") and "[" not in washington["text"]
     illinois = provision(parsed("il_740_190_10.html"))
     assert illinois["heading"] == "Civil action." and "(Source:" not in illinois["text"]
+
+
+def test_dc_section_xml_reads_numbered_paras_and_keeps_the_readers_page():
+    found = provision(parsed("dc_22-3052.xml"))
+    assert found["id"] == "us-dc-code-22-3051/22-3052" and found["heading"] == "Unlawful disclosure."
+    lines = found["text"].splitlines()
+    assert lines[0].startswith("(a) It shall be unlawful in the District of Columbia for a person to knowingly disclose")
+    assert lines[1] == "(1) The person depicted did not consent to the disclosure of the sexual image;"
+    assert lines[-1].startswith("(b) A person who violates this section shall be guilty of a misdemeanor")
+    assert "§ 22-3571.01, imprisoned for not more than 180 days" in lines[-1]  # inline cite kept in its line
+    assert "D.C. Law 20-275" not in found["text"]  # annotations are not law text
+    # The XML is fetched from the Council's GitHub publication; the provision points at the reader's page.
+    assert found["url"] == "https://code.dccouncil.gov/us/dc/council/code/sections/22-3052"
+
+
+def test_dc_emergency_note_is_not_law_text():
+    found = provision(parsed("dc_22-3053_emergency.xml"))
+    assert found["heading"] == "First-degree unlawful publication."
+    assert found["text"].startswith("(a) It shall be unlawful") and "NOTE" not in found["text"]
+    assert "imprisoned for not more than 3 years" in found["text"]
+
+
+def test_dc_xml_that_is_not_the_section_asked_for_or_not_xml(tmp_path):
+    spec = MANIFEST["dc_22-3052.xml"]
+    meta = {"state": "DC", "targets": [{**spec["meta"]["targets"][0], "section": "22-3054",
+                                        "parts": {"section": "22-3054"}}]}
+    [error] = parsed("dc_22-3052.xml", meta=meta)
+    assert error["type"] == "error" and "22-3054 is not at" in error["reason"]
+    page = tmp_path / "page.xml"
+    page.write_text("<html><body><h1>404: Not Found</h1></body></html>")
+    with pytest.raises(ValueError, match="not a <section> document"):
+        parse_file("us_state_codes", page, spec["url"], spec["meta"])
+    page.write_text("404: Not Found")
+    with pytest.raises(ValueError, match="not XML"):
+        parse_file("us_state_codes", page, spec["url"], spec["meta"])
+
+
+def test_alaska_print_fragment_south_dakota_api_document_minnesota_325e91():
+    alaska = provision(parsed("ak_11.61.120.html"))
+    assert alaska["heading"] == "Harassment in the second degree."
+    assert alaska["text"].startswith("(a) A person commits the crime of harassment in the second degree")
+    assert "(6) except as provided in AS 11.61.116, publishes or distributes" in alaska["text"]
+    assert alaska["text"].endswith("(b) Harassment in the second degree is a class B misdemeanor.")
+    dakota = provision(parsed("sd_22-21-4.html"))
+    assert dakota["heading"] == "Record--Privacy--Manipulated image--Violation."
+    assert dakota["text"].startswith("No person may:") and "Source:" not in dakota["text"]
+    assert "(a) That has been intentionally manipulated to create a realistic but false image" in dakota["text"]
+    minnesota = provision(parsed("mn_325e.91.html"))
+    assert minnesota["id"] == "us-mn-stat-325e-91/325E.91"
+    assert minnesota["heading"] == "PROHIBITION ON NUDIFICATION TECHNOLOGY."
+    assert '(d) "Nudify" or "nudified" means the process by which:' in minnesota["text"]
 
 
 def test_a_saved_page_without_request_meta_gets_a_default_id():
@@ -164,7 +221,8 @@ def in_force_us() -> list[dict]:
 #: In-force instruments of supported states that stay curated, and why.
 STAY_CURATED = {
     "us-wa-shb1999-2024": "its provisions are whole RCW chapters (9.68A, 7.110), not sections",
-    "us-mn-stat-325e-91": "no fixture of § 325E.91 yet (the 2026 section's text was not at hand)",
+    "us-sd-sb41-2026": "a 2026 session law (SB 41), not a code section; one copy shows it rewrote 22-21-4, tracked separately",
+    "us-sd-sb79-2024": "an amending act (SB 79, 2024, SDCL ch. 22-24A) tracked as a whole, not a section",
     "us-sc-act-37-2025": "no fixture of §§ 16-15-330 to -332 yet (the 2025 sections' text was not at hand)",
 }
 
@@ -185,7 +243,7 @@ def test_share_of_in_force_us_instruments_a_spider_fetches():
     instruments = in_force_us()
     spidered = [i for i in instruments if i.get("source") not in (None, "", "curated") and i.get("source_identifier")]
     assert len(instruments) >= 81
-    assert len(spidered) >= 37, [i["id"] for i in spidered]
+    assert len(spidered) >= 41, [i["id"] for i in spidered]
     print(f"in-force US instruments naming a spider source: {len(spidered)} of {len(instruments)}")
 
 
@@ -212,6 +270,9 @@ def test_crawl_stores_every_tracked_section_and_the_canned_query_lists_laws_and_
             assert row["text"] and row["language"] == "en", row["id"]
     assert stored["us-tx-penal-21-165/PE/21.165"]["url"].endswith("#21.165")
     assert stored["us-ny-penal-245-15/PEN/245.15"]["text"].startswith("A person is guilty of unlawful dissemination")
+    # DC's two keyed sections come from the Council's XML, stored under the reader's page.
+    assert stored["us-dc-code-22-3051/22-3053"]["url"] == "https://code.dccouncil.gov/us/dc/council/code/sections/22-3053"
+    assert "harassment in the second degree" in stored["us-ak-stat-11-61-120/11.61.120"]["text"]
     assert not list(db.query("SELECT * FROM crawl_errors WHERE source = 'us_state_codes'"))
 
     sql = yaml.safe_load((PROJECT / "metadata.yml").read_text())["databases"]["sii_atlas"]["queries"][

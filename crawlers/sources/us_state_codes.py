@@ -11,8 +11,12 @@ per state (USPS code):
   the state code, e.g. "{code}/{section}" for `CA/CIV/1708.86`;
 * `url`: the official address of the page holding a section, built from the identifier's
   parts and a few derived ones (see the table's header);
-* `layout`: `section_page` (the page is the section) or `chapter_page` (the page is a
-  whole chapter; the section is found by its opening line), with the layout's selectors;
+* `layout`: `section_page` (the page is the section), `chapter_page` (the page is a
+  whole chapter; the section is found by its opening line) or `section_xml` (the section
+  is an XML document: DC's codified XML), with the layout's selectors;
+* `display_url` (optional): the reader's page of a section where the fetched document is a
+  data file (DC: the XML on the Council's GitHub, the page on code.dccouncil.gov); the
+  provision keeps it as its address, and it is never fetched;
 * `licence` and `basis` (where the layout is known from); or, instead of all that,
 * `curated: <reason>`: the state's instruments stay curated, and the reason says why
   (no official free site, terms that forbid crawling, PDFs only, a page built by
@@ -47,6 +51,12 @@ are written by us in that structure and say so):
   (`heading_regex`, groups `heading` and `rest`) or is the next line
   (`heading_from: next_block`). `anchor` names the page's anchor for the section, kept in
   the provision's URL.
+
+* `section_xml`: the document's root element must be `container` (local name, any
+  namespace); its `number` child must show the section number; `heading` is the catchline;
+  each `text` element is a line, a `para`'s own `num` opening its first line, nested paras
+  in order; `drop` names elements (local names, e.g. `annotations`) that are not law text.
+  A document that is not XML, or whose root is another element, is a parse error.
 
 A missing container (an error page, a changed layout) is a parse error for the crawl to
 record; a page without the section asked for yields a PageError for that section (never
@@ -117,6 +127,9 @@ class State:
     heading_from: str | None = None
     #: A regex on the page's text meaning "no such section" (a site that answers 200).
     not_found: str | None = None
+    #: The reader's address of a section, where the fetched document is a data file
+    #: (DC's XML) rather than the page a reader opens; never fetched.
+    display_url: str | None = None
     licence: str = ""
     basis: str = ""
     extra: dict = field(default_factory=dict)
@@ -126,7 +139,9 @@ class State:
         return self.curated is None
 
 
-LAYOUTS = ("section_page", "chapter_page")
+LAYOUTS = ("section_page", "chapter_page", "section_xml")
+#: Layouts whose document is XML rather than an HTML page.
+XML_LAYOUTS = ("section_xml",)
 
 
 def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
@@ -242,7 +257,10 @@ def section_url(state: State, parts: dict) -> str:
 
 
 def provision_url(state: State, parts: dict) -> str:
-    """The section's own address: the page, with the section's anchor on a chapter page."""
+    """The section's own address: the page, with the section's anchor on a chapter page
+    (or the reader's page, where the fetched document is a data file)."""
+    if state.display_url:
+        return state.display_url.format(**derived(parts))
     url = section_url(state, parts)
     return f"{url}#{state.anchor.format(**derived(parts))}" if state.anchor else url
 
@@ -412,7 +430,67 @@ def read_chapter_page(state: State, root, section: str, url: str) -> tuple[str |
     return heading, body
 
 
-READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page}
+def xml_document(response):
+    body = response.body if hasattr(response, "body") else response.text.encode("utf-8")
+    if not body.strip():
+        raise ValueError(f"empty document at {response.url}")
+    try:
+        return etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as error:
+        raise ValueError(f"not XML at {response.url}: {error}") from None
+
+
+def local(element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def child(element, name: str):
+    return next((node for node in element if local(node) == name), None)
+
+
+def read_section_xml(state: State, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A section as an XML document (DC's law-xml: section > num, heading, text, para > num,
+    text, para ..., annotations): one line per text, a para's num opening its first line;
+    `drop` names the elements (by local name) that are not law text."""
+    if local(root) != state.container:
+        raise ValueError(f"{state.code}: {url} is not a <{state.container}> document (root <{local(root)}>): "
+                         "not a code section (an error page, or the format changed)")
+    number = child(root, state.number or "num")
+    number_text = clean("".join(number.itertext())) if number is not None else None
+    if not shows_number(number_text, section):
+        raise SectionMissing(f"{state.code} § {section} is not at {url} (the document is {number_text!r})")
+    heading_element = child(root, state.heading or "heading")
+    heading = clean("".join(heading_element.itertext())) if heading_element is not None else None
+    skipped = {state.number or "num", state.heading or "heading", *state.drop}
+    lines: list[str] = []
+
+    def walk(element, lead: str = ""):
+        for node in element:
+            name = local(node)
+            if name in skipped:
+                continue
+            if name == "para":
+                if lead:  # the parent's number, when its first part is a nested para
+                    lines.append(lead)
+                    lead = ""
+                own = child(node, "num")
+                walk(node, clean("".join(own.itertext())) if own is not None else "")
+            elif name == "text":
+                line = clean(" ".join(filter(None, [lead, "".join(node.itertext())])))
+                lead = ""
+                if line:
+                    lines.append(line)
+        if lead:  # a numbered para with no text of its own
+            lines.append(lead)
+
+    walk(root)
+    lines = kept(state, lines)
+    if not lines:
+        raise SectionMissing(f"{state.code} § {section} at {url} has no text")
+    return heading, lines
+
+
+READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page, "section_xml": read_section_xml}
 
 
 # --------------------------------------------------------------------------- parser
@@ -438,7 +516,7 @@ def parse_section(response):
     if state_code not in SUPPORTED:
         raise ValueError(f"{response.url}: not the page of a state in the US state codes table")
     state = SUPPORTED[state_code]
-    root = document(response)
+    root = xml_document(response) if state.layout in XML_LAYOUTS else document(response)
     read = READERS[state.layout]
     found_any = False
     missing: list[str] = []
