@@ -246,6 +246,10 @@ def derived(parts: dict) -> dict:
     if carolina:
         # S.C. Code § 16-15-330 is in title 16, chapter 15: /code/t16c015.php.
         out["sc_page"] = f"t{int(carolina[1])}c{int(carolina[2]):03d}.php"
+    idaho = re.fullmatch(r"(\d+)-(\d+)([A-Z]*)", section)
+    if idaho:
+        # Idaho Code § 18-1507C is in title 18, chapter 15: Title18/T18CH15/SECT18-1507C.
+        out["id_page"] = f"Title{idaho[1]}/T{idaho[1]}CH{int(idaho[2]) // 100}/SECT{section}"
     if parts.get("ilcs_chapter") and parts.get("ilcs_act"):
         # ILCS document names: chapter (4 digits), act (4 digits and a 0), "K", section.
         out["ilcs_doc"] = f"{int(parts['ilcs_chapter']):04d}{int(parts['ilcs_act']):04d}0K{section}"
