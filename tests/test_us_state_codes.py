@@ -3,6 +3,7 @@ state site exists), the variants (section missing, error page, off-host redirect
 from the fixture server into SQLite, the share of in-force US instruments a spider fetches,
 and the canned query of state laws and pending bills."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def provision(records: list[dict]) -> dict:
 def test_every_state_is_supported_or_curated_with_a_reason():
     states = set(module.STATES)
     assert {"CA", "TX", "NY", "VA", "FL", "MN", "WA", "IL", "AZ", "KS", "ME", "MO", "NV", "HI", "VT", "WV", "WI", "SC", "RI", "NC", "MD"} <= set(module.SUPPORTED)
-    assert {"DC", "AK", "SD", "ID"} <= set(module.SUPPORTED)
+    assert {"DC", "AK", "SD", "ID", "AL"} <= set(module.SUPPORTED)
     # Every US state and DC, Guam and Puerto Rico (the jurisdictions our packs track) is in the table.
     assert len(states & {"DC", "GU", "PR"}) == 3 and len(states) == 53
     for code, state in module.STATES.items():
@@ -170,6 +171,42 @@ def test_alaska_south_dakota_idaho_and_minnesota_325e91():
     assert '(d) "Nudify" or "nudified" means the process by which:' in minnesota["text"]
 
 
+def test_alabama_graphql_answer_gives_the_section_and_its_catchline():
+    found = provision(parsed("al_13a-6-240.json"))
+    assert found["id"] == "us-al-code-13a-6-240/13A-6-240"
+    assert found["heading"] == "Distributing a Private Image; Creating a Private Image."
+    assert found["text"].splitlines()[0].startswith("(a)(1) A person commits the crime of distributing a private image")
+    assert found["url"] == "https://alison.legislature.state.al.us/code-of-alabama?section=13A-6-240"
+
+
+def test_alabama_posts_one_graphql_query_per_section():
+    spider = SPIDERS["us_state_codes"](tracked=[
+        {"id": "us-al-code-13a-6-240", "source_identifier": "AL/13A-6-240", "jurisdiction": "US-AL",
+         "provisions": [{"label": "13A-6-240(a)(1)", "key": "13A-6-240"}]},
+        {"id": "x-al", "source_identifier": "AL/13A-6-241", "jurisdiction": "US-AL",
+         "provisions": [{"label": "13A-6-241", "key": "13A-6-241"}]}])
+    requests = list(spider.tracked_requests())
+    assert [r.method for r in requests] == ["POST", "POST"]
+    assert {r.url for r in requests} == {"https://alison.legislature.state.al.us/graphql"}
+    bodies = [json.loads(r.body) for r in requests]
+    assert [b["variables"] for b in bodies] == [{"id": "13A-6-240"}, {"id": "13A-6-241"}]
+    assert "codesOfAlabama(where: {type: {eq: Section}, displayId: {eq: $id}})" in bodies[0]["query"]
+
+
+def test_alabama_errors_and_a_missing_section(tmp_path):
+    spec = MANIFEST["al_13a-6-240.json"]
+    answer = tmp_path / "answer.json"
+    answer.write_text('{"data": {"codesOfAlabama": {"data": []}}}')
+    [error] = parse_file("us_state_codes", answer, spec["url"], spec["meta"])
+    assert error["type"] == "error" and "13A-6-240 is not in the answer" in error["reason"]
+    answer.write_text('{"errors": [{"message": "Cannot query field"}], "data": null}')
+    with pytest.raises(ValueError, match="answered errors"):
+        parse_file("us_state_codes", answer, spec["url"], spec["meta"])
+    answer.write_text("<html><body>Service Unavailable</body></html>")
+    with pytest.raises(ValueError, match="not JSON"):
+        parse_file("us_state_codes", answer, spec["url"], spec["meta"])
+
+
 def test_a_saved_page_without_request_meta_gets_a_default_id():
     records = parsed("mn_604.32.html")
     assert provision(records)["id"] == "us-mn-code-604-32/604.32"
@@ -249,7 +286,7 @@ def test_share_of_in_force_us_instruments_a_spider_fetches():
     instruments = in_force_us()
     spidered = [i for i in instruments if i.get("source") not in (None, "", "curated") and i.get("source_identifier")]
     assert len(instruments) >= 81
-    assert len(spidered) >= 42, [i["id"] for i in spidered]
+    assert len(spidered) >= 43, [i["id"] for i in spidered]
     print(f"in-force US instruments naming a spider source: {len(spidered)} of {len(instruments)}")
 
 

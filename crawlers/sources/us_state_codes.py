@@ -57,6 +57,13 @@ are written by us in that structure and say so):
   each `text` element is a line, a `para`'s own `num` opening its first line, nested paras
   in order; `drop` names elements (local names, e.g. `annotations`) that are not law text.
   A document that is not XML, or whose root is another element, is a parse error.
+* `section_json`: the answer is JSON (Alabama's GraphQL API, asked by POSTing `post_json`,
+  whose strings are templates like the URL's): `records` is the dotted path to the list of
+  records, the record whose `number` field shows the section is the section, `heading`
+  names the catchline's field and `container` the field holding the text as HTML (read
+  one line per block). GraphQL `errors`, a missing list or a non-JSON answer is a parse
+  error. One POST address answers every section, so each section is its own request (the
+  body differs); the archive keeps the latest answer per address, as for other POST APIs.
 
 A missing container (an error page, a changed layout) is a parse error for the crawl to
 record; a page without the section asked for yields a PageError for that section (never
@@ -76,6 +83,7 @@ edition date without dating sections, so `valid_from`, `valid_to` and `in_force_
 are left unknown rather than guessed.
 """
 
+import json
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -130,6 +138,11 @@ class State:
     #: The reader's address of a section, where the fetched document is a data file
     #: (DC's XML) rather than the page a reader opens; never fetched.
     display_url: str | None = None
+    #: A JSON body to POST to `url` (a GraphQL query): its string values are templates
+    #: filled like the URL's; without it the page is a GET.
+    post_json: dict | None = None
+    #: section_json: the dotted path to the list of records in the answer.
+    records: str | None = None
     licence: str = ""
     basis: str = ""
     extra: dict = field(default_factory=dict)
@@ -139,9 +152,7 @@ class State:
         return self.curated is None
 
 
-LAYOUTS = ("section_page", "chapter_page", "section_xml")
-#: Layouts whose document is XML rather than an HTML page.
-XML_LAYOUTS = ("section_xml",)
+LAYOUTS = ("section_page", "chapter_page", "section_xml", "section_json")
 
 
 def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
@@ -168,6 +179,8 @@ def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
                 raise TableError(f"{code}: url {state.url} is not on its hosts {state.hosts}")
             if state.layout == "chapter_page" and not (state.start and state.next):
                 raise TableError(f"{code}: a chapter_page needs start and next")
+            if state.layout == "section_json" and not (state.records and state.number and state.container != "body"):
+                raise TableError(f"{code}: a section_json needs records, number and container (the HTML field)")
             if not state.licence or not state.basis:
                 raise TableError(f"{code}: say the licence and where the layout is known from (basis)")
         states[code] = state
@@ -258,6 +271,19 @@ def derived(parts: dict) -> dict:
 
 def section_url(state: State, parts: dict) -> str:
     return state.url.format(**derived(parts))
+
+
+def filled(template, parts: dict):
+    """A JSON body template with its {part} placeholders filled from the identifier's parts.
+    Only a known part's name in braces is replaced: a GraphQL query's own braces stay."""
+    if isinstance(template, str):
+        known = derived(parts)
+        return re.sub(r"\{(\w+)\}", lambda m: str(known[m[1]]) if m[1] in known else m[0], template)
+    if isinstance(template, dict):
+        return {key: filled(value, parts) for key, value in template.items()}
+    if isinstance(template, list):
+        return [filled(value, parts) for value in template]
+    return template
 
 
 def provision_url(state: State, parts: dict) -> str:
@@ -494,7 +520,45 @@ def read_section_xml(state: State, root, section: str, url: str) -> tuple[str | 
     return heading, lines
 
 
-READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page, "section_xml": read_section_xml}
+def json_document(response):
+    text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+    if not text.strip():
+        raise ValueError(f"empty answer at {response.url}")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(f"not JSON at {response.url} ({text[:80]!r})") from None
+
+
+def read_section_json(state: State, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A section as a JSON record (Alabama's GraphQL answer): `records` is the dotted path to
+    the list of records, `number` the field holding the section number, `heading` the
+    catchline's field, `container` the field holding the text as HTML."""
+    if not isinstance(root, dict):
+        raise ValueError(f"{state.code}: {url} did not answer a JSON object")
+    if root.get("errors"):
+        raise ValueError(f"{state.code}: {url} answered errors: {str(root['errors'])[:200]}")
+    found = root
+    for name in (state.records or "").split("."):
+        found = found.get(name) if isinstance(found, dict) else None
+    if not isinstance(found, list):
+        raise ValueError(f"{state.code}: {url} has no {state.records!r} list: not a code answer (the API changed?)")
+    record = next((r for r in found if isinstance(r, dict) and shows_number(str(r.get(state.number) or ""), section)),
+                  None)
+    if record is None:
+        raise SectionMissing(f"{state.code} § {section} is not in the answer of {url}")
+    heading = clean(str(record.get(state.heading) or "")) or None if state.heading else None
+    html = str(record.get(state.container) or "")
+    lines = kept(state, block_lines(lxml_html.fragment_fromstring(html, create_parent="div"))) if html.strip() else []
+    if not lines:
+        raise SectionMissing(f"{state.code} § {section} in the answer of {url} has no text")
+    return heading, lines
+
+
+READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page, "section_xml": read_section_xml,
+           "section_json": read_section_json}
+#: How each layout's document is read from the response.
+DOCUMENTS = {"section_xml": xml_document, "section_json": json_document}
 
 
 # --------------------------------------------------------------------------- parser
@@ -520,7 +584,7 @@ def parse_section(response):
     if state_code not in SUPPORTED:
         raise ValueError(f"{response.url}: not the page of a state in the US state codes table")
     state = SUPPORTED[state_code]
-    root = xml_document(response) if state.layout in XML_LAYOUTS else document(response)
+    root = DOCUMENTS.get(state.layout, document)(response)
     read = READERS[state.layout]
     found_any = False
     missing: list[str] = []
@@ -667,10 +731,13 @@ class UsStateCodesSpider(SourceSpider):
                 try:
                     parts = key_parts(state, key)
                     url = section_url(state, parts)
+                    body = filled(state.post_json, parts) if state.post_json else None
                 except (ValueError, KeyError) as error:
                     self.logger.warning("%s: %s", instrument.get("id"), error)
                     continue
-                page = pages.setdefault(url, {"state": state_code, "targets": [], "instruments": []})
+                # A POST API answers one section per body at one address: the body is part of the page.
+                page = pages.setdefault((url, json.dumps(body, sort_keys=True) if body else None),
+                                        {"state": state_code, "targets": [], "instruments": [], "body": body})
                 page["targets"].append({
                     "section": parts["section"], "parts": parts, "key": key, "label": label,
                     "instrument_id": instrument["id"], "jurisdiction": instrument.get("jurisdiction"),
@@ -680,9 +747,9 @@ class UsStateCodesSpider(SourceSpider):
                 })
                 if instrument["id"] not in page["instruments"]:
                     page["instruments"].append(instrument["id"])
-        for url, page in pages.items():
+        for (url, _), page in pages.items():
             only = page["instruments"][0] if len(page["instruments"]) == 1 else None
-            yield self.request(url, tracked=True, expects=("instrument", only) if only else None,
+            yield self.request(url, json=page["body"], tracked=True, expects=("instrument", only) if only else None,
                                state=page["state"], targets=page["targets"])
 
     @staticmethod
