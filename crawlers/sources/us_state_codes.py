@@ -63,7 +63,7 @@ are written by us in that structure and say so):
   names the catchline's field and `container` the field holding the text as HTML (read
   one line per block). GraphQL `errors`, a missing list or a non-JSON answer is a parse
   error. One POST address answers every section, so each section is its own request (the
-  body differs); the archive keeps the latest answer per address, as for other POST APIs.
+  body differs; the archive keys a POST by its body's hash, so each keeps its own answer).
 
 A missing container (an error page, a changed layout) is a parse error for the crawl to
 record; a page without the section asked for yields a PageError for that section (never
