@@ -616,7 +616,9 @@ def parse_section(response):
             language="en",
             extent=None,
             source=SOURCE,
-            identifiers=[{"scheme": "URI", "value": url}],
+            # The instrument's own address, not this page's: an instrument whose sections sit on
+            # several pages (DC's chapter 30A) must read the same from each, whichever comes last.
+            identifiers=[{"scheme": "URI", "value": target.get("official_url") or url}],
         )
         yield ProvisionItem(
             id=f"{instrument_id}/{key}",
