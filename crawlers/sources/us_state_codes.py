@@ -11,8 +11,12 @@ per state (USPS code):
   the state code, e.g. "{code}/{section}" for `CA/CIV/1708.86`;
 * `url`: the official address of the page holding a section, built from the identifier's
   parts and a few derived ones (see the table's header);
-* `layout`: `section_page` (the page is the section) or `chapter_page` (the page is a
-  whole chapter; the section is found by its opening line), with the layout's selectors;
+* `layout`: `section_page` (the page is the section), `chapter_page` (the page is a
+  whole chapter; the section is found by its opening line) or `section_xml` (the section
+  is an XML document: DC's codified XML), with the layout's selectors;
+* `display_url` (optional): the reader's page of a section where the fetched document is a
+  data file (DC: the XML on the Council's GitHub, the page on code.dccouncil.gov); the
+  provision keeps it as its address, and it is never fetched;
 * `licence` and `basis` (where the layout is known from); or, instead of all that,
 * `curated: <reason>`: the state's instruments stay curated, and the reason says why
   (no official free site, terms that forbid crawling, PDFs only, a page built by
@@ -48,6 +52,19 @@ are written by us in that structure and say so):
   (`heading_from: next_block`). `anchor` names the page's anchor for the section, kept in
   the provision's URL.
 
+* `section_xml`: the document's root element must be `container` (local name, any
+  namespace); its `number` child must show the section number; `heading` is the catchline;
+  each `text` element is a line, a `para`'s own `num` opening its first line, nested paras
+  in order; `drop` names elements (local names, e.g. `annotations`) that are not law text.
+  A document that is not XML, or whose root is another element, is a parse error.
+* `section_json`: the answer is JSON (Alabama's GraphQL API, asked by POSTing `post_json`,
+  whose strings are templates like the URL's): `records` is the dotted path to the list of
+  records, the record whose `number` field shows the section is the section, `heading`
+  names the catchline's field and `container` the field holding the text as HTML (read
+  one line per block). GraphQL `errors`, a missing list or a non-JSON answer is a parse
+  error. One POST address answers every section, so each section is its own request (the
+  body differs; the archive keys a POST by its body's hash, so each keeps its own answer).
+
 A missing container (an error page, a changed layout) is a parse error for the crawl to
 record; a page without the section asked for yields a PageError for that section (never
 an empty text); a page that redirects to another host is refused by the middleware.
@@ -66,6 +83,7 @@ edition date without dating sections, so `valid_from`, `valid_to` and `in_force_
 are left unknown rather than guessed.
 """
 
+import json
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -117,6 +135,14 @@ class State:
     heading_from: str | None = None
     #: A regex on the page's text meaning "no such section" (a site that answers 200).
     not_found: str | None = None
+    #: The reader's address of a section, where the fetched document is a data file
+    #: (DC's XML) rather than the page a reader opens; never fetched.
+    display_url: str | None = None
+    #: A JSON body to POST to `url` (a GraphQL query): its string values are templates
+    #: filled like the URL's; without it the page is a GET.
+    post_json: dict | None = None
+    #: section_json: the dotted path to the list of records in the answer.
+    records: str | None = None
     licence: str = ""
     basis: str = ""
     extra: dict = field(default_factory=dict)
@@ -126,7 +152,7 @@ class State:
         return self.curated is None
 
 
-LAYOUTS = ("section_page", "chapter_page")
+LAYOUTS = ("section_page", "chapter_page", "section_xml", "section_json")
 
 
 def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
@@ -153,6 +179,8 @@ def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
                 raise TableError(f"{code}: url {state.url} is not on its hosts {state.hosts}")
             if state.layout == "chapter_page" and not (state.start and state.next):
                 raise TableError(f"{code}: a chapter_page needs start and next")
+            if state.layout == "section_json" and not (state.records and state.number and state.container != "body"):
+                raise TableError(f"{code}: a section_json needs records, number and container (the HTML field)")
             if not state.licence or not state.basis:
                 raise TableError(f"{code}: say the licence and where the layout is known from (basis)")
         states[code] = state
@@ -231,6 +259,10 @@ def derived(parts: dict) -> dict:
     if carolina:
         # S.C. Code § 16-15-330 is in title 16, chapter 15: /code/t16c015.php.
         out["sc_page"] = f"t{int(carolina[1])}c{int(carolina[2]):03d}.php"
+    idaho = re.fullmatch(r"(\d+)-(\d+)([A-Z]*)", section)
+    if idaho:
+        # Idaho Code § 18-1507C is in title 18, chapter 15: Title18/T18CH15/SECT18-1507C.
+        out["id_page"] = f"Title{idaho[1]}/T{idaho[1]}CH{int(idaho[2]) // 100}/SECT{section}"
     if parts.get("ilcs_chapter") and parts.get("ilcs_act"):
         # ILCS document names: chapter (4 digits), act (4 digits and a 0), "K", section.
         out["ilcs_doc"] = f"{int(parts['ilcs_chapter']):04d}{int(parts['ilcs_act']):04d}0K{section}"
@@ -241,8 +273,24 @@ def section_url(state: State, parts: dict) -> str:
     return state.url.format(**derived(parts))
 
 
+def filled(template, parts: dict):
+    """A JSON body template with its {part} placeholders filled from the identifier's parts.
+    Only a known part's name in braces is replaced: a GraphQL query's own braces stay."""
+    if isinstance(template, str):
+        known = derived(parts)
+        return re.sub(r"\{(\w+)\}", lambda m: str(known[m[1]]) if m[1] in known else m[0], template)
+    if isinstance(template, dict):
+        return {key: filled(value, parts) for key, value in template.items()}
+    if isinstance(template, list):
+        return [filled(value, parts) for value in template]
+    return template
+
+
 def provision_url(state: State, parts: dict) -> str:
-    """The section's own address: the page, with the section's anchor on a chapter page."""
+    """The section's own address: the page, with the section's anchor on a chapter page
+    (or the reader's page, where the fetched document is a data file)."""
+    if state.display_url:
+        return state.display_url.format(**derived(parts))
     url = section_url(state, parts)
     return f"{url}#{state.anchor.format(**derived(parts))}" if state.anchor else url
 
@@ -412,7 +460,105 @@ def read_chapter_page(state: State, root, section: str, url: str) -> tuple[str |
     return heading, body
 
 
-READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page}
+def xml_document(response):
+    body = response.body if hasattr(response, "body") else response.text.encode("utf-8")
+    if not body.strip():
+        raise ValueError(f"empty document at {response.url}")
+    try:
+        return etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as error:
+        raise ValueError(f"not XML at {response.url}: {error}") from None
+
+
+def local(element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def child(element, name: str):
+    return next((node for node in element if local(node) == name), None)
+
+
+def read_section_xml(state: State, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A section as an XML document (DC's law-xml: section > num, heading, text, para > num,
+    text, para ..., annotations): one line per text, a para's num opening its first line;
+    `drop` names the elements (by local name) that are not law text."""
+    if local(root) != state.container:
+        raise ValueError(f"{state.code}: {url} is not a <{state.container}> document (root <{local(root)}>): "
+                         "not a code section (an error page, or the format changed)")
+    number = child(root, state.number or "num")
+    number_text = clean("".join(number.itertext())) if number is not None else None
+    if not shows_number(number_text, section):
+        raise SectionMissing(f"{state.code} § {section} is not at {url} (the document is {number_text!r})")
+    heading_element = child(root, state.heading or "heading")
+    heading = clean("".join(heading_element.itertext())) if heading_element is not None else None
+    skipped = {state.number or "num", state.heading or "heading", *state.drop}
+    lines: list[str] = []
+
+    def walk(element, lead: str = ""):
+        for node in element:
+            name = local(node)
+            if name in skipped:
+                continue
+            if name == "para":
+                if lead:  # the parent's number, when its first part is a nested para
+                    lines.append(lead)
+                    lead = ""
+                own = child(node, "num")
+                walk(node, clean("".join(own.itertext())) if own is not None else "")
+            elif name == "text":
+                line = clean(" ".join(filter(None, [lead, "".join(node.itertext())])))
+                lead = ""
+                if line:
+                    lines.append(line)
+        if lead:  # a numbered para with no text of its own
+            lines.append(lead)
+
+    walk(root)
+    lines = kept(state, lines)
+    if not lines:
+        raise SectionMissing(f"{state.code} § {section} at {url} has no text")
+    return heading, lines
+
+
+def json_document(response):
+    text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+    if not text.strip():
+        raise ValueError(f"empty answer at {response.url}")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(f"not JSON at {response.url} ({text[:80]!r})") from None
+
+
+def read_section_json(state: State, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A section as a JSON record (Alabama's GraphQL answer): `records` is the dotted path to
+    the list of records, `number` the field holding the section number, `heading` the
+    catchline's field, `container` the field holding the text as HTML."""
+    if not isinstance(root, dict):
+        raise ValueError(f"{state.code}: {url} did not answer a JSON object")
+    if root.get("errors"):
+        raise ValueError(f"{state.code}: {url} answered errors: {str(root['errors'])[:200]}")
+    found = root
+    for name in (state.records or "").split("."):
+        found = found.get(name) if isinstance(found, dict) else None
+    if not isinstance(found, list):
+        raise ValueError(f"{state.code}: {url} has no {state.records!r} list: not a code answer (the API changed?)")
+    record = next((r for r in found if isinstance(r, dict) and shows_number(str(r.get(state.number) or ""), section)),
+                  None)
+    if record is None:
+        raise SectionMissing(f"{state.code} § {section} is not in the answer of {url}")
+    heading = clean(str(record.get(state.heading) or "")) or None if state.heading else None
+    html = str(record.get(state.container) or "")
+    lines = kept(state, block_lines(lxml_html.fragment_fromstring(html, create_parent="div"))) if html.strip() else []
+    if not lines:
+        raise SectionMissing(f"{state.code} § {section} in the answer of {url} has no text")
+    return heading, lines
+
+
+READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page, "section_xml": read_section_xml,
+           "section_json": read_section_json}
+#: How each layout's document is read from the response.
+DOCUMENTS = {"section_xml": xml_document, "section_json": json_document}
 
 
 # --------------------------------------------------------------------------- parser
@@ -438,7 +584,7 @@ def parse_section(response):
     if state_code not in SUPPORTED:
         raise ValueError(f"{response.url}: not the page of a state in the US state codes table")
     state = SUPPORTED[state_code]
-    root = document(response)
+    root = DOCUMENTS.get(state.layout, document)(response)
     read = READERS[state.layout]
     found_any = False
     missing: list[str] = []
@@ -470,7 +616,9 @@ def parse_section(response):
             language="en",
             extent=None,
             source=SOURCE,
-            identifiers=[{"scheme": "URI", "value": url}],
+            # The instrument's own address, not this page's: an instrument whose sections sit on
+            # several pages (DC's chapter 30A) must read the same from each, whichever comes last.
+            identifiers=[{"scheme": "URI", "value": target.get("official_url") or url}],
         )
         yield ProvisionItem(
             id=f"{instrument_id}/{key}",
@@ -585,10 +733,13 @@ class UsStateCodesSpider(SourceSpider):
                 try:
                     parts = key_parts(state, key)
                     url = section_url(state, parts)
+                    body = filled(state.post_json, parts) if state.post_json else None
                 except (ValueError, KeyError) as error:
                     self.logger.warning("%s: %s", instrument.get("id"), error)
                     continue
-                page = pages.setdefault(url, {"state": state_code, "targets": [], "instruments": []})
+                # A POST API answers one section per body at one address: the body is part of the page.
+                page = pages.setdefault((url, json.dumps(body, sort_keys=True) if body else None),
+                                        {"state": state_code, "targets": [], "instruments": [], "body": body})
                 page["targets"].append({
                     "section": parts["section"], "parts": parts, "key": key, "label": label,
                     "instrument_id": instrument["id"], "jurisdiction": instrument.get("jurisdiction"),
@@ -598,9 +749,9 @@ class UsStateCodesSpider(SourceSpider):
                 })
                 if instrument["id"] not in page["instruments"]:
                     page["instruments"].append(instrument["id"])
-        for url, page in pages.items():
+        for (url, _), page in pages.items():
             only = page["instruments"][0] if len(page["instruments"]) == 1 else None
-            yield self.request(url, tracked=True, expects=("instrument", only) if only else None,
+            yield self.request(url, json=page["body"], tracked=True, expects=("instrument", only) if only else None,
                                state=page["state"], targets=page["targets"])
 
     @staticmethod
