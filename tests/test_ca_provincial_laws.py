@@ -37,7 +37,7 @@ def provisions(records: list[dict]) -> dict[str, dict]:
 
 
 def test_every_tracked_province_is_supported_or_curated_with_a_reason():
-    assert set(module.SUPPORTED) == {"NB"}
+    assert set(module.SUPPORTED) == {"NB", "NL"}
     assert {"NB", "QC", "MB", "NL", "PE", "NS", "AB", "SK"} <= set(module.PROVINCES)
     for code, province in module.PROVINCES.items():
         assert province.supported or len(province.curated) > 40, code
@@ -45,7 +45,7 @@ def test_every_tracked_province_is_supported_or_curated_with_a_reason():
 
 
 def test_the_contract_declares_exactly_the_tables_hosts():
-    assert module.DECLARATION.official_hosts == {"laws.gnb.ca"}
+    assert module.DECLARATION.official_hosts == {"laws.gnb.ca", "www.assembly.nl.ca"}
     assert CONTRACTS["ca_provincial_laws"] is module.DECLARATION
 
 
@@ -61,6 +61,10 @@ def test_a_table_without_a_reason_a_url_per_language_or_its_host_is_refused(tmp_
         module.read_table(bad)
     bad.write_text(supported + "    urls: {en: 'https://a.example/{document}', fr: 'https://b.example/{document}'}\n")
     with pytest.raises(module.TableError, match="not on its hosts"):
+        module.read_table(bad)
+    bad.write_text("provinces:\n  NL:\n    hosts: [a.example]\n    urls: {en: 'https://a.example/{document}'}\n"
+                   "    layout: section_lines\n    licence: l\n    basis: b\n")
+    with pytest.raises(module.TableError, match="start and next"):
         module.read_table(bad)
 
 
@@ -167,4 +171,31 @@ def test_crawl_stores_the_tracked_sections_in_english_and_french(built_db):
         assert all(row["text"] for row in languages.values())
     stored = db["provisions"].get(f"{NB_ACT}/section/2")
     assert stored["language"] == "en" and stored["source"] == "ca_provincial_laws"
+    interpretation = db["provisions"].get("ca-nl-intimate-images-protection-act/section/3")
+    assert interpretation["heading"] == "Interpretation" and interpretation["text"].startswith("For the purposes")
     assert not list(db.query("SELECT * FROM crawl_errors WHERE source = 'ca_provincial_laws'"))
+
+
+# --- Newfoundland and Labrador: a page read by its text lines ---
+
+NL = "https://www.assembly.nl.ca/Legislation/sr/statutes/i22.htm"
+
+
+def test_newfoundland_sections_are_cut_from_the_text_after_the_enacting_words():
+    found = provisions(parsed("nl_i22.htm"))
+    definitions = found["ca-nl-intimate-images-protection-act/section/2"]
+    # The analysis lists "2. Definitions" too: the section is the one after "Be it enacted".
+    assert definitions["heading"] == "Definitions" and definitions["text"].startswith("In this Act\n(a) \"court\"")
+    assert definitions["text"].endswith("retained a reasonable expectation of privacy at the time it was distributed.")
+    assert "2018 cI-22" not in definitions["text"] and "Back to Top" not in definitions["text"]
+    assert definitions["url"] == NL and definitions["language"] == "en"
+    assert found["ca-nl-intimate-images-protection-act/section/3"]["heading"] == "Interpretation"
+
+
+def test_newfoundland_script_wall_is_an_error_and_a_missing_section_a_page_error():
+    with pytest.raises(ValueError, match="not a statute page"):
+        parsed("nl_script_wall.htm", url=NL, meta={"section": "2"})
+    [error] = parsed("nl_i22.htm", meta={"section": "7"})
+    assert error["type"] == "error" and "s. 7 is not on" in error["reason"]
+    [instrument, section] = parsed("nl_i22.htm", meta={"section": "1"})
+    assert instrument["id"] == "ca-nl-i22" and section["text"].startswith("This Act may be cited as")

@@ -26,6 +26,15 @@ which a space is kept (the page runs "3(1)A person"); `drop` (CSS) and `drop_lin
 (regexes) remove what is not law text (history icons, interface labels). `not_found` is a
 regex by which a register answering 200 says it has no such document.
 
+Layout `section_lines` (a register whose text layout is known but not its markup, e.g. the
+House of Assembly of Newfoundland and Labrador's static pages): the container's text, one
+line per block element, is cut from the line matching `start` (with {section}; what it
+matches, the number, is left out of the text) to the next line matching `next` (any
+section's opening) or `stop` (a line that ends a section, "Back to Top"), reading only
+after the line `after` matches (the enacting words: a table of contents before them lists
+the sections too); the line before the start is the marginal note; `drop_lines` remove
+history lines.
+
 Identifiers: a curated `source_identifier` is `{province}/{document}` (`NB/2022-c.1`); a
 provision `key` is `section/{number}` (`section/2`, `section/3.1`), the section as cited.
 Ids: a curated instrument keeps its own id (the request carries it); its provisions are
@@ -74,7 +83,7 @@ from .us_state_codes import SectionMissing, block_lines, css, document, first, s
 
 SOURCE = "ca_provincial_laws"
 TABLE_FILE = Path(__file__).with_name("ca_provincial_laws.yaml")
-LAYOUTS = ("section_element",)
+LAYOUTS = ("section_element", "section_lines")
 KEY = re.compile(r"^section/(?P<section>[0-9]+(?:\.[0-9]+)*)$")
 
 
@@ -101,6 +110,14 @@ class Province:
     drop: tuple[str, ...] = ()
     drop_lines: tuple[str, ...] = ()
     not_found: str | None = None
+    #: section_lines: the line opening the section (with {section}), the line any section
+    #: opens with, and the lines that end a section without opening another.
+    start: str = ""
+    next: str = ""
+    stop: str | None = None
+    #: section_lines: the line after which the sections begin (a table of contents before it
+    #: lists them too).
+    after: str | None = None
     licence: str = ""
     basis: str = ""
 
@@ -128,9 +145,12 @@ def read_table(path: Path = TABLE_FILE) -> dict[str, Province]:
             if not str(province.curated).strip():
                 raise TableError(f"{code}: curated needs a reason")
         else:
-            if not (province.hosts and province.layout in LAYOUTS and province.section and province.number):
-                raise TableError(f"{code}: a supported province needs hosts, section and number selectors and "
-                                 f"a layout in {LAYOUTS}")
+            if not (province.hosts and province.layout in LAYOUTS):
+                raise TableError(f"{code}: a supported province needs hosts and a layout in {LAYOUTS}")
+            if province.layout == "section_element" and not (province.section and province.number):
+                raise TableError(f"{code}: a section_element layout needs section and number selectors")
+            if province.layout == "section_lines" and not (province.start and province.next):
+                raise TableError(f"{code}: a section_lines layout needs start and next")
             if set(province.urls) != set(province.languages):
                 raise TableError(f"{code}: one url per language of {province.languages}")
             for url in province.urls.values():
@@ -207,9 +227,13 @@ def page_language(province: Province, url: str) -> str | None:
 
 
 def document_of(province: Province, url: str, language: str) -> str | None:
-    prefix = urlsplit(province.urls[language]).path.split("{", 1)[0]
-    path = urlsplit(url).path
-    return unquote(path[len(prefix):]).strip("/") or None if path.startswith(prefix) else None
+    """The document a statute's address names (2022-c.1, i22), read back through its template."""
+    template = urlsplit(province.urls[language]).path
+    prefix, _, rest = template.partition("{document}")
+    path = unquote(urlsplit(url).path)
+    if not (path.startswith(prefix) and path.endswith(rest)):
+        return None
+    return path[len(prefix):len(path) - len(rest)].strip("/") or None
 
 
 # --------------------------------------------------------------------------- the section element
@@ -269,7 +293,46 @@ def read_section_element(province: Province, root, section: str, url: str) -> tu
     return heading, lines
 
 
-READERS = {"section_element": read_section_element}
+def read_section_lines(province: Province, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A page whose markup is not known but whose text is: one block per line, the
+    section from the line `start` opens to the next line opening a section (`next`) or
+    ending one (`stop`); its marginal note is the line before it."""
+    container = first(root, province.container)
+    if container is None:
+        title = clean(" ".join(root.xpath("//title//text()"))) or "no title"
+        raise ValueError(f"{province.code}: no {province.container!r} on {url} ({title!r}): not a statute page")
+    lines = block_lines(without(container, province.drop))
+    if province.after:
+        begin = re.compile(province.after)
+        first_line = next((index for index, line in enumerate(lines) if begin.search(line)), None)
+        if first_line is None:
+            raise ValueError(f"{province.code}: no line {province.after!r} on {url}: not a statute page (an error "
+                             "page, a script wall, or the layout changed)")
+        lines = lines[first_line + 1:]
+    if province.not_found and re.search(province.not_found, "\n".join(lines)):
+        raise ValueError(f"{province.code}: {url} says the document does not exist")
+    start = re.compile(province.start.format(section=re.escape(section)))
+    opening, stop = re.compile(province.next), re.compile(province.stop) if province.stop else None
+    drops = [re.compile(pattern) for pattern in province.drop_lines]
+    at = next((index for index, line in enumerate(lines) if start.search(line)), None)
+    if at is None:
+        if not any(opening.search(line) for line in lines):
+            raise ValueError(f"{province.code}: no section at all on {url}: not a statute page (an error page, "
+                             "a script wall, or the layout changed)")
+        raise SectionMissing(f"{province.code} s. {section} is not on {url}")
+    end = next((index for index in range(at + 1, len(lines))
+                if opening.search(lines[index]) or (stop and stop.search(lines[index]))), len(lines))
+    before = lines[at - 1] if at else None
+    heading = None if before is None or opening.search(before) or (stop and stop.search(before)) \
+        or any(drop.search(before) for drop in drops) else before
+    body = [start.sub("", lines[at], count=1).strip()] + lines[at + 1:end]
+    body = [line for line in body if line and not any(drop.search(line) for drop in drops)]
+    if not body:
+        raise SectionMissing(f"{province.code} s. {section} on {url} has no text")
+    return heading, body
+
+
+READERS = {"section_element": read_section_element, "section_lines": read_section_lines}
 
 
 # --------------------------------------------------------------------------- parser
