@@ -199,3 +199,4 @@ def test_newfoundland_script_wall_is_an_error_and_a_missing_section_a_page_error
     assert error["type"] == "error" and "s. 7 is not on" in error["reason"]
     [instrument, section] = parsed("nl_i22.htm", meta={"section": "1"})
     assert instrument["id"] == "ca-nl-i22" and section["text"].startswith("This Act may be cited as")
+    assert instrument["title"] == "Intimate Images Protection Act"  # the page's title, without a curated row

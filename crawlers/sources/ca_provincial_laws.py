@@ -338,6 +338,15 @@ READERS = {"section_element": read_section_element, "section_lines": read_sectio
 # --------------------------------------------------------------------------- parser
 
 
+def page_title(root) -> str | None:
+    """The statute's title as the page gives it (a saved page without a curated row)."""
+    for path in ("//*[contains(concat(' ', @class, ' '), ' long-title-document ')]", "//title"):
+        found = root.xpath(path)
+        if found:
+            return clean(" ".join(found[0].itertext()))
+    return None
+
+
 def targets_of(response) -> list[dict]:
     """What the request asked this page for: [{section, key, instrument_id, ...}]; without
     request meta (a saved file), the section meta `section` names."""
@@ -363,13 +372,15 @@ def parse_statute(response):
     if language not in province.urls:
         raise ValueError(f"{response.url}: not an address of {province.name}'s statutes in {province.languages}")
     document_id = response.meta.get("document") or document_of(province, response.url, language)
+    if not document_id:
+        raise ValueError(f"{response.url}: which statute? (request meta `document`, or an address of the register)")
     root = document(response)
     read = READERS[province.layout]
     first_language = language == province.languages[0]
     found_any, missing, instruments_given = False, [], set()
     for target in targets_of(response):
         section = str(target["section"])
-        url = provision_url(province, language, document_id, section) if document_id else response.url
+        url = provision_url(province, language, document_id, section)
         try:
             heading, lines = read(province, root, section, response.url)
         except SectionMissing as error:
@@ -378,14 +389,14 @@ def parse_statute(response):
                             tracked=bool(target.get("instrument_id")))
             continue
         found_any = True
-        instrument_id = target.get("instrument_id") or default_instrument_id(code, document_id or "statute")
+        instrument_id = target.get("instrument_id") or default_instrument_id(code, document_id)
         key = target.get("key") or f"section/{section}"
         if first_language and response.meta.get("with_instrument", True) and instrument_id not in instruments_given:
             instruments_given.add(instrument_id)
             yield InstrumentItem(
                 id=instrument_id,
                 jurisdiction=target.get("jurisdiction") or f"CA-{code}",
-                title=target.get("title") or clean(" ".join(root.xpath("//*[contains(@class,'long-title-document')]//text()"))),
+                title=target.get("title") or page_title(root),
                 citation=target.get("citation"),
                 kind=target.get("kind") or "statute",
                 status=target.get("status"),
@@ -415,12 +426,14 @@ def parse_statute(response):
     if not found_any and not missing:
         raise ValueError(f"{response.url}: nothing was asked of this page")
     later = [lang for lang in (response.meta.get("languages_left") or []) if lang in province.urls]
-    if later and document_id:
+    if later:
         # Only once this language is read: a provision is first stored in the first language.
         carried = {k: response.meta[k] for k in ("province", "document", "targets") if response.meta.get(k)}
+        # Tracked when it carries curated sections (not read from this request's meta, which
+        # a re-parse of the archived page would not have).
+        tracked = any(target.get("instrument_id") for target in response.meta.get("targets") or [])
         yield scrapy.Request(page_url(province, later[0], document_id),
-                             meta={**carried, "language": later[0], "languages_left": later[1:],
-                                   "tracked": bool(response.meta.get("tracked"))})
+                             meta={**carried, "language": later[0], "languages_left": later[1:], "tracked": tracked})
 
 
 # --------------------------------------------------------------------------- spider
