@@ -47,7 +47,7 @@ SENTENCES = [
     ("KR", "아동·청소년의 성보호에 관한 법률 제11조의2 제1항", {(
         "kr-youth-sex-protection-act", "kr-youth-sex-protection-act/article/11-2")}),
     ("KR", "전기통신사업법 제22조의5에 따른 유통방지 조치", {("kr-telecom-business-act-22-5",
-                                                  "kr-telecom-business-act-22-5/22-5")}),
+                                                  "kr-telecom-business-act-22-5/article/22-5")}),
 ]
 
 

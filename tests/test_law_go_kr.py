@@ -153,6 +153,12 @@ def test_crawl_stores_korean_articles_with_their_versions_and_never_the_oc(built
     assert youth["language"] == "ko" and "아동ㆍ청소년성착취물을 이용하여" in youth["text"]
     candidates = {row["id"]: row for row in db.query("SELECT * FROM candidate_instruments WHERE source = 'law_go_kr'")}
     assert candidates["kr-law-999021"]["matched_query"] == "딥페이크"
+    # The two laws curated today, found by their names: the state's deletion support and
+    # the platforms' duty, each article stored with its Korean text.
+    support = db["provisions"].get("kr-sexual-violence-prevention-act-2024/article/7-3")
+    assert support["language"] == "ko" and "삭제를 위한 지원" in support["text"]
+    duty = db["provisions"].get("kr-telecom-business-act-22-5/article/22-5")
+    assert duty["heading"] == "부가통신사업자의 불법촬영물등 유통방지" and "접속차단" in duty["text"]
     # ...and nowhere else: not the database, not the archive, not the log.
     for path in (built_db, archive_of(built_db)):
         assert FAKE_OC.encode() not in path.read_bytes(), path

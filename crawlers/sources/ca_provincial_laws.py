@@ -1,0 +1,522 @@
+"""Canadian provincial statutes: sections of the provinces' official statute registers, one
+spider driven by one table.
+
+Each province publishes its statutes on a register of its own. Rather than a module per
+province, the table `ca_provincial_laws.yaml` beside this module says, per province
+(postal code):
+
+* `hosts`: the official host(s) of its register (the one module declares every host it may
+  contact; OfficialHostsMiddleware refuses any other, redirects too);
+* `delay`: seconds between two requests to that host (Scrapy's per-host download slot);
+* `languages` and `urls`: the languages the register serves the statutes in (New Brunswick
+  is bilingual: English and French) and, per language, the address of a statute's page,
+  built from the document the curated `source_identifier` names;
+* `layout`: how a section is found on that page, with the layout's selectors;
+* `licence` and `basis` (where the layout is known from); or, instead of all that,
+* `curated: <reason>`: the province's instruments stay curated, and the reason says why
+  (PDF only, a bot wall, terms that do not fit, a chapter or a layout not established).
+
+Layout `section_element` (the platform of laws.gnb.ca, which LégisQuébec runs too): the
+whole statute is one page; `container` (CSS) holds it; `section` (CSS, with {section_id})
+is the section's own element; `number` (CSS, with {section_id}) must be in it and show the
+section number ("2", or "3(1)" for a section in subsections), else the page is not the
+statute asked for; a bare section number is left out of the text, a subsection's kept; `heading` (CSS) is the marginal
+note, read from the section's first one; `label_end` (CSS) are the number labels, after
+which a space is kept (the page runs "3(1)A person"); `drop` (CSS) and `drop_lines`
+(regexes) remove what is not law text (history icons, interface labels). `not_found` is a
+regex by which a register answering 200 says it has no such document.
+
+Layout `section_lines` (a register whose text layout is known but not its markup, e.g. the
+House of Assembly of Newfoundland and Labrador's static pages): the container's text, one
+line per block element, is cut from the line matching `start` (with {section}; what it
+matches, the number, is left out of the text) to the next line matching `next` (any
+section's opening) or `stop` (a line that ends a section, "Back to Top"), reading only
+after the line `after` matches (the enacting words: a table of contents before them lists
+the sections too); the line before the start is the marginal note; `drop_lines` remove
+history lines.
+
+Identifiers: a curated `source_identifier` is `{province}/{document}` (`NB/2022-c.1`); a
+provision `key` is `section/{number}` (`section/2`, `section/3.1`), the section as cited.
+Ids: a curated instrument keeps its own id (the request carries it); its provisions are
+`{instrument_id}/{key}`, as the registry's `provision_id` makes them. Without a curated row
+(`sii-atlas parse`), an instrument is `ca-{province}-{document}`.
+
+Languages: a province's first language (English) is fetched first; the page in each other
+language is asked for once it is read, so that a provision is first stored in English and
+gets its French text as its second language, as justice_laws does.
+
+Base URL: the contract names New Brunswick's host as the base and every other supported
+host as an alias, so the contract's official hosts are exactly the table's. A mirror serves
+each host's paths under /ca_provincial_laws/<host>/ (`_per_host_mirror`).
+Licence: per province in the table (New Brunswick: non-commercial reproduction allowed
+without permission; commercial redistribution needs the King's Printer's consent).
+Terms: no supported register publishes a rate limit; one request at a time per host, three
+seconds apart, robots.txt obeyed.
+
+NO REAL CAPTURE of any provincial register exists in /work/shared/samples. Each supported
+province's `basis` says which public code and search-tool copies of the pages its structure
+comes from; the fixtures in tests/examples/ca_provincial_laws/ are written by us in that
+structure, with statutory wording copied from search-tool copies of the official pages (or,
+where none was read, a shorter excerpt), and say so.
+
+Discovery: none (the registers' searches are HTML forms of their own; new provincial laws
+reach the project through CanLII and curation).
+
+Text: the page's current consolidation. The registers date the consolidation ("current to")
+but not the day each section's wording took effect, so `valid_from`, `valid_to` and
+`in_force_status` are left unknown rather than guessed.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import scrapy
+import yaml
+
+from ..items import InstrumentItem, PageError, ProvisionItem
+from ._per_host_mirror import PerHostMirror
+from .contract import Auth, SourceContract
+from .spider import SourceSpider, clean
+from .us_state_codes import SectionMissing, block_lines, css, document, first, shows_number, without
+
+SOURCE = "ca_provincial_laws"
+TABLE_FILE = Path(__file__).with_name("ca_provincial_laws.yaml")
+LAYOUTS = ("section_element", "section_lines")
+KEY = re.compile(r"^section/(?P<section>[0-9]+(?:\.[0-9]+)*)$")
+
+
+class TableError(ValueError):
+    """The province table says something this module cannot do."""
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name: str = ""
+    curated: str | None = None
+    hosts: tuple[str, ...] = ()
+    delay: float = 3.0
+    languages: tuple[str, ...] = ("en",)
+    urls: dict = field(default_factory=dict)
+    anchor: str | None = None
+    layout: str | None = None
+    container: str = "body"
+    section: str = ""
+    number: str = ""
+    heading: str | None = None
+    label_end: str | None = None
+    drop: tuple[str, ...] = ()
+    drop_lines: tuple[str, ...] = ()
+    not_found: str | None = None
+    #: section_lines: the line opening the section (with {section}), the line any section
+    #: opens with, and the lines that end a section without opening another.
+    start: str = ""
+    next: str = ""
+    stop: str | None = None
+    #: section_lines: the line after which the sections begin (a table of contents before it
+    #: lists them too).
+    after: str | None = None
+    licence: str = ""
+    basis: str = ""
+
+    @property
+    def supported(self) -> bool:
+        return self.curated is None
+
+
+def read_table(path: Path = TABLE_FILE) -> dict[str, Province]:
+    """The table, checked: a province is supported (hosts, a url per language, a layout) or
+    curated with a reason."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["provinces"]
+    provinces: dict[str, Province] = {}
+    known = set(Province.__dataclass_fields__) - {"code"}
+    for code, entry in raw.items():
+        entry = dict(entry or {})
+        unknown = set(entry) - known
+        if unknown:
+            raise TableError(f"{code}: unknown fields {sorted(unknown)}")
+        for name in ("hosts", "languages", "drop", "drop_lines"):
+            if name in entry:
+                entry[name] = tuple(entry[name])
+        province = Province(code=code, **entry)
+        if province.curated is not None:
+            if not str(province.curated).strip():
+                raise TableError(f"{code}: curated needs a reason")
+        else:
+            if not (province.hosts and province.layout in LAYOUTS):
+                raise TableError(f"{code}: a supported province needs hosts and a layout in {LAYOUTS}")
+            if province.layout == "section_element" and not (province.section and province.number):
+                raise TableError(f"{code}: a section_element layout needs section and number selectors")
+            if province.layout == "section_lines" and not (province.start and province.next):
+                raise TableError(f"{code}: a section_lines layout needs start and next")
+            if set(province.urls) != set(province.languages):
+                raise TableError(f"{code}: one url per language of {province.languages}")
+            for url in province.urls.values():
+                if urlsplit(url).netloc not in province.hosts:
+                    raise TableError(f"{code}: url {url} is not on its hosts {province.hosts}")
+            if not province.licence or not province.basis:
+                raise TableError(f"{code}: say the licence and where the layout is known from (basis)")
+        provinces[code] = province
+    hosts = [host for province in provinces.values() for host in province.hosts]
+    if len(hosts) != len(set(hosts)):
+        raise TableError("a host is listed for two provinces")
+    return provinces
+
+
+PROVINCES = read_table()
+SUPPORTED = {code: province for code, province in PROVINCES.items() if province.supported}
+HOST_PROVINCE = {host: code for code, province in SUPPORTED.items() for host in province.hosts}
+
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def split_identifier(identifier: str) -> tuple[str, str]:
+    """`NB/2022-c.1` -> ("NB", "2022-c.1"); ValueError when the province is not supported."""
+    code, _, document_id = str(identifier or "").strip().strip("/").partition("/")
+    province = PROVINCES.get(code.upper())
+    if province is None:
+        raise ValueError(f"{identifier!r}: no province {code!r} in the provincial statutes table")
+    if not province.supported:
+        raise ValueError(f"{identifier!r}: {province.code} is curated ({province.curated})")
+    if not document_id:
+        raise ValueError(f"{identifier!r}: no document after the province")
+    return province.code, document_id
+
+
+def section_of(key: str) -> str:
+    match = KEY.match(str(key or "").strip())
+    if not match:
+        raise ValueError(f"provision key {key!r} is not section/<number> (section/2, section/3.1)")
+    return match.group("section")
+
+
+def section_id(section: str) -> str:
+    """3.1 as the register writes it in element ids: 3_1."""
+    return section.replace(".", "_")
+
+
+def page_url(province: Province, language: str, document_id: str) -> str:
+    return province.urls[language].format(document=document_id)
+
+
+def provision_url(province: Province, language: str, document_id: str, section: str) -> str:
+    url = page_url(province, language, document_id)
+    return f"{url}#{province.anchor.format(section_id=section_id(section))}" if province.anchor else url
+
+
+def default_instrument_id(province_code: str, document_id: str) -> str:
+    return f"ca-{province_code.lower()}-" + re.sub(r"[^a-z0-9]+", "-", document_id.lower()).strip("-")
+
+
+def curated_instrument_id(source_identifier: str) -> str | None:
+    """Curated instruments keep their own ids (the request carries them): no id to derive."""
+    return None
+
+
+def page_language(province: Province, url: str) -> str | None:
+    """The language whose address template the URL fits (the register's /en/ or /fr/ path)."""
+    path = urlsplit(url).path
+    for language, template in province.urls.items():
+        prefix = urlsplit(template).path.split("{", 1)[0]
+        if path.startswith(prefix):
+            return language
+    return None
+
+
+def document_of(province: Province, url: str, language: str) -> str | None:
+    """The document a statute's address names (2022-c.1, i22), read back through its template."""
+    template = urlsplit(province.urls[language]).path
+    prefix, _, rest = template.partition("{document}")
+    path = unquote(urlsplit(url).path)
+    if not (path.startswith(prefix) and path.endswith(rest)):
+        return None
+    return path[len(prefix):len(path) - len(rest)].strip("/") or None
+
+
+# --------------------------------------------------------------------------- the section element
+
+
+def spaced_labels(element, selector: str | None):
+    """The element with a space after each number label ("3(1)" then "A person")."""
+    if not selector:
+        return element
+    for label in css(selector)(element):
+        label.tail = " " + (label.tail or "").lstrip()
+    return element
+
+
+def without_own_number(body, selector: str, section: str):
+    """The section without its bare number ("2"), which the text does not repeat; a
+    subsection's number ("3(1)") stays, as the line's start."""
+    number = first(body, selector)
+    if number is not None and clean(" ".join(number.itertext())) == section:
+        parent = number.getparent()
+        if parent is not None:
+            previous = number.getprevious()
+            if number.tail:
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + number.tail
+                else:
+                    parent.text = (parent.text or "") + number.tail
+            parent.remove(number)
+    return body
+
+
+def read_section_element(province: Province, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    container = first(root, province.container)
+    if container is None and province.not_found and re.search(province.not_found, " ".join(root.itertext())):
+        raise ValueError(f"{province.code}: {url} says the document does not exist")
+    if container is None:
+        title = clean(" ".join(root.xpath("//title//text()"))) or "no title"
+        raise ValueError(f"{province.code}: no {province.container!r} on {url} ({title!r}): not a statute page "
+                         "(an error page, a bot wall, or the layout changed)")
+    the_id = section_id(section)
+    element = first(container, province.section.format(section_id=the_id))
+    if element is None:
+        raise SectionMissing(f"{province.code} s. {section} is not on {url}")
+    number = first(element, province.number.format(section_id=the_id))
+    number_text = clean(" ".join(number.itertext())) if number is not None else None
+    if not shows_number(number_text, section):
+        raise SectionMissing(f"{province.code} s. {section} on {url} does not show its number (found {number_text!r})")
+    heading_element = first(element, province.heading) if province.heading else None
+    heading = clean(" ".join(heading_element.itertext())) if heading_element is not None else None
+    body = without_own_number(without(element, (*province.drop, province.heading)),
+                              province.number.format(section_id=the_id), section)
+    drops = [re.compile(pattern) for pattern in province.drop_lines]
+    lines = [line for line in block_lines(spaced_labels(body, province.label_end))
+             if not any(drop.search(line) for drop in drops)]
+    if not lines:
+        raise SectionMissing(f"{province.code} s. {section} on {url} has no text")
+    return heading, lines
+
+
+def read_section_lines(province: Province, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A page whose markup is not known but whose text is: one block per line, the
+    section from the line `start` opens to the next line opening a section (`next`) or
+    ending one (`stop`); its marginal note is the line before it."""
+    container = first(root, province.container)
+    if container is None:
+        title = clean(" ".join(root.xpath("//title//text()"))) or "no title"
+        raise ValueError(f"{province.code}: no {province.container!r} on {url} ({title!r}): not a statute page")
+    lines = block_lines(without(container, province.drop))
+    if province.after:
+        begin = re.compile(province.after)
+        first_line = next((index for index, line in enumerate(lines) if begin.search(line)), None)
+        if first_line is None:
+            raise ValueError(f"{province.code}: no line {province.after!r} on {url}: not a statute page (an error "
+                             "page, a script wall, or the layout changed)")
+        lines = lines[first_line + 1:]
+    if province.not_found and re.search(province.not_found, "\n".join(lines)):
+        raise ValueError(f"{province.code}: {url} says the document does not exist")
+    start = re.compile(province.start.format(section=re.escape(section)))
+    opening, stop = re.compile(province.next), re.compile(province.stop) if province.stop else None
+    drops = [re.compile(pattern) for pattern in province.drop_lines]
+    at = next((index for index, line in enumerate(lines) if start.search(line)), None)
+    if at is None:
+        if not any(opening.search(line) for line in lines):
+            raise ValueError(f"{province.code}: no section at all on {url}: not a statute page (an error page, "
+                             "a script wall, or the layout changed)")
+        raise SectionMissing(f"{province.code} s. {section} is not on {url}")
+    end = next((index for index in range(at + 1, len(lines))
+                if opening.search(lines[index]) or (stop and stop.search(lines[index]))), len(lines))
+    before = lines[at - 1] if at else None
+    heading = None if before is None or opening.search(before) or (stop and stop.search(before)) \
+        or any(drop.search(before) for drop in drops) else before
+    body = [start.sub("", lines[at], count=1).strip()] + lines[at + 1:end]
+    body = [line for line in body if line and not any(drop.search(line) for drop in drops)]
+    if not body:
+        raise SectionMissing(f"{province.code} s. {section} on {url} has no text")
+    return heading, body
+
+
+READERS = {"section_element": read_section_element, "section_lines": read_section_lines}
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def page_title(root) -> str | None:
+    """The statute's title as the page gives it (a saved page without a curated row)."""
+    for path in ("//*[contains(concat(' ', @class, ' '), ' long-title-document ')]", "//title"):
+        found = root.xpath(path)
+        if found:
+            return clean(" ".join(found[0].itertext()))
+    return None
+
+
+def targets_of(response) -> list[dict]:
+    """What the request asked this page for: [{section, key, instrument_id, ...}]; without
+    request meta (a saved file), the section meta `section` names."""
+    targets = response.meta.get("targets")
+    if targets:
+        return list(targets)
+    section = response.meta.get("section")
+    if not section:
+        raise ValueError(f"which section of {response.url}? (request meta `targets` or `section`)")
+    return [{"section": str(section), "key": f"section/{section}"}]
+
+
+def parse_statute(response):
+    """A statute's page in one language: for each section the request asked for, the
+    instrument (first language only) and the section as a provision in this language; a
+    PageError for a section the page lacks; then the page in the next language."""
+    host = urlsplit(response.url).netloc
+    code = response.meta.get("province") or HOST_PROVINCE.get(host)
+    if code not in SUPPORTED:
+        raise ValueError(f"{response.url}: not the page of a province in the provincial statutes table")
+    province = SUPPORTED[code]
+    language = response.meta.get("language") or page_language(province, response.url)
+    if language not in province.urls:
+        raise ValueError(f"{response.url}: not an address of {province.name}'s statutes in {province.languages}")
+    document_id = response.meta.get("document") or document_of(province, response.url, language)
+    if not document_id:
+        raise ValueError(f"{response.url}: which statute? (request meta `document`, or an address of the register)")
+    root = document(response)
+    read = READERS[province.layout]
+    first_language = language == province.languages[0]
+    found_any, missing, instruments_given = False, [], set()
+    for target in targets_of(response):
+        section = str(target["section"])
+        url = provision_url(province, language, document_id, section)
+        try:
+            heading, lines = read(province, root, section, response.url)
+        except SectionMissing as error:
+            missing.append(str(error))
+            yield PageError(url=url, status=response.status, kind="parse", reason=str(error),
+                            tracked=bool(target.get("instrument_id")))
+            continue
+        found_any = True
+        instrument_id = target.get("instrument_id") or default_instrument_id(code, document_id)
+        key = target.get("key") or f"section/{section}"
+        if first_language and response.meta.get("with_instrument", True) and instrument_id not in instruments_given:
+            instruments_given.add(instrument_id)
+            yield InstrumentItem(
+                id=instrument_id,
+                jurisdiction=target.get("jurisdiction") or f"CA-{code}",
+                title=target.get("title") or page_title(root),
+                citation=target.get("citation"),
+                kind=target.get("kind") or "statute",
+                status=target.get("status"),
+                date_enacted=None,
+                date_in_force=None,
+                official_url=target.get("official_url") or page_url(province, language, document_id),
+                language=language,
+                extent=None,
+                source=SOURCE,
+                identifiers=[{"scheme": "URI", "value": page_url(province, language, document_id)}],
+            )
+        yield ProvisionItem(
+            id=f"{instrument_id}/{key}",
+            instrument_id=instrument_id,
+            label=target.get("label") or section,
+            heading=heading,
+            text="\n".join(lines),
+            language=language,
+            url=url,
+            extent=None,
+            in_force_status=None,
+            valid_from=None,
+            valid_to=None,
+            source=SOURCE,
+            identifiers=[{"scheme": "URI", "value": url}],
+        )
+    if not found_any and not missing:
+        raise ValueError(f"{response.url}: nothing was asked of this page")
+    later = [lang for lang in (response.meta.get("languages_left") or []) if lang in province.urls]
+    if later:
+        # Only once this language is read: a provision is first stored in the first language.
+        carried = {k: response.meta[k] for k in ("province", "document", "targets") if response.meta.get(k)}
+        # Tracked when it carries curated sections (not read from this request's meta, which
+        # a re-parse of the archived page would not have).
+        tracked = any(target.get("instrument_id") for target in response.meta.get("targets") or [])
+        yield scrapy.Request(page_url(province, later[0], document_id),
+                             meta={**carried, "language": later[0], "languages_left": later[1:], "tracked": tracked})
+
+
+# --------------------------------------------------------------------------- spider
+
+
+_ALL_HOSTS = [host for province in SUPPORTED.values() for host in province.hosts]
+
+DECLARATION = SourceContract(
+    id=SOURCE,
+    name="Canadian provincial statutes (official provincial registers)",
+    kind="legislation",
+    base_url=f"https://{SUPPORTED['NB'].hosts[0]}",
+    alias_hosts=tuple(host for host in _ALL_HOSTS if host != SUPPORTED["NB"].hosts[0]),
+    licence="Per province (crawlers/sources/ca_provincial_laws.yaml); New Brunswick: non-commercial "
+            "reproduction allowed without permission, commercial redistribution needs the King's Printer's consent",
+    licence_url="https://www2.gnb.ca/content/gnb/en/departments/public-safety/attorney-general/content/"
+                "acts_regulations/content/annual_volumes_ofregulations/copyright.html",
+    terms_url="https://laws.gnb.ca/en/",
+    rate_limit_text="no register publishes a limit; one request at a time per host, 3 s apart, robots.txt obeyed",
+    rate_limit=(20, 60.0),
+    download_delay=3.0,
+    deadline_seconds=1800,
+    auth=Auth.none(),
+    parser_version="1",
+    parser_meta=("province", "document", "language", "languages_left", "targets", "section", "with_instrument"),
+    notes="One spider for the provincial statute registers in crawlers/sources/ca_provincial_laws.yaml: per "
+          "province the official host(s), the statute's address per language and the page layout, or "
+          "`curated: <reason>`. Supported: " + ", ".join(sorted(SUPPORTED)) + " (English and French). "
+          "No real capture of any register (layouts from public code and search-tool copies of the pages).",
+    curated_instrument_id=curated_instrument_id,
+)
+
+
+class CaProvincialLawsSpider(PerHostMirror, SourceSpider):
+    contract = DECLARATION
+    routes = [(r".", parse_statute)]
+    mirror_prefix = "/" + SOURCE
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # Each register's host gets its own delay (Scrapy keys download slots by host).
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for province in SUPPORTED.values():
+            for host in province.hosts:
+                slots.setdefault(host, {"concurrency": 1, "delay": province.delay})
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+
+    def tracked_requests(self):
+        """One request per statute (every tracked section on it rides in `targets`), in the
+        province's first language; the others follow from the parser."""
+        pages: dict[tuple[str, str], dict] = {}
+        for instrument in self.tracked_within_limit():
+            try:
+                code, document_id = split_identifier(instrument.get("source_identifier"))
+            except ValueError as error:
+                self.logger.warning("%s: %s", instrument.get("id"), error)
+                continue
+            page = pages.setdefault((code, document_id), {"targets": [], "instruments": []})
+            for provision in instrument.get("provisions") or []:
+                if not provision.get("key"):
+                    continue
+                try:
+                    section = section_of(provision["key"])
+                except ValueError as error:
+                    self.logger.warning("%s: %s", instrument.get("id"), error)
+                    continue
+                page["targets"].append({
+                    "section": section, "key": str(provision["key"]), "label": str(provision.get("label") or section),
+                    "instrument_id": instrument["id"], "jurisdiction": instrument.get("jurisdiction"),
+                    "title": instrument.get("title"), "citation": instrument.get("citation"),
+                    "kind": instrument.get("kind"), "status": instrument.get("status"),
+                    "official_url": instrument.get("official_url"),
+                })
+                if instrument["id"] not in page["instruments"]:
+                    page["instruments"].append(instrument["id"])
+        for (code, document_id), page in pages.items():
+            if not page["targets"]:
+                continue
+            province = SUPPORTED[code]
+            language, *later = province.languages
+            only = page["instruments"][0] if len(page["instruments"]) == 1 else None
+            yield self.request(page_url(province, language, document_id), tracked=True,
+                               expects=("instrument", only) if only else None, province=code,
+                               document=document_id, language=language, languages_left=later,
+                               targets=page["targets"])

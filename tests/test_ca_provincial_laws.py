@@ -1,0 +1,202 @@
+"""Canadian provincial statutes: the table, the section-element parser on our fixtures (no
+real capture of any provincial register exists), its variants (a section missing, a bot wall,
+a saved page without request meta), the bilingual crawl from the fixture server into SQLite,
+and which in-force provincial instruments a spider fetches."""
+
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+import yaml
+from conftest import crawl
+
+from crawlers.parsing import parse_file
+from crawlers.registry import curated
+from crawlers.sources import CONTRACTS, SPIDERS
+from crawlers.sources import ca_provincial_laws as module
+from fixture_server import FixtureServer
+
+EXAMPLES = Path(__file__).parent / "examples" / "ca_provincial_laws"
+PROJECT = Path(__file__).resolve().parents[1]
+MANIFEST = yaml.safe_load((EXAMPLES / "examples.yaml").read_text())
+EN = "https://laws.gnb.ca/en/document/cs/2022-c.1"
+NB_ACT = "ca-nb-intimate-images-unlawful-distribution-act"
+
+
+def parsed(name: str, url: str | None = None, meta: dict | None = None) -> list[dict]:
+    spec = MANIFEST.get(name, {})
+    return parse_file("ca_provincial_laws", EXAMPLES / name, url or spec["url"],
+                      meta if meta is not None else spec.get("meta"))
+
+
+def provisions(records: list[dict]) -> dict[str, dict]:
+    return {r["id"]: r for r in records if r["type"] == "provision"}
+
+
+# --- the table ---
+
+
+def test_every_tracked_province_is_supported_or_curated_with_a_reason():
+    assert set(module.SUPPORTED) == {"NB", "NL"}
+    assert {"NB", "QC", "MB", "NL", "PE", "NS", "AB", "SK"} <= set(module.PROVINCES)
+    for code, province in module.PROVINCES.items():
+        assert province.supported or len(province.curated) > 40, code
+    assert "403" in module.PROVINCES["QC"].curated and "PDF" in module.PROVINCES["NS"].curated
+
+
+def test_the_contract_declares_exactly_the_tables_hosts():
+    assert module.DECLARATION.official_hosts == {"laws.gnb.ca", "www.assembly.nl.ca"}
+    assert CONTRACTS["ca_provincial_laws"] is module.DECLARATION
+
+
+def test_a_table_without_a_reason_a_url_per_language_or_its_host_is_refused(tmp_path):
+    bad = tmp_path / "table.yaml"
+    bad.write_text("provinces:\n  QC:\n    curated: ''\n")
+    with pytest.raises(module.TableError, match="reason"):
+        module.read_table(bad)
+    supported = ("provinces:\n  NB:\n    hosts: [a.example]\n    languages: [en, fr]\n    layout: section_element\n"
+                 "    section: 'x'\n    number: 'y'\n    licence: l\n    basis: b\n")
+    bad.write_text(supported + "    urls: {en: 'https://a.example/{document}'}\n")
+    with pytest.raises(module.TableError, match="one url per language"):
+        module.read_table(bad)
+    bad.write_text(supported + "    urls: {en: 'https://a.example/{document}', fr: 'https://b.example/{document}'}\n")
+    with pytest.raises(module.TableError, match="not on its hosts"):
+        module.read_table(bad)
+    bad.write_text("provinces:\n  NL:\n    hosts: [a.example]\n    urls: {en: 'https://a.example/{document}'}\n"
+                   "    layout: section_lines\n    licence: l\n    basis: b\n")
+    with pytest.raises(module.TableError, match="start and next"):
+        module.read_table(bad)
+
+
+def test_identifiers_and_keys_give_the_official_urls():
+    code, document = module.split_identifier("NB/2022-c.1")
+    province = module.SUPPORTED[code]
+    assert module.page_url(province, "en", document) == EN
+    assert module.provision_url(province, "fr", document, "3.1") == "https://laws.gnb.ca/fr/document/lc/2022-c.1#se:3_1"
+    assert module.section_of("section/3.1") == "3.1"
+    with pytest.raises(ValueError, match="curated"):
+        module.split_identifier("QC/P-9.0001")
+    with pytest.raises(ValueError, match="section/<number>"):
+        module.section_of("article/2")
+
+
+# --- the parser and its variants ---
+
+
+def test_english_page_gives_the_instrument_once_and_each_asked_section_then_asks_for_french():
+    records = parsed("nb_2022-c.1_en.html")
+    assert [r["id"] for r in records if r["type"] == "instrument"] == [NB_ACT]
+    found = provisions(records)
+    definitions = found[f"{NB_ACT}/section/1"]
+    assert definitions["heading"] == "Definitions" and definitions["language"] == "en"
+    assert definitions["text"].startswith("The following definitions apply in this Act.")
+    assert "whether or not the image has been altered in any way" in definitions["text"]
+    assert "History" not in definitions["text"] and "Definitions" not in definitions["text"]
+    assert definitions["url"] == EN + "#se:1"
+    assert found[f"{NB_ACT}/section/2"]["text"].startswith("A person who distributes or threatens to distribute")
+    assert [r["url"] for r in records if r["type"] == "request"] == ["https://laws.gnb.ca/fr/document/lc/2022-c.1"]
+
+
+def test_french_page_gives_the_same_provisions_in_french_without_a_second_instrument():
+    records = parsed("nb_2022-c.1_fr.html")
+    assert not [r for r in records if r["type"] in ("instrument", "request")]
+    found = provisions(records)
+    assert found[f"{NB_ACT}/section/2"]["language"] == "fr" and found[f"{NB_ACT}/section/2"]["heading"] == "Délit"
+    assert "que l’image ait été modifiée ou non" in found[f"{NB_ACT}/section/1"]["text"]
+
+
+def test_a_saved_page_without_request_meta_reads_its_language_and_subsection_numbers():
+    records = parsed("nb_2022-c.1_en.html", meta={"section": "3"})
+    [instrument] = [r for r in records if r["type"] == "instrument"]
+    assert instrument["id"] == "ca-nb-2022-c-1" and instrument["title"] == "Intimate Images Unlawful Distribution Act"
+    [section] = provisions(records).values()
+    assert section["text"].startswith("3(1) A person may make an application under section 5")
+    assert section["heading"] == "Eligibility for relief – reasonable expectation of privacy"
+
+
+def test_a_section_missing_from_the_page_is_an_error_not_an_empty_text():
+    records = parsed("nb_2022-c.1_en.html", meta={"section": "9"})
+    [error] = records
+    assert error["type"] == "error" and "s. 9 is not on" in error["reason"] and error["url"] == EN + "#se:9"
+
+
+def test_a_bot_wall_or_error_page_raises():
+    with pytest.raises(ValueError, match="not a statute page"):
+        parsed("bot_wall.html", url=EN, meta={"section": "1"})
+
+
+def test_a_page_of_an_unsupported_register_is_refused():
+    with pytest.raises(ValueError, match="not the page of a province"):
+        parsed("nb_2022-c.1_en.html", url="https://www.legisquebec.gouv.qc.ca/fr/document/lc/P-9.0001",
+               meta={"section": "1"})
+
+
+def test_mirror_urls_keep_the_official_host():
+    spider = SPIDERS["ca_provincial_laws"](base_url="http://127.0.0.1:8000")
+    mirrored = spider.to_download_url("https://laws.gnb.ca/fr/document/lc/2022-c.1")
+    assert mirrored == "http://127.0.0.1:8000/ca_provincial_laws/laws.gnb.ca/fr/document/lc/2022-c.1"
+    assert spider.to_official_url(mirrored) == "https://laws.gnb.ca/fr/document/lc/2022-c.1"
+
+
+# --- the tracked instruments ---
+
+
+def in_force_provincial() -> list[dict]:
+    return [i for i in curated.load(PROJECT / "data").instruments
+            if str(i.get("jurisdiction", "")).startswith("CA-") and i.get("status") == "in_force"]
+
+
+def test_every_in_force_instrument_of_a_supported_province_names_the_spider():
+    for instrument in in_force_provincial():
+        province = instrument["jurisdiction"].removeprefix("CA-")
+        if province in module.SUPPORTED:
+            assert instrument["source"] == "ca_provincial_laws", instrument["id"]
+            assert module.split_identifier(instrument["source_identifier"])[0] == province
+            assert all(module.section_of(p["key"]) for p in instrument["provisions"] if p.get("key"))
+
+
+def test_crawl_stores_the_tracked_sections_in_english_and_french(built_db):
+    with FixtureServer() as server:
+        result = crawl(built_db, server, "ca_provincial_laws")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert all(path == "/robots.txt" or path.startswith("/ca_provincial_laws/") for path in server.requests)
+        assert any("/fr/document/lc/2022-c.1" in path for path in server.requests)
+    db = sqlite_utils.Database(built_db)
+    [instrument] = [i for i in in_force_provincial() if i["id"] == NB_ACT]
+    for provision in [p for p in instrument["provisions"] if p.get("key")]:
+        the_id = curated.provision_id(NB_ACT, provision)
+        languages = {row["language"]: row for row in db.query(
+            "SELECT * FROM provision_versions WHERE provision_id = ? AND superseded_at IS NULL", [the_id])}
+        assert set(languages) == {"en", "fr"}, the_id
+        assert all(row["text"] for row in languages.values())
+    stored = db["provisions"].get(f"{NB_ACT}/section/2")
+    assert stored["language"] == "en" and stored["source"] == "ca_provincial_laws"
+    interpretation = db["provisions"].get("ca-nl-intimate-images-protection-act/section/3")
+    assert interpretation["heading"] == "Interpretation" and interpretation["text"].startswith("For the purposes")
+    assert not list(db.query("SELECT * FROM crawl_errors WHERE source = 'ca_provincial_laws'"))
+
+
+# --- Newfoundland and Labrador: a page read by its text lines ---
+
+NL = "https://www.assembly.nl.ca/Legislation/sr/statutes/i22.htm"
+
+
+def test_newfoundland_sections_are_cut_from_the_text_after_the_enacting_words():
+    found = provisions(parsed("nl_i22.htm"))
+    definitions = found["ca-nl-intimate-images-protection-act/section/2"]
+    # The analysis lists "2. Definitions" too: the section is the one after "Be it enacted".
+    assert definitions["heading"] == "Definitions" and definitions["text"].startswith("In this Act\n(a) \"court\"")
+    assert definitions["text"].endswith("retained a reasonable expectation of privacy at the time it was distributed.")
+    assert "2018 cI-22" not in definitions["text"] and "Back to Top" not in definitions["text"]
+    assert definitions["url"] == NL and definitions["language"] == "en"
+    assert found["ca-nl-intimate-images-protection-act/section/3"]["heading"] == "Interpretation"
+
+
+def test_newfoundland_script_wall_is_an_error_and_a_missing_section_a_page_error():
+    with pytest.raises(ValueError, match="not a statute page"):
+        parsed("nl_script_wall.htm", url=NL, meta={"section": "2"})
+    [error] = parsed("nl_i22.htm", meta={"section": "7"})
+    assert error["type"] == "error" and "s. 7 is not on" in error["reason"]
+    [instrument, section] = parsed("nl_i22.htm", meta={"section": "1"})
+    assert instrument["id"] == "ca-nl-i22" and section["text"].startswith("This Act may be cited as")
+    assert instrument["title"] == "Intimate Images Protection Act"  # the page's title, without a curated row
