@@ -147,6 +147,20 @@ def test_nebraska_section_page_keeps_the_text_not_the_source_list():
     assert error["type"] == "error" and "28-1802 is not on" in error["reason"] and "'28-1803.'" in error["reason"]
 
 
+def test_an_instrument_whose_sections_sit_on_several_pages_is_the_same_record_from_each():
+    official = "https://nebraskalegislature.gov/laws/statutes.php?statute=25-3503"
+
+    def instrument(name):
+        meta = MANIFEST[name]["meta"]
+        # As the spider sends them: each target carries the curated instrument's title and address.
+        targets = [{**target, "official_url": official, "title": "Uniform Civil Remedies Act"} for target in meta["targets"]]
+        [found] = [r for r in parsed(name, meta={**meta, "targets": targets}) if r["type"] == "instrument"]
+        return found
+
+    first, second = instrument("ne_25-3503.html"), instrument("ne_25-3504.html")
+    assert first == second and first["identifiers"] == [{"scheme": "URI", "value": official}]
+
+
 def test_connecticut_chapter_page_cuts_the_section_after_the_table_of_contents():
     found = provision(parsed("ct_chap_952.html"))
     assert found["id"] == "us-ct-gs-53a-189c/952/53a-189c"

@@ -488,7 +488,10 @@ def parse_section(response):
             language="en",
             extent=None,
             source=SOURCE,
-            identifiers=[{"scheme": "URI", "value": url}],
+            # The instrument's own address, not this page's: an instrument whose sections
+            # sit on several pages (Nebraska's, one page per section) is the same record
+            # from each of them, so a recrawl in another order changes nothing.
+            identifiers=[{"scheme": "URI", "value": target.get("official_url") or url}],
         )
         yield ProvisionItem(
             id=f"{instrument_id}/{key}",
