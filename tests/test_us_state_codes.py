@@ -44,6 +44,9 @@ def test_every_state_is_supported_or_curated_with_a_reason():
     for code, state in module.STATES.items():
         assert state.supported or len(state.curated) > 20, code
     assert "LexisNexis" in module.STATES["GA"].curated
+    assert {"CT", "NE", "NH", "OH", "OR"} <= set(module.SUPPORTED)
+    # Utah's section page is a script wrapper naming a versioned content file: not one request.
+    assert "versionDefault" in module.STATES["UT"].curated
 
 
 def test_the_contract_declares_exactly_the_tables_hosts():
@@ -77,6 +80,19 @@ def test_identifiers_give_the_official_urls():
         "https://www.ilga.gov/legislation/ilcs/fulltext.asp?DocName=072000050K11-20.1"
     with pytest.raises(ValueError, match="curated"):
         module.split_identifier("GA/16-11-90")
+
+
+@pytest.mark.parametrize("identifier,url", [
+    ("CT/952/53a-189c", "https://www.cga.ct.gov/current/pub/chap_952.htm#sec_53a-189c"),
+    ("NE/28-1802", "https://nebraskalegislature.gov/laws/statutes.php?statute=28-1802"),
+    ("NH/LXII/638:26-a", "https://www.gencourt.state.nh.us/rsa/html/LXII/638/638-26-a.htm"),
+    ("OH/2917.211", "https://codes.ohio.gov/ohio-revised-code/section-2917.211"),
+    ("OR/163.472", "https://www.oregonlegislature.gov/bills_laws/ors/ors163.html"),
+    ("OR/1.001", "https://www.oregonlegislature.gov/bills_laws/ors/ors001.html"),
+])
+def test_identifiers_of_the_states_added_later_give_their_official_urls(identifier, url):
+    state, parts = module.split_identifier(identifier)
+    assert module.provision_url(module.SUPPORTED[state], parts) == url
 
 
 # --- one parser per layout ---
@@ -207,6 +223,80 @@ def test_alabama_errors_and_a_missing_section(tmp_path):
         parse_file("us_state_codes", answer, spec["url"], spec["meta"])
 
 
+def test_ohio_section_page_reads_the_catchline_from_the_h1_and_drops_the_notice():
+    found = provision(parsed("oh_2917.211.html"))
+    assert found["id"] == "us-oh-rc-2917-211/2917.211"
+    assert found["heading"] == "Nonconsensual dissemination of private sexual images."
+    assert found["text"].startswith("(B) No person shall knowingly disseminate an image of another person")
+    assert found["text"].endswith("with intent to harm the person in the image.")
+    assert "Last updated" not in found["text"] and "Effective" not in found["text"]
+    [error] = parsed("oh_not_found.html")  # codes.ohio.gov answers 200 "Number Not Found"
+    assert error["type"] == "error" and "does not exist" in error["reason"] and error["tracked"]
+
+
+def test_nebraska_section_page_keeps_the_text_not_the_source_list():
+    civil = provision(parsed("ne_25-3504.html"))
+    assert civil["heading"] == "Exceptions to liability." and civil["text"].startswith("(a) In this section:")
+    assert "LB680" not in civil["text"] and "Source" not in civil["text"]
+    terms = provision(parsed("ne_28-1802.html"))
+    assert terms["id"] == "us-ne-csam-act-lb383-2025/28-1802" and terms["heading"] == "Terms, defined."
+    assert "(3) Computer-generated means that a visual depiction has been created, adapted, or modified" in terms["text"]
+    # The number check: the page of another section gives an error, never that section's text.
+    [error] = parsed("ne_28-1803.html", meta={"section": "28-1802"})
+    assert error["type"] == "error" and "28-1802 is not on" in error["reason"] and "'28-1803.'" in error["reason"]
+
+
+def test_an_instrument_whose_sections_sit_on_several_pages_is_the_same_record_from_each():
+    official = "https://nebraskalegislature.gov/laws/statutes.php?statute=25-3503"
+
+    def instrument(name):
+        meta = MANIFEST[name]["meta"]
+        # As the spider sends them: each target carries the curated instrument's title and address.
+        targets = [{**target, "official_url": official, "title": "Uniform Civil Remedies Act"} for target in meta["targets"]]
+        [found] = [r for r in parsed(name, meta={**meta, "targets": targets}) if r["type"] == "instrument"]
+        return found
+
+    first, second = instrument("ne_25-3503.html"), instrument("ne_25-3504.html")
+    assert first == second and first["identifiers"] == [{"scheme": "URI", "value": official}]
+
+
+def test_connecticut_chapter_page_cuts_the_section_after_the_table_of_contents():
+    found = provision(parsed("ct_chap_952.html"))
+    assert found["id"] == "us-ct-gs-53a-189c/952/53a-189c"
+    assert found["heading"] == "Unlawful dissemination of an intimate image."  # the italic letter read through
+    assert found["text"].startswith("(a) A person is guilty of unlawful dissemination of an intimate image when (1)")
+    assert "Return to" not in found["text"] and "Cited." not in found["text"]
+    assert found["url"] == "https://www.cga.ct.gov/current/pub/chap_952.htm#sec_53a-189c"
+    # Sec. 53a-24 on the same page ends at its source line, not at the next section.
+    other = provision(parsed("ct_chap_952.html", meta={"section": "53a-24"}))
+    assert other["heading"] == "Offense defined."  # a catchline of two sentences keeps its first
+    assert other["text"].startswith("Application of sentencing provisions")
+    assert other["text"].endswith("may not be suspended.") and "1969, P.A. 828" not in other["text"]
+
+
+def test_new_hampshire_section_page_reads_codesect_and_strips_the_number_from_the_catchline():
+    found = provision(parsed("nh_644-9-a.htm"))
+    assert found["id"] == "us-nh-rsa-644-9-a/LXII/644:9-a"
+    assert found["heading"] == "Nonconsensual Dissemination of Private Sexual Images."
+    assert found["text"].splitlines() == [
+        "I. In this section:",
+        '(a) "Disseminate" means to import, publish, produce, print, manufacture, post or share electronically, '
+        'sell, lease, exhibit, display, or otherwise distribute.']
+    deepfakes = provision(parsed("nh_638-26-a.htm"))
+    assert deepfakes["heading"] == "Fraudulent Use of Deepfakes." and "Source" not in deepfakes["text"]
+
+
+def test_oregon_chapter_page_skips_the_section_list_and_cuts_history_and_notes():
+    records = parsed("or_ors001.html")
+    first, second = [r for r in records if r["type"] == "provision"]
+    assert first["heading"] == "State policy for courts."  # not the list entry without its period
+    assert first["text"].startswith("The Legislative Assembly hereby declares")
+    assert first["text"].endswith("for all the people of this state.")  # the [1981 s.s. c.3 §1] bracket cut
+    assert second["text"].splitlines()[0].startswith("(1) The Supreme Court is the")
+    assert second["text"].endswith("continuing legal education of justices of the peace.")
+    assert "Note:" not in second["text"] and "2025 c.88" not in second["text"]
+
+
 def test_a_saved_page_without_request_meta_gets_a_default_id():
     records = parsed("mn_604.32.html")
     assert provision(records)["id"] == "us-mn-code-604-32/604.32"
@@ -267,6 +357,8 @@ STAY_CURATED = {
     "us-sd-sb79-2024": "an amending act (SB 79, 2024, SDCL ch. 22-24A) tracked as a whole, not a section",
     "us-id-code-18-6606": "no fixture of § 18-6606 yet (its wording was read only garbled on a tracker)",
     "us-sc-act-37-2025": "no fixture of §§ 16-15-330 to -332 yet (the 2025 sections' text was not at hand)",
+    "us-or-ors-163-472": "the wording of ORS 163.472 as HB 2299 (2025) amended it was not read anywhere here "
+                         "(only summaries and the pre-2024 text), so no fixture of it is written",
 }
 
 
@@ -316,6 +408,12 @@ def test_crawl_stores_every_tracked_section_and_the_canned_query_lists_laws_and_
     # DC's two keyed sections come from the Council's XML, stored under the reader's page.
     assert stored["us-dc-code-22-3051/22-3053"]["url"] == "https://code.dccouncil.gov/us/dc/council/code/sections/22-3053"
     assert "harassment in the second degree" in stored["us-ak-stat-11-61-120/11.61.120"]["text"]
+
+
+    assert stored["us-ct-gs-53a-189c/952/53a-189c"]["url"].endswith("chap_952.htm#sec_53a-189c")
+    assert stored["us-ne-csam-act-lb383-2025/28-1805"]["text"].startswith("(1) It shall be unlawful for a person")
+    assert stored["us-nh-rsa-638-26-a/LXII/638:26-a"]["heading"] == "Fraudulent Use of Deepfakes."
+    assert stored["us-oh-rc-2917-211/2917.211"]["text"].startswith("(B) No person shall knowingly disseminate")
     assert not list(db.query("SELECT * FROM crawl_errors WHERE source = 'us_state_codes'"))
 
     sql = yaml.safe_load((PROJECT / "metadata.yml").read_text())["databases"]["sii_atlas"]["queries"][

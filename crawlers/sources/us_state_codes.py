@@ -41,10 +41,13 @@ are written by us in that structure and say so):
   `scope`, default the container) must show the section number, or the page is not the
   section asked for (a search page, another section); `heading` (CSS) or
   `heading_from_number` (a regex with a `heading` group over the number's text) gives
-  the catchline; `drop` (CSS) and `drop_lines` (regexes) remove what is not law text
+  the catchline (with `heading_regex`, its `heading` group, where the element repeats the
+  number); `drop` (CSS) and `drop_lines` (regexes) remove what is not law text
   (hierarchy headings, history notes).
 * both: `not_found`, a regex on the page's text by which a site that answers 200 for a
-  section it does not have (Florida) says so.
+  section it does not have (Florida, Ohio) says so; `drop_text`, regexes removed from
+  within a line (Oregon prints a section's history bracket at the end of its last
+  paragraph).
 * `chapter_page`: the container's text, one line per block, is cut from the line
   matching `start` (the section's opening, with {section}) to the next line matching
   `next` (any section's opening); the heading is read from the opening line
@@ -129,6 +132,9 @@ class State:
     heading_from_number: str | None = None
     drop: tuple[str, ...] = ()
     drop_lines: tuple[str, ...] = ()
+    #: Regexes removed from within a line (a history bracket printed at the end of the
+    #: section's last paragraph, as Oregon does); a line left empty is dropped.
+    drop_text: tuple[str, ...] = ()
     start: str | None = None
     next: str | None = None
     heading_regex: str | None = None
@@ -165,7 +171,7 @@ def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
         unknown = set(entry) - known
         if unknown:
             raise TableError(f"{code}: unknown fields {sorted(unknown)}")
-        for name in ("hosts", "drop", "drop_lines"):
+        for name in ("hosts", "drop", "drop_lines", "drop_text"):
             if name in entry:
                 entry[name] = tuple(entry[name])
         state = State(code=code, **entry)
@@ -233,6 +239,7 @@ def derived(parts: dict) -> dict:
     out = {**parts, "chapter": chapter, "title": title, "after_chapter": section[len(chapter) + 1:]}
     if digits:
         number = int(digits.group(0))
+        out["chapter3"] = f"{number:03d}" + chapter[digits.end():]
         out["chapter4"] = f"{number:04d}" + chapter[digits.end():]
         out["hundreds"] = f"{number // 100 * 100:04d}-{number // 100 * 100 + 99:04d}"
         out["section4"] = out["chapter4"] + section[len(chapter):]
@@ -263,6 +270,10 @@ def derived(parts: dict) -> dict:
     if idaho:
         # Idaho Code § 18-1507C is in title 18, chapter 15: Title18/T18CH15/SECT18-1507C.
         out["id_page"] = f"Title{idaho[1]}/T{idaho[1]}CH{int(idaho[2]) // 100}/SECT{section}"
+    if ":" in section:
+        # RSA 638:26-a is chapter 638's section 26-a, in the file 638-26-a.htm.
+        out["colon_chapter"] = section.split(":", 1)[0]
+        out["colon_file"] = section.replace(":", "-")
     if parts.get("ilcs_chapter") and parts.get("ilcs_act"):
         # ILCS document names: chapter (4 digits), act (4 digits and a 0), "K", section.
         out["ilcs_doc"] = f"{int(parts['ilcs_chapter']):04d}{int(parts['ilcs_act']):04d}0K{section}"
@@ -386,7 +397,10 @@ def shows_number(text: str | None, section: str) -> bool:
 
 def kept(state: State, lines: list[str]) -> list[str]:
     drops = [re.compile(pattern) for pattern in state.drop_lines]
-    return [line for line in lines if not any(drop.search(line) for drop in drops)]
+    lines = [line for line in lines if not any(drop.search(line) for drop in drops)]
+    for pattern in state.drop_text:
+        lines = [clean(re.sub(pattern, "", line)) for line in lines]
+    return [line for line in lines if line]
 
 
 class SectionMissing(LookupError):
@@ -426,6 +440,10 @@ def read_section_page(state: State, root, section: str, url: str) -> tuple[str |
     if state.heading:
         element = first(scope if scope is not None else container, state.heading)
         heading = clean(" ".join(element.itertext())) if element is not None else None
+        if heading and state.heading_regex:
+            # The heading element repeats the number ("638:26-a Fraudulent Use of Deepfakes. –").
+            match = re.match(state.heading_regex, heading)
+            heading = clean(match.group("heading")) if match else heading
     elif state.heading_from_number and number_text:
         match = re.search(state.heading_from_number, number_text)
         heading = clean(match.group("heading")) if match else None
@@ -616,8 +634,9 @@ def parse_section(response):
             language="en",
             extent=None,
             source=SOURCE,
-            # The instrument's own address, not this page's: an instrument whose sections sit on
-            # several pages (DC's chapter 30A) must read the same from each, whichever comes last.
+            # The instrument's own address, not this page's: an instrument whose sections
+            # sit on several pages (DC's chapter 30A, Nebraska's one page per section) is the
+            # same record from each of them, so a recrawl in another order changes nothing.
             identifiers=[{"scheme": "URI", "value": target.get("official_url") or url}],
         )
         yield ProvisionItem(
