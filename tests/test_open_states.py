@@ -214,8 +214,11 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
     sql = yaml.safe_load((Path(__file__).parent.parent / "metadata.yml").read_text())[
         "databases"]["sii_atlas"]["queries"]["states_enacted_in_year"]["sql"]
     rows = db.execute(sql, {"year": "2025"}).fetchall()
-    assert [(r[0], r[2], r[5]) for r in rows] == [("US-CA", "AB 621", "2025-10-13")]
-    assert db.execute(sql, {"year": "2024"}).fetchall() == []
+    assert sorted((r[0], r[2], r[5]) for r in rows) == [
+        ("US-AR", "HB 1529", "2025-04-17"), ("US-CA", "AB 621", "2025-10-13"), ("US-NJ", "A 3540", "2025-04-02")]
+    assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
+        ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
+    assert db.execute(sql, {"year": "2023"}).fetchall() == []
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped
     archive = archive_of(built_db)
