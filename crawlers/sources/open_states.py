@@ -29,6 +29,13 @@ BillDocumentOrVersion, Jurisdiction, LegislativeSession; `api/bills.py` for the 
 parameters, `include` values and the 20-per-page maximum; `api/pagination.py` for
 `pagination`) and the Open Civic Data action classifications used by the Open States
 scrapers. The examples in tests/examples/open_states/ are written by us in that shape.
+Session identifiers in curated `source_identifier`s are Open States' own, as its scrapers
+(openstates/openstates-scrapers, scrapers/<state>/__init__.py) name them: `2025A`
+(Colorado), `2024RS` (Kentucky), `193rd` (Massachusetts), `221` (New Jersey), `2023-24`
+(Washington's 2023-2024 biennium), `2025-2026` (Michigan, Pennsylvania); identifiers are
+as the API normalises them (`HB0102` -> `HB 102`, `SB25-288` -> `SB 25-288`). No real
+capture of a legislature's bill page exists either: the text examples (text_*) are ours,
+in the shape of Washington's, New Jersey's and Mississippi's pages.
 
 What the spider does:
 (a) tracked bills: each curated instrument whose source is `open_states`; its
@@ -379,12 +386,14 @@ def final_version(versions: list) -> dict | None:
 def link_kind(link: dict) -> str:
     """html, text, pdf, media or other: by the link's media type, else its file name."""
     media = str(link.get("media_type") or "").split(";")[0].strip().lower()
-    path = urlsplit(str(link.get("url") or "")).path.lower()
+    # The file name may sit in the query (Arkansas' FTPDocument?...&file=827.pdf).
+    parts = urlsplit(str(link.get("url") or ""))
+    path = f"{parts.path}?{parts.query}".lower().rstrip("?")
     if media in HTML_TYPES or (not media and path.endswith((".htm", ".html"))):
         return "html"
     if media == "text/plain" or (not media and path.endswith(".txt")):
         return "text"
-    if media == "application/pdf" or path.endswith(".pdf"):
+    if media == "application/pdf" or path.endswith(".pdf") or ".pdf&" in path:
         return "pdf"
     if media.startswith(("image/", "video/", "audio/")):
         return "media"
