@@ -254,6 +254,8 @@ TEXT_HOSTS = "open_states text pages"
 def test_every_legislature_host_is_on_its_states_official_domains():
     # The module keeps its own table (sources never read the registry); the registry's
     # jurisdictions say which domains are official, and every host must lie on one.
+    hosts = [host for hosts in LEGISLATURE_HOSTS.values() for host in hosts]
+    assert len(hosts) == len(set(hosts)), "a host is listed for two states"
     data = curated.load()
     jurisdictions = {j["code"]: j for j in data.jurisdictions}
     for code, hosts in LEGISLATURE_HOSTS.items():
