@@ -215,7 +215,7 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
         "databases"]["sii_atlas"]["queries"]["states_enacted_in_year"]["sql"]
     rows = db.execute(sql, {"year": "2025"}).fetchall()
     assert sorted((r[0], r[2], r[5]) for r in rows) == [
-        ("US-AR", "HB 1529", "2025-04-17"), ("US-CA", "AB 621", "2025-10-13"), ("US-NJ", "A 3540", "2025-04-02")]
+        ("US-CA", "AB 621", "2025-10-13"), ("US-NJ", "A 3540", "2025-04-02")]
     assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
         ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
     assert db.execute(sql, {"year": "2023"}).fetchall() == []
@@ -409,9 +409,12 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
                                  "links": [{"url": "https://mirror.example.org/co/sb25-288.html", "media_type": "text/html"}]}])
 
     def hook(handler, method, path, query):
-        # Colorado's bill, enacted, with its only text on a host that is not Colorado's.
+        # Colorado's bill, enacted, with its only text on a host that is not Colorado's;
+        # Arkansas' act, whose text is only a PDF.
         if path in ("/bills/co/2025A/SB%2025-288", "/bills/co/2025A/SB 25-288"):
             return 200, "application/json", json.dumps(off_host).encode(), {}
+        if path in ("/bills/ar/2025/HB%201529", "/bills/ar/2025/HB 1529"):
+            return 200, "application/json", (EXAMPLES / "bill_ar_2025_HB1529.json").read_bytes(), {}
         return None
 
     with FixtureServer(hook=hook) as server:
