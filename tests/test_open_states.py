@@ -214,8 +214,11 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
     sql = yaml.safe_load((Path(__file__).parent.parent / "metadata.yml").read_text())[
         "databases"]["sii_atlas"]["queries"]["states_enacted_in_year"]["sql"]
     rows = db.execute(sql, {"year": "2025"}).fetchall()
-    assert [(r[0], r[2], r[5]) for r in rows] == [("US-CA", "AB 621", "2025-10-13")]
-    assert db.execute(sql, {"year": "2024"}).fetchall() == []
+    assert sorted((r[0], r[2], r[5]) for r in rows) == [
+        ("US-CA", "AB 621", "2025-10-13"), ("US-NJ", "A 3540", "2025-04-02")]
+    assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
+        ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
+    assert db.execute(sql, {"year": "2023"}).fetchall() == []
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped
     archive = archive_of(built_db)
@@ -231,3 +234,220 @@ def test_crawl_without_the_key_skips_the_source(built_db):
         result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": ""})
         assert not [entry for entry in server.log if entry[1].startswith(("/bills", "/jurisdictions"))]
     assert "open_states: skipped" in result.stderr
+
+
+# --- the texts of tracked enacted bills ---
+
+from crawlers.registry import curated  # noqa: E402
+from crawlers.sources._bill_text import NotBillText, bill_lines  # noqa: E402
+from crawlers.sources.open_states import (  # noqa: E402
+    LEGISLATURE_HOSTS,
+    final_version,
+    link_kind,
+    parse_bill_detail,
+    parse_bill_text,
+)
+
+TEXT_HOSTS = "open_states text pages"
+
+
+def test_every_legislature_host_is_on_its_states_official_domains():
+    # The module keeps its own table (sources never read the registry); the registry's
+    # jurisdictions say which domains are official, and every host must lie on one.
+    hosts = [host for hosts in LEGISLATURE_HOSTS.values() for host in hosts]
+    assert len(hosts) == len(set(hosts)), "a host is listed for two states"
+    data = curated.load()
+    jurisdictions = {j["code"]: j for j in data.jurisdictions}
+    for code, hosts in LEGISLATURE_HOSTS.items():
+        domains = curated.official_domains(jurisdictions, code)
+        for host in hosts:
+            assert curated.on_domains(f"https://{host}/", domains), f"{host} is not on {code}'s {sorted(domains)}"
+    # Every state with a tracked law in force has hosts to fetch its text from.
+    tracked = curated.tracked_instruments("open_states")
+    in_force = {i["jurisdiction"] for i in tracked if i.get("status") == "in_force"}
+    assert in_force <= set(LEGISLATURE_HOSTS), in_force - set(LEGISLATURE_HOSTS)
+
+
+def test_tracked_session_laws_name_their_enacting_bills():
+    tracked = {i["id"]: i["source_identifier"] for i in curated.tracked_instruments("open_states")}
+    assert tracked["us-wa-shb1999-2024"] == "US-WA/2023-24/HB 1999"  # Open States' WA session id
+    assert tracked["us-co-sb25-288"] == "US-CO/2025A/SB 25-288"
+    assert tracked["us-ky-hb207-2024"] == "US-KY/2024RS/HB 207"
+    assert tracked["us-ma-acts-2024-c118"] == "US-MA/193rd/H 4744"
+    assert tracked["us-nj-pl-2025-c40"] == "US-NJ/221/A 3540"
+    assert tracked["us-wy-hb0102-2026"] == "US-WY/2026/HB 102"  # the API's form of HB0102
+    # Left curated: no enacting bill whose text is the law as tracked.
+    for curated_only in ("us-ms-code-97-29-64-1", "us-ga-ocga-16-11-90", "us-ky-krs-531-120"):
+        assert curated_only not in tracked
+    for source_identifier in tracked.values():
+        assert bill_id_for(source_identifier), source_identifier
+
+
+def test_final_version_prefers_the_act_then_the_enrolled_text_and_html_over_pdf():
+    versions = [{"note": "Introduced", "date": "2025-01-10", "links": [{"url": "https://x/1.htm", "media_type": "text/html"}]},
+                {"note": "Enrolled", "date": "2025-04-01", "links": [{"url": "https://x/e.pdf", "media_type": "application/pdf"}]},
+                {"note": "Chaptered", "date": "2025-04-10", "links": [{"url": "https://x/c.htm", "media_type": "text/html"}]},
+                {"note": "Enrolled", "date": "2025-04-20", "links": []}]
+    assert final_version(versions)["note"] == "Chaptered"
+    assert final_version(versions[:2])["note"] == "Enrolled"
+    # No note names a final text: nothing is taken for one.
+    assert final_version(versions[:1]) is None and final_version([]) is None
+    assert final_version([{"note": "House Enrolled Act", "date": "2024-03-12", "links": [{"url": "u"}]},
+                          {"note": "Engrossed House Bill", "date": "2024-02-01", "links": [{"url": "u"}]}])["note"] \
+        == "House Enrolled Act"
+    assert link_kind({"url": "https://x/a.HTM"}) == "html" and link_kind({"url": "https://x/a", "media_type": "text/plain"}) == "text"
+    assert link_kind({"url": "https://x/FTPDocument?file=827.pdf"}) == "pdf"
+    assert link_kind({"url": "https://x/v", "media_type": "video/mp4"}) == "media"
+
+
+def detail_response(bill: dict, **meta) -> scrapy.http.TextResponse:
+    url = f"{API}/bills/co/2025A/SB%2025-288?include=versions"
+    request = scrapy.Request(url, meta={"curated_id": "us-co-2025a-sb25-288", "instrument_id": "us-co-sb25-288", **meta})
+    return scrapy.http.TextResponse(url=url, body=json.dumps(bill).encode(), encoding="utf-8", request=request)
+
+
+def enacted_co_bill(versions: list) -> dict:
+    bill = json.loads((EXAMPLES / "bill_ar_2025_HB1529.json").read_text())
+    bill.update(jurisdiction={"id": "ocd-jurisdiction/country:us/state:co/government"}, session="2025A",
+                identifier="SB 25-288", versions=versions)
+    return bill
+
+
+def test_an_off_host_text_link_is_refused_and_recorded_never_followed():
+    bill = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02",
+                             "links": [{"url": "https://mirror.example.org/co/sb25-288.html", "media_type": "text/html"}]}])
+    results = list(parse_bill_detail(detail_response(bill)))
+    assert [type(r).__name__ for r in results] == ["BillItem", "PageError"]
+    error = results[1]
+    assert error["kind"] == "refused" and error["url"] == "https://mirror.example.org/co/sb25-288.html"
+    assert "not a host of the US-CO legislature" in error["reason"] and "us-co-sb25-288" in error["reason"]
+    # Another state's legislature is off-host too.
+    bill["versions"][0]["links"][0]["url"] = "https://lawfilesext.leg.wa.gov/biennium/2023-24/Htm/x.htm"
+    assert type(list(parse_bill_detail(detail_response(bill)))[1]).__name__ == "PageError"
+
+
+def test_no_text_is_asked_for_a_bill_not_enacted_or_not_tracked():
+    bill = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02",
+                             "links": [{"url": "https://leg.colorado.gov/a.html", "media_type": "text/html"}]}])
+    [item, request] = list(parse_bill_detail(detail_response(bill, in_force="2025-08-06")))
+    assert request.url == "https://leg.colorado.gov/a.html" and request.meta["tracked"]
+    assert request.meta["valid_from"] == "2025-08-06" and request.meta["instrument_id"] == "us-co-sb25-288"
+    assert "expects" not in request.meta  # a moved page says nothing about the law
+    pending = {**bill, "actions": [a for a in bill["actions"] if "became-law" not in a["classification"]]}
+    assert [type(r).__name__ for r in parse_bill_detail(detail_response(pending))] == ["BillItem"]
+    untracked = detail_response(bill)
+    untracked.meta.pop("instrument_id")
+    assert [type(r).__name__ for r in parse_bill_detail(untracked)] == ["BillItem"]
+    no_final = enacted_co_bill([{"note": "Introduced", "date": "2025-04-01", "links": [{"url": "https://leg.colorado.gov/i.html"}]}])
+    [_, error] = list(parse_bill_detail(detail_response(no_final)))
+    assert "no enrolled, chaptered or act version" in error["reason"]
+
+
+def text_response(body: bytes, url="https://billstatus.ls.state.ms.us/documents/2024/html/HB/1100-1199/HB1196SG.htm",
+                  content_type=b"text/html; charset=utf-8", **meta):
+    meta = {"instrument_id": "us-ms-code-97-3-119-1", "state": "US-MS", **meta}
+    return scrapy.http.HtmlResponse(url=url, body=body, headers={"Content-Type": content_type},
+                                    request=scrapy.Request(url, meta=meta))
+
+
+@pytest.mark.parametrize("body,content_type,message", [
+    (b"", b"text/html", "empty page"),
+    (b"<html><head><title>Page not found</title></head><body><nav>Home</nav><p>Sorry, that page is missing.</p></body></html>",
+     b"text/html", "does not read as a bill's text"),
+    (b"%PDF-1.7 ...", b"application/pdf", "PDFs are not read"),
+    (b"<html><body><script>location='/x'</script></body></html>", b"text/html", "no text"),
+])
+def test_a_page_that_is_not_a_bill_text_is_an_error_never_an_empty_text(body, content_type, message):
+    with pytest.raises(ValueError, match=message):
+        list(parse_bill_text(text_response(body, content_type=content_type)))
+
+
+def test_a_text_page_needs_its_instrument_and_its_states_host():
+    body = (EXAMPLES / "text_ms_HB1196SG.htm").read_bytes()
+    with pytest.raises(ValueError, match="whose text"):
+        list(parse_bill_text(text_response(body, instrument_id=None)))
+    with pytest.raises(ValueError, match="not on a host of the US-NJ legislature"):
+        list(parse_bill_text(text_response(body, state="US-NJ")))
+    plain = text_response(b"AN ACT relating to crimes.\n\nSection 1.  A person commits...\n",
+                          content_type=b"text/plain; charset=utf-8")
+    [provision] = list(parse_bill_text(plain))
+    assert provision["text"] == "AN ACT relating to crimes.\nSection 1. A person commits..."
+
+
+def test_the_generic_reader_drops_furniture_and_struck_words():
+    page = (b"<html><head><style>p{}</style><script>var x</script></head><body><header>Legislature</header>"
+            b"<nav><a href='/'>Home</a></nav><form><input name=q></form><div id=text>"
+            b"<p>AN ACT relating to <b>images</b>.</p><p>Sec. 1. A person <s>may</s> <strike>((shall))</strike> "
+            b"<del>not</del><u>must not</u> disclose.<br>(2) Next line.</p><pre>line one\nline two</pre>"
+            b"<img src=seal.png alt='Seal'></div><footer>Contact us</footer></body></html>")
+    assert bill_lines(page) == ["AN ACT relating to images.", "Sec. 1. A person must not disclose.", "(2) Next line.",
+                                "line one", "line two"]
+    with pytest.raises(NotBillText):
+        bill_lines(b"   ")
+
+
+def test_tracked_requests_carry_the_instrument_whose_text_the_bill_is():
+    spider = OpenStatesSpider(tracked=[{"id": "us-ms-code-97-3-119-1", "source_identifier": "US-MS/2024/HB 1196",
+                                        "date_in_force": date(2024, 7, 1)}])
+    [request] = list(spider.tracked_requests())
+    assert request.meta["instrument_id"] == "us-ms-code-97-3-119-1" and request.meta["in_force"] == "2024-07-01"
+    # A mirror serves each legislature's pages under /open_states/<host>/, and gives them back.
+    mirrored = OpenStatesSpider(base_url="http://127.0.0.1:9")
+    official = "https://lawfilesext.leg.wa.gov/biennium/2023-24/Htm/Bills/Session%20Laws/House/1999-S.SL.htm"
+    local = mirrored.to_download_url(official)
+    assert local == "http://127.0.0.1:9/open_states/lawfilesext.leg.wa.gov/biennium/2023-24/Htm/Bills/Session%20Laws/House/1999-S.SL.htm"
+    assert mirrored.to_official_url(local) == official
+    assert mirrored.to_download_url(f"{API}/bills/ms/2024/HB%201196") == "http://127.0.0.1:9/bills/ms/2024/HB%201196"
+    assert OpenStatesSpider.parser_for(official) is parse_bill_text
+    assert "lawfilesext.leg.wa.gov" in OpenStatesSpider.official_hosts()
+
+
+def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(built_db):
+    from fixture_server import FixtureServer
+
+    off_host = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02",
+                                 "links": [{"url": "https://mirror.example.org/co/sb25-288.html", "media_type": "text/html"}]}])
+
+    def hook(handler, method, path, query):
+        # Colorado's bill, enacted, with its only text on a host that is not Colorado's;
+        # Arkansas' act, whose text is only a PDF.
+        if path in ("/bills/co/2025A/SB%2025-288", "/bills/co/2025A/SB 25-288"):
+            return 200, "application/json", json.dumps(off_host).encode(), {}
+        if path in ("/bills/ar/2025/HB%201529", "/bills/ar/2025/HB 1529"):
+            return 200, "application/json", (EXAMPLES / "bill_ar_2025_HB1529.json").read_bytes(), {}
+        return None
+
+    with FixtureServer(hook=hook) as server:
+        result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": FAKE_KEY})
+        texts = [(path, headers) for _, path, _, headers in server.log if path.startswith("/open_states/")]
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The legislatures were asked for the three HTML texts, without the API key.
+    assert sorted(path.split("/")[2] for path, _ in texts) == [
+        "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "pub.njleg.state.nj.us"]
+    assert all("X-Api-Key" not in headers and "X-API-KEY" not in headers for _, headers in texts)
+    assert not any("example.org" in path or path.endswith(".pdf") for _, path, _, _ in server.log)
+    db = sqlite3.connect(built_db)
+    db.row_factory = sqlite3.Row
+    stored = {row["id"]: row for row in db.execute("SELECT * FROM provisions WHERE source = 'open_states'")}
+    assert set(stored) == {"us-wa-shb1999-2024/whole", "us-nj-pl-2025-c40/whole", "us-ms-code-97-3-119-1/whole"}
+    wa = stored["us-wa-shb1999-2024/whole"]
+    assert wa["instrument_id"] == "us-wa-shb1999-2024" and wa["language"] == "en" and wa["fetched_at"]
+    assert wa["valid_from"] == "2024-03-14"  # signed; no in-force date is curated
+    assert wa["url"] == "https://lawfilesext.leg.wa.gov/biennium/2023-24/Htm/Bills/Session%20Laws/House/1999-S.SL.htm"
+    assert "including one created or altered by digitization" in wa["text"] and "((shows))" not in wa["text"]
+    assert stored["us-nj-pl-2025-c40/whole"]["text"].startswith("CHAPTER 40\nAN ACT concerning deceptive audio")
+    assert stored["us-ms-code-97-3-119-1/whole"]["valid_from"] == "2024-07-01"  # the curated in-force date
+    assert db.execute("SELECT COUNT(*) FROM provision_versions WHERE provision_id = 'us-nj-pl-2025-c40/whole'").fetchone()[0] == 1
+    licence = db.execute("SELECT licence FROM sources WHERE id = 'open_states'").fetchone()[0]
+    assert "public records of the state legislatures" in licence
+    # The gaps are recorded, not failed: Arkansas' act only as PDF, Colorado's off-host link.
+    errors = {row["url"]: row for row in db.execute("SELECT * FROM crawl_errors WHERE source = 'open_states'")}
+    pdf = next(row for url, row in errors.items() if "827.pdf" in url)
+    assert pdf["kind"] == "refused" and "text only as PDF" in pdf["reason"]
+    off = errors["https://mirror.example.org/co/sb25-288.html"]
+    assert off["kind"] == "refused" and "not a host of the US-CO legislature" in off["reason"]
+    dumped = "\n".join(db.iterdump())
+    assert FAKE_KEY not in dumped and FAKE_KEY not in result.stderr and FAKE_KEY not in result.stdout
+    archive = archive_of(built_db)
+    if archive.exists():
+        assert FAKE_KEY.encode() not in archive.read_bytes()

@@ -29,6 +29,13 @@ BillDocumentOrVersion, Jurisdiction, LegislativeSession; `api/bills.py` for the 
 parameters, `include` values and the 20-per-page maximum; `api/pagination.py` for
 `pagination`) and the Open Civic Data action classifications used by the Open States
 scrapers. The examples in tests/examples/open_states/ are written by us in that shape.
+Session identifiers in curated `source_identifier`s are Open States' own, as its scrapers
+(openstates/openstates-scrapers, scrapers/<state>/__init__.py) name them: `2025A`
+(Colorado), `2024RS` (Kentucky), `193rd` (Massachusetts), `221` (New Jersey), `2023-24`
+(Washington's 2023-2024 biennium), `2025-2026` (Michigan, Pennsylvania); identifiers are
+as the API normalises them (`HB0102` -> `HB 102`, `SB25-288` -> `SB 25-288`). No real
+capture of a legislature's bill page exists either: the text examples (text_*) are ours,
+in the shape of Washington's, New Jersey's and Mississippi's pages.
 
 What the spider does:
 (a) tracked bills: each curated instrument whose source is `open_states`; its
@@ -40,6 +47,25 @@ What the spider does:
     searched with one full-text query (`SEARCH_QUERY`, Postgres web-search syntax: OR
     between the subject's phrases), page after page. Every bill found is stored with
     its whole action history. `--since` adds `updated_since`; `--limit` caps the states.
+
+(c) the text of a tracked bill that became law: Open States lists a bill's text versions
+    (`versions[]`: `note`, `date`, `links[]` of {`url`, `media_type`}), each a link to the
+    legislature's own copy. Of an enacted tracked bill, the final text is chosen by its
+    note (`final_version`: chaptered / session law / public act / act, then enrolled /
+    sent to the governor / ratified / signed, then as passed; the latest of the best) and
+    its link by media type (HTML, else plain text). That page is fetched only from an
+    official host of the state's legislature (`LEGISLATURE_HOSTS`, the module's own table:
+    sources never read the registry; tests/test_open_states.py checks every host against
+    the state's `official_domains` in data/jurisdictions), and stored as the curated
+    instrument's `whole` provision (English; `valid_from` the curated in-force date, else
+    the enactment date Open States gives; the source's licence by `source`). What is not
+    fetched is recorded in crawl_errors (kind `refused`, not a failed tracked document:
+    the gap is permanent, not a fault of the run): a link off those hosts (never followed),
+    a final text only as PDF (PDFs are not read), or no final version listed. Images and
+    video are never asked for. The page is read by `_bill_text.bill_lines` (BeautifulSoup;
+    scripts, navigation, forms and struck-out words dropped; a page with no enacting words
+    or section 1 is refused as not a bill's text). The API key goes to the API only: a
+    small downloader middleware takes the header off every request to a legislature.
 
 Actions are normalised to `vocabulary.BILL_ACTIONS` from each action's Open States
 `classification` list (the source's words kept as `wording`): introduction ->
@@ -61,11 +87,12 @@ as an OTHER identifier: what a curator writes in `source_identifier`, so the
 
 import re
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import scrapy
 
-from ..items import BillItem
+from ..items import BillItem, PageError, ProvisionItem
+from ._bill_text import GENERIC, Layout, NotBillText, bill_lines
 from .contract import Auth, SourceContract
 from .spider import SourceSpider, clean, iso_day, json_object, with_query
 
@@ -97,6 +124,54 @@ SIMPLE_ACTIONS = {
     "became-law": "became_law",
 }
 ENACTING = ("executive-signature", "became-law")
+
+#: The hosts a state's legislature serves its bill and session-law texts from: a text
+#: link is followed only on its own state's hosts. Each host lies on that state's
+#: `official_domains` in data/jurisdictions (checked by tests/test_open_states.py); a
+#: state not listed has no text fetched (recorded). Exact host names: the crawl's
+#: official-hosts check compares them as they are.
+LEGISLATURE_HOSTS: dict[str, tuple[str, ...]] = {
+    "US-AK": ("www.akleg.gov", "akleg.gov"),
+    "US-AR": ("www.arkleg.state.ar.us", "arkleg.state.ar.us"),
+    "US-CA": ("leginfo.legislature.ca.gov",),
+    "US-CO": ("leg.colorado.gov", "content.leg.colorado.gov"),
+    "US-CT": ("www.cga.ct.gov", "cga.ct.gov"),
+    "US-DE": ("legis.delaware.gov",),
+    "US-IA": ("www.legis.iowa.gov", "legis.iowa.gov"),
+    "US-IN": ("iga.in.gov",),
+    "US-KS": ("www.kslegislature.gov", "kslegislature.gov"),
+    "US-KY": ("apps.legislature.ky.gov", "legislature.ky.gov"),
+    "US-LA": ("legis.la.gov", "www.legis.la.gov"),
+    "US-MA": ("malegislature.gov",),
+    "US-MI": ("legislature.mi.gov", "www.legislature.mi.gov"),
+    "US-MN": ("www.revisor.mn.gov", "revisor.mn.gov"),
+    "US-MS": ("billstatus.ls.state.ms.us",),
+    "US-MT": ("bills.legmt.gov", "archive.legmt.gov", "leg.mt.gov"),
+    "US-NJ": ("pub.njleg.state.nj.us", "www.njleg.state.nj.us", "pub.njleg.gov"),
+    "US-NY": ("www.nysenate.gov", "nysenate.gov", "assembly.state.ny.us", "nyassembly.gov"),
+    "US-PA": ("www.palegis.us", "palegis.us", "www.legis.state.pa.us"),
+    "US-SC": ("www.scstatehouse.gov", "scstatehouse.gov"),
+    "US-SD": ("sdlegislature.gov", "mylrc.sdlegislature.gov"),
+    "US-TN": ("wapp.capitol.tn.gov", "www.capitol.tn.gov", "publications.tnsosfiles.com"),
+    "US-WA": ("lawfilesext.leg.wa.gov", "app.leg.wa.gov"),
+    "US-WY": ("wyoleg.gov", "www.wyoleg.gov"),
+}
+HOST_STATE = {host: code for code, hosts in LEGISLATURE_HOSTS.items() for host in hosts}
+#: Per-state reading of bill pages, where the generic reader is not enough (none yet:
+#: the Washington, New Jersey and Mississippi pages read generically).
+LAYOUTS: dict[str, Layout] = {}
+#: Where a mirror (the fixture server, a replay) serves a legislature's paths:
+#: /open_states/<host>/<path>, beside the API's own paths.
+MIRROR_PREFIX = "/" + SOURCE
+
+#: Version notes by how final the text is: (rank, pattern); the best rank wins, then
+#: the latest date. A note matching none is not a final text.
+VERSION_RANKS = (
+    (3, re.compile(r"chapter|session law|public act|public law|\bact\b|\bP\.\s?L\.|enacted", re.IGNORECASE)),
+    (2, re.compile(r"enrol|sent to (the )?governor|ratified|signed|approved|final", re.IGNORECASE)),
+    (1, re.compile(r"as passed|passed (by )?both|passed legislature", re.IGNORECASE)),
+)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 JURISDICTION_ID = re.compile(r"^ocd-jurisdiction/country:us/(?:state|district|territory):(?P<code>[a-z]{2})/government$")
 DETAIL_PATH = re.compile(r"^/bills/(?P<state>[a-z]{2})/(?P<session>[^/]+)/(?P<identifier>[^/]+)/?$")
@@ -291,6 +366,121 @@ def sponsor(sponsorship) -> dict | None:
 # --------------------------------------------------------------------------- parsers
 
 
+# --------------------------------------------------------------------------- bill texts
+
+
+def version_rank(version: dict) -> int:
+    note = str(version.get("note") or "")
+    return next((rank for rank, pattern in VERSION_RANKS if pattern.search(note)), 0)
+
+
+def final_version(versions: list) -> dict | None:
+    """The version holding the bill's final text: the best-ranked note, the latest date
+    among those (a later listing wins a tie); None when no note names a final text."""
+    ranked = [(version_rank(v), str(v.get("date") or ""), index, v)
+              for index, v in enumerate(versions or []) if isinstance(v, dict) and v.get("links")]
+    ranked = [entry for entry in ranked if entry[0] > 0]
+    return max(ranked, key=lambda entry: entry[:3])[3] if ranked else None
+
+
+def link_kind(link: dict) -> str:
+    """html, text, pdf, media or other: by the link's media type, else its file name."""
+    media = str(link.get("media_type") or "").split(";")[0].strip().lower()
+    # The file name may sit in the query (Arkansas' FTPDocument?...&file=827.pdf).
+    parts = urlsplit(str(link.get("url") or ""))
+    path = f"{parts.path}?{parts.query}".lower().rstrip("?")
+    if media in HTML_TYPES or (not media and path.endswith((".htm", ".html"))):
+        return "html"
+    if media == "text/plain" or (not media and path.endswith(".txt")):
+        return "text"
+    if media == "application/pdf" or path.endswith(".pdf") or ".pdf&" in path:
+        return "pdf"
+    if media.startswith(("image/", "video/", "audio/")):
+        return "media"
+    return "other"
+
+
+def on_legislature_host(code: str, url: str) -> bool:
+    return (urlsplit(url).hostname or "") in LEGISLATURE_HOSTS.get(code, ())
+
+
+def text_requests(item: BillItem, bill: dict, meta: dict):
+    """For an enacted tracked bill: the request for its final text, or the PageError that
+    says why it is not fetched (off the legislature's hosts, only a PDF, no final version)."""
+    instrument_id = meta.get("instrument_id")
+    if not instrument_id or item.get("status") != "enacted":
+        return
+    code = item["jurisdiction"]
+    version = final_version(bill.get("versions") or [])
+    where = item.get("url") or OFFICIAL
+
+    def gap(url, reason):
+        return PageError(url=url, status=None, kind="refused", tracked=False,
+                         reason=f"{instrument_id} ({code} {item['identifier']}): {reason}")
+
+    if version is None:
+        yield gap(where, "no enrolled, chaptered or act version listed: text not fetched")
+        return
+    links = [link for link in version.get("links") or [] if isinstance(link, dict) and link.get("url")]
+    readable = sorted((link for link in links if link_kind(link) in ("html", "text")),
+                      key=lambda link: link_kind(link) != "html")
+    if not readable:
+        kinds = {link_kind(link) for link in links}
+        what = "text only as PDF" if "pdf" in kinds else f"text only as {', '.join(sorted(kinds)) or 'nothing'}"
+        yield gap(links[0]["url"] if links else where, f"{what} ({version.get('note')!r}): PDFs are not read")
+        return
+    official = [link for link in readable if on_legislature_host(code, link["url"])]
+    if not official:
+        hosts = ", ".join(sorted({urlsplit(link["url"]).hostname or "?" for link in readable}))
+        yield gap(readable[0]["url"], f"text link on {hosts}, not a host of the {code} legislature "
+                                      f"({', '.join(LEGISLATURE_HOSTS.get(code, ())) or 'none known'}): refused, not followed")
+        return
+    yield scrapy.Request(official[0]["url"], meta={
+        "tracked": True, "instrument_id": instrument_id, "state": code,
+        "version": clean(version.get("note")), "bill_id": item["id"],
+        "valid_from": meta.get("in_force") or (item.get("status_date") if item.get("status") == "enacted" else None),
+    })
+
+
+def parse_bill_text(response):
+    """A legislature's page holding a bill's final text: the tracked instrument's `whole`
+    provision. meta: `instrument_id` (required: whose text), `state`, `valid_from`."""
+    instrument_id = response.meta.get("instrument_id")
+    if not instrument_id:
+        raise ValueError(f"whose text is {response.url}? (request meta `instrument_id`)")
+    host = urlsplit(response.url).hostname or ""
+    code = response.meta.get("state") or HOST_STATE.get(host)
+    if not code or not on_legislature_host(code, response.url):
+        raise ValueError(f"{response.url} is not on a host of the {code or '?'} legislature")
+    media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if media == "application/pdf" or response.body[:5] == b"%PDF-":
+        raise ValueError(f"{response.url} answered a PDF: PDFs are not read")
+    try:
+        if media == "text/plain":
+            lines = [line for line in (clean(raw) for raw in response.text.splitlines()) if line]
+            if not lines:
+                raise NotBillText(f"empty page at {response.url}")
+        else:
+            lines = bill_lines(response.body, LAYOUTS.get(code, GENERIC), response.url)
+    except NotBillText as error:
+        raise ValueError(str(error)) from None
+    yield ProvisionItem(
+        id=f"{instrument_id}/whole",
+        instrument_id=instrument_id,
+        label="whole",
+        heading=None,
+        text="\n".join(lines),
+        language="en",
+        url=response.url,
+        extent=None,
+        in_force_status=None,
+        valid_from=iso_day(response.meta.get("valid_from")),
+        valid_to=None,
+        source=SOURCE,
+        identifiers=[{"scheme": "URI", "value": response.url}],
+    )
+
+
 def parse_jurisdictions(response):
     """`/jurisdictions`: one search request per recent session of each state.
 
@@ -327,9 +517,13 @@ def parse_bill_search(response):
 
 def parse_bill_detail(response):
     """`/bills/{state}/{session}/{identifier}`: one bill. meta `curated_id` keeps a
-    tracked bill's id when given (it always equals `bill_id_for` of its identifier)."""
+    tracked bill's id when given (it always equals `bill_id_for` of its identifier);
+    meta `instrument_id` names the curated instrument whose text an enacted bill's
+    final version is (`in_force`: its curated in-force date), see `text_requests`."""
     data = read_json(response, "identifier")
-    yield bill_item(data, response.meta.get("curated_id"))
+    item = bill_item(data, response.meta.get("curated_id"))
+    yield item
+    yield from text_requests(item, data, response.meta)
 
 
 def parse_listing(response):
@@ -359,7 +553,9 @@ DECLARATION = SourceContract(
     name="Open States API v3 (Plural Policy)",
     kind="bills",
     base_url=OFFICIAL,
-    licence="CC BY 4.0 (Open States data)",
+    # The legislatures whose bill texts are fetched (their official hosts only).
+    alias_hosts=tuple(sorted(HOST_STATE)),
+    licence="CC BY 4.0 (Open States data); bill and session-law texts: public records of the state legislatures",
     licence_url="https://open.pluralpolicy.com/",
     terms_url="https://open.pluralpolicy.com/",
     rate_limit_text="free key: 10 requests a minute and 250 a day (api-v3 default tier)",
@@ -372,12 +568,37 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.header_key(env="OPENSTATES_API_KEY", header="X-API-KEY"),
     secret_params=frozenset({"apikey"}),
-    parser_version="2",
-    parser_meta=("today", "updated_since", "limit", "curated_id"),
+    parser_version="3",
+    parser_meta=("today", "updated_since", "limit", "curated_id", "instrument_id", "in_force", "state",
+                 "valid_from", "version", "bill_id"),
     curated_instrument_id=bill_id_for,
     notes="State bills on the subject in every state (current and two previous regular sessions), with "
-          "actions normalised from Open States' classifications. Key in OPENSTATES_API_KEY (X-API-KEY header).",
+          "actions normalised from Open States' classifications; the final text of a tracked enacted bill from "
+          "its legislature's own host (HTML or plain text; PDFs recorded, not read). Key in OPENSTATES_API_KEY "
+          "(X-API-KEY header, sent to the API only).",
 )
+
+
+class KeyOnlyToTheApiMiddleware:
+    """Takes the API key's header off every request that is not for the Open States API
+    (a legislature's bill page): the shared auth middleware sets it on every request of
+    the source, and a state's server has no business seeing our key. Runs after it."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        spider = self.crawler.spider
+        header = DECLARATION.auth.header
+        if not isinstance(spider, OpenStatesSpider) or header not in request.headers:
+            return None
+        if urlsplit(spider.to_official_url(request.url)).netloc != urlsplit(OFFICIAL).netloc:
+            del request.headers[header]
+        return None
 
 
 class OpenStatesSpider(SourceSpider):
@@ -388,6 +609,42 @@ class OpenStatesSpider(SourceSpider):
         (DETAIL_PATH.pattern, parse_bill_detail),
     ]
     json_keys = {"results": parse_listing, "identifier": parse_bill_detail}
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+        settings.set("DOWNLOADER_MIDDLEWARES", {**middlewares, f"{__name__}.KeyOnlyToTheApiMiddleware": 960},
+                     priority="spider")
+
+    @classmethod
+    def parser_for(cls, url: str, body: bytes | None = None):
+        """A legislature's page is a bill text, whatever its path; the API by its routes."""
+        if urlsplit(url).hostname in HOST_STATE:
+            return parse_bill_text
+        return super().parser_for(url, body)
+
+    # Many hosts, one mirror: a mirror serves each legislature's paths under
+    # /open_states/<host>/, the API's at its own paths.
+
+    def to_download_url(self, url: str) -> str:
+        parts = urlsplit(url)
+        if not self.mirrored() or parts.netloc not in HOST_STATE:
+            return super().to_download_url(url)
+        base = urlsplit(self.download_base)
+        return urlunsplit((base.scheme, base.netloc, f"{base.path}{MIRROR_PREFIX}/{parts.netloc}{parts.path}",
+                           parts.query, ""))
+
+    def to_official_url(self, url: str) -> str:
+        if not self.mirrored():
+            return url
+        base = urlsplit(self.download_base)
+        parts = urlsplit(url)
+        prefix = f"{base.path}{MIRROR_PREFIX}/"
+        if parts.netloc != base.netloc or not parts.path.startswith(prefix):
+            return super().to_official_url(url)
+        host, _, path = parts.path[len(prefix):].partition("/")
+        return urlunsplit(("https", host, "/" + path, parts.query, ""))
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -408,6 +665,9 @@ class OpenStatesSpider(SourceSpider):
             if not parts:
                 self.logger.warning("open_states: %r is not US-XX/session/identifier", instrument.get("source_identifier"))
                 continue
+            extra = {"instrument_id": instrument["id"]} if instrument.get("id") else {}
+            if instrument.get("date_in_force"):
+                extra["in_force"] = str(instrument["date_in_force"])
             yield self.request(detail_url(*parts), tracked=True, expects=("bill", bill_id(*parts)),
-                               curated_id=bill_id(*parts))
+                               curated_id=bill_id(*parts), **extra)
 

@@ -1,0 +1,122 @@
+"""The words of a bill or session law from a legislature's HTML page, as lines of text.
+
+State legislatures publish their bill texts as HTML of many makes: word-processor
+exports (Washington's session laws, New Jersey's chaptered laws: paragraphs styled
+inline, amendments marked by underline and strike-through), plain generated pages
+(Mississippi's bill texts: one paragraph per line of the bill) and pages of a site's
+own template around the text (menus, headers, search forms). One small reader serves
+them all: it drops what is never bill text (scripts, styles, navigation, forms, media),
+keeps one line per block element (p, div, li, table cell, br), joins inline markup
+within its line, and leaves out words the text marks as deleted (strike-through, <del>,
+<s>): in an enacted text they are what the act took out of the law, not law, and
+reading them as plain words would say the opposite. A state whose page needs more
+(a container, extra furniture to drop) says so in `Layout`.
+
+Pure functions over bytes: no network, no database.
+"""
+
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import Comment, Doctype, ProcessingInstruction
+
+#: Never bill text.
+FURNITURE = ("script", "style", "noscript", "template", "nav", "header", "footer", "form", "button", "select",
+             "input", "iframe", "img", "picture", "video", "audio", "svg", "object", "embed", "canvas", "map")
+#: Elements that end a line.
+BLOCKS = {"p", "div", "li", "br", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+          "blockquote", "pre", "table", "ul", "ol", "dd", "dt", "dl", "center", "hr", "main", "body", "address"}
+#: Elements that mark words deleted by the act.
+DELETED = ("s", "strike", "del")
+STRUCK_STYLE = re.compile(r"text-decoration\s*:[^;\"']*line-through", re.IGNORECASE)
+#: A page that is the text of a bill says it enacts something or numbers its sections.
+ENACTING = re.compile(r"\bbe it enacted\b|\ban act\b|\bsection\s+1\b|\bsec\.\s*1\b|\bnew section\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one state's bill pages need beyond the generic reading."""
+    #: CSS selector of the element holding the text (else the whole body).
+    container: str | None = None
+    #: CSS selectors of site furniture to drop besides FURNITURE.
+    drop: tuple[str, ...] = ()
+
+
+GENERIC = Layout()
+
+
+class NotBillText(ValueError):
+    """The page is not the text of a bill (an error page, a search form, a status page)."""
+
+
+def bill_lines(body: bytes | str, layout: Layout = GENERIC, url: str = "") -> list[str]:
+    """The text of the bill on an HTML page, one line per block; NotBillText when the page
+    holds no bill text (nothing left, or nothing that reads as an enactment)."""
+    if not body or not body.strip():
+        raise NotBillText(f"empty page at {url}")
+    # Bytes go in as they came: the page's own charset declaration (a word processor's
+    # windows-1252) decides how they read.
+    soup = BeautifulSoup(body, "lxml")
+    for name in FURNITURE:
+        for tag in soup.find_all(name):
+            tag.decompose()
+    for selector in layout.drop:
+        for tag in soup.select(selector):
+            tag.decompose()
+    for tag in soup.find_all(DELETED):
+        tag.decompose()
+    for tag in soup.find_all(style=STRUCK_STYLE):
+        tag.decompose()
+    root = soup.select_one(layout.container) if layout.container else None
+    if layout.container and root is None:
+        raise NotBillText(f"no {layout.container!r} on {url}: not a bill text page, or the layout changed")
+    root = root or soup.body or soup
+    lines = block_lines(root)
+    if not lines:
+        raise NotBillText(f"no text on {url}")
+    if not any(ENACTING.search(line) for line in lines):
+        title = " ".join((soup.title.get_text() if soup.title else "").split()) or "no title"
+        raise NotBillText(f"{url} ({title!r}) does not read as a bill's text: no enacting words or section 1")
+    return lines
+
+
+def block_lines(root: Tag) -> list[str]:
+    """The text under `root`: a line per block element, inline markup kept in its line,
+    the line breaks of <pre> kept."""
+    lines: list[str] = []
+    buffer: list[str] = []
+
+    def flush():
+        line = " ".join("".join(buffer).split())
+        if line:
+            lines.append(line)
+        buffer.clear()
+
+    def walk(node, preformatted: bool):
+        for child in node.children:
+            if isinstance(child, (Comment, Doctype, ProcessingInstruction)):
+                continue
+            if isinstance(child, NavigableString):
+                text = str(child)
+                if preformatted and "\n" in text:
+                    parts = text.split("\n")
+                    for part in parts[:-1]:
+                        buffer.append(part)
+                        flush()
+                    buffer.append(parts[-1])
+                else:
+                    buffer.append(text)
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name.lower()
+            if name in BLOCKS:
+                flush()
+            walk(child, preformatted or name == "pre")
+            if name in BLOCKS:
+                flush()
+
+    walk(root, root.name == "pre")
+    flush()
+    return lines
