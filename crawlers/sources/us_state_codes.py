@@ -92,7 +92,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import yaml
 from lxml import etree
@@ -101,13 +101,11 @@ from lxml.cssselect import CSSSelector
 
 from ..items import InstrumentItem, PageError, ProvisionItem
 from .contract import Auth, SourceContract
+from ._per_host_mirror import PerHostMirror
 from .spider import SourceSpider, clean
 
 SOURCE = "us_state_codes"
 TABLE_FILE = Path(__file__).with_name("us_state_codes.yaml")
-#: Where a mirror (the fixture server, a replay) serves each official host's paths:
-#: /us_state_codes/<host>/<path>, so one mirror can stand for every state's site.
-MIRROR_PREFIX = "/" + SOURCE
 
 
 class TableError(ValueError):
@@ -696,9 +694,11 @@ DECLARATION = SourceContract(
 )
 
 
-class UsStateCodesSpider(SourceSpider):
+class UsStateCodesSpider(PerHostMirror, SourceSpider):
     contract = DECLARATION
     routes = [(r".", parse_section)]
+    # A mirror (the fixture server, a replay) serves each state's host under /us_state_codes/<host>/.
+    mirror_prefix = "/" + SOURCE
 
     @classmethod
     def update_settings(cls, settings):
@@ -709,34 +709,6 @@ class UsStateCodesSpider(SourceSpider):
             for host in state.hosts:
                 slots.setdefault(host, {"concurrency": 1, "delay": state.delay})
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
-
-    # Many hosts, one mirror: a mirror serves each official host's paths under
-    # /us_state_codes/<host>/, so the way back to the official URL keeps the host.
-
-    def to_download_url(self, url: str) -> str:
-        if not self.mirrored():
-            return url
-        parts = urlsplit(url)
-        if parts.netloc not in self.official_hosts():
-            return url
-        base = urlsplit(self.download_base)
-        return urlunsplit((base.scheme, base.netloc, f"{base.path}{MIRROR_PREFIX}/{parts.netloc}{parts.path}",
-                           parts.query, ""))
-
-    def to_official_url(self, url: str) -> str:
-        if not self.mirrored():
-            return url
-        base = urlsplit(self.download_base)
-        parts = urlsplit(url)
-        prefix = f"{base.path}{MIRROR_PREFIX}/"
-        if parts.netloc != base.netloc:
-            return url
-        if not parts.path.startswith(prefix):
-            # The mirror's own robots.txt: recorded as the base host's, as every source does,
-            # so that the archive knows it again on the next run (and asks conditionally).
-            return super().to_official_url(url)
-        host, _, path = parts.path[len(prefix):].partition("/")
-        return urlunsplit(("https", host, "/" + path, parts.query, ""))
 
     def tracked_requests(self):
         """One request per page: every tracked section on it rides in the request's `targets`."""
