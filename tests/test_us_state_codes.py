@@ -5,6 +5,7 @@ and the canned query of state laws and pending bills."""
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
@@ -470,3 +471,28 @@ def test_govinfo_reads_a_us_code_section_and_asks_for_curated_granules(tmp_path)
     assert request.url == ("https://api.govinfo.gov/packages/USCODE-2024-title15/granules/"
                            "USCODE-2024-title15-chap94A-sec6851/htm")
     assert request.meta["instrument_id"] == "us-usc-15-6851" and request.meta["tracked"]
+
+
+def test_a_saved_page_is_parsed_from_its_official_address_alone():
+    """`sii-atlas parse us_state_codes FILE --url URL` on a page we have never seen: where the
+    state's address names the section (or its anchor does, on a chapter page), no meta is
+    needed, and the result is the one the crawl's request meta gives."""
+    read_back = 0
+    for name, spec in MANIFEST.items():
+        targets = (spec.get("meta") or {}).get("targets") or []
+        if len(targets) != 1 or name.endswith(".json"):
+            continue
+        state = module.SUPPORTED.get(spec["meta"].get("state") or module.HOST_STATE.get(urlsplit(spec["url"]).netloc))
+        url = spec["url"] + (f"#{state.anchor.format(**module.derived(targets[0]['parts']))}" if state.anchor else "")
+        section = module.section_from_url(state, url)
+        if section is None:
+            continue
+        assert section == targets[0]["section"], name
+        with_meta = parse_file("us_state_codes", EXAMPLES / name, spec["url"], {"state": state.code, "section": section})
+        alone = parse_file("us_state_codes", EXAMPLES / name, url, {})
+        assert [i.get("text") for i in alone] == [i.get("text") for i in with_meta], name
+        read_back += 1
+    assert read_back >= 25
+    nh = module.SUPPORTED["NH"]
+    assert module.section_from_url(nh, "https://www.gencourt.state.nh.us/rsa/html/LXII/638/638-26-a.htm") == "638:26-a"
+    assert module.section_from_url(module.SUPPORTED["FL"], "https://www.leg.state.fl.us/statutes/index.cfm") is None

@@ -92,7 +92,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from lxml import etree
@@ -586,10 +586,43 @@ def targets_of(response, state: State) -> list[dict]:
     targets = response.meta.get("targets")
     if targets:
         return list(targets)
-    section = response.meta.get("section")
+    section = response.meta.get("section") or section_from_url(state, response.url)
     if not section:
         raise ValueError(f"{state.code}: which section of {response.url}? (request meta `targets` or `section`)")
     return [{"section": section, "key": response.meta.get("key")}]
+
+
+#: Derived URL parts that give the section back: New Hampshire's file 638-26-a is RSA 638:26-a.
+SECTION_FROM_PART = {"section": lambda value: value, "colon_file": lambda value: value.replace("-", ":", 1)}
+
+
+def section_from_url(state: State, url: str) -> str | None:
+    """The section an official address names, read back through the state's own URL pattern
+    (and the anchor, on a chapter page): `sii-atlas parse` on a saved page needs no meta when
+    the address says which section it is. None where the pattern names the section only
+    through a part that cannot be read back (Florida's padded number, Kansas' page name)."""
+    for pattern in filter(None, [f"{state.url}#{state.anchor}" if state.anchor else None, state.url]):
+        named = [part for part in SECTION_FROM_PART if "{" + part + "}" in pattern]
+        if not named:
+            continue
+        part = named[0]
+        regex = "".join(
+            f"(?P<{part}>[^/?&#]+?)" if piece == "{" + part + "}" else "[^/?&#]*?" if piece.startswith("{")
+            else re.escape(piece)
+            for piece in re.split(r"(\{[a-z0-9_]+\})", pattern) if piece)
+        # A part used twice (Alaska's secStart and secEnd) must read the same both times.
+        regex = _once(regex, part)
+        match = re.fullmatch(regex, unquote(url))
+        if match:
+            return SECTION_FROM_PART[part](match.group(part))
+    return None
+
+
+def _once(regex: str, part: str) -> str:
+    """Every group named `part` after the first becomes a back-reference to it."""
+    group = f"(?P<{part}>[^/?&#]+?)"
+    head, first, tail = regex.partition(group)
+    return head + first + tail.replace(group, f"(?P={part})")
 
 
 def parse_section(response):
