@@ -13,7 +13,9 @@ to a plain subprocess whenever the warm start could differ from a cold one: an
 environment variable read while importing (the crawling settings read
 $SII_ATLAS_CONTACT at import) or any PYTHON* variable has another value than the helper
 started with, another thread is already using the helper, or the helper cannot start.
-SII_ATLAS_TEST_WARM_CLI=0 turns it off altogether (every command then runs cold).
+(Only Python's reads of os.environ are seen, not a C library's: a test that varies,
+say, OPENSSL_CONF should pass warm=False.) SII_ATLAS_TEST_WARM_CLI=0 turns it off
+altogether (every command then runs cold), to tell a warm-start problem from a real one.
 """
 
 import atexit
