@@ -4,12 +4,17 @@ Crawls are slow-ish (a subprocess, a build, a local server), so each source is c
 once per session into a template database and every test gets its own copy
 (`crawled_db`), as it gets its own copy of a freshly built one (`built_db`)."""
 
+import fcntl
+import json
+import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import warm_cli
 
 PROJECT = Path(__file__).resolve().parents[1]
 #: Real captures kept beside the project (see ../shared/samples/README.md); absent elsewhere.
@@ -27,13 +32,17 @@ def sample(source: str, name: str) -> Path:
     return path
 
 
-def sii_atlas(db: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run `sii-atlas` in a subprocess (the Twisted reactor cannot restart in one process)."""
-    import os
-
+def sii_atlas(db: Path, *args: str, env: dict | None = None, timeout: float = 300,
+              warm: bool = False) -> subprocess.CompletedProcess:
+    """Run `sii-atlas` in a subprocess (the Twisted reactor cannot restart in one process):
+    a cold interpreter, or with `warm`, a new process forked from one that has already
+    imported the crawling stack (warm_cli.py: the same code and outputs, seconds sooner)."""
+    env = {**os.environ, **(env or {})}
+    if warm:
+        return warm_cli.run(["--db", str(db), *args], PROJECT, env, timeout)
     return subprocess.run(
         [sys.executable, "-m", "crawlers.cli", "--db", str(db), *args],
-        cwd=PROJECT, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        cwd=PROJECT, capture_output=True, text=True, timeout=timeout, env=env,
     )
 
 
@@ -50,7 +59,8 @@ def crawl(db: Path, server, source: str = "legislation_gov_uk", *extra: str, env
     # A source that needs a key gets a test one, unless the test sets its own (an empty
     # value: the source is skipped).
     env = {**fixture_keys(source), **(env or {})}
-    return sii_atlas(db, "crawl", source, "--base-url", server.url, *FAST, *extra, env=env, **kwargs)
+    return sii_atlas(db, "crawl", source, "--base-url", server.url, *FAST, *extra, env=env,
+                     **{"warm": True, **kwargs})
 
 
 def archive_of(db: Path) -> Path:
@@ -65,11 +75,39 @@ def copy_database(source: Path, target: Path) -> Path:
     return target
 
 
+def shared_folder(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this session sees (the session's own temp root)."""
+    root = tmp_path_factory.getbasetemp()
+    return (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "shared"
+
+
+@contextmanager
+def made_once(folder: Path):
+    """Yields True to the first process of the session to get here for `folder` (it makes
+    the thing, which is then marked done), False to every later one. A maker that fails
+    leaves nothing marked: the next one tries again, and fails the same way in its own test."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_name(folder.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / "done"
+        if done.exists():
+            yield False
+            return
+        shutil.rmtree(folder, ignore_errors=True)  # a failed attempt's leftovers
+        folder.mkdir()
+        yield True
+        done.touch()
+
+
 @pytest.fixture(scope="session")
 def built_template(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("built") / "sii_atlas.db"
-    result = sii_atlas(db, "build")
-    assert result.returncode == 0, result.stderr
+    """The curated data built once per session, shared by the workers: copy it, never write it."""
+    folder = shared_folder(tmp_path_factory) / "built"
+    db = folder / "sii_atlas.db"
+    with made_once(folder) as first:
+        if first:
+            result = sii_atlas(db, "build")
+            assert result.returncode == 0, result.stderr
     return db
 
 
@@ -80,19 +118,24 @@ def built_db(tmp_path, built_template) -> Path:
 
 @pytest.fixture(scope="session")
 def crawled_templates(tmp_path_factory, built_template):
-    """{source: (database after one fixture crawl, that crawl's result, its server)}, made on first use."""
-    from fixture_server import FixtureServer
-
-    made = {}
+    """{source: (database after one fixture crawl, that crawl's result, what its server
+    saw)}: each source is crawled once per session, by the first worker that needs it."""
+    from fixture_server import FixtureServer, Recorded
 
     def template(source: str):
-        if source not in made:
-            db = copy_database(built_template, tmp_path_factory.mktemp(source) / "sii_atlas.db")
-            with FixtureServer() as server:
-                result = crawl(db, server, source, env=fixture_keys(source))
-            assert result.returncode == 0, result.stdout + result.stderr
-            made[source] = (db, result, server)
-        return made[source]
+        folder = shared_folder(tmp_path_factory) / f"crawled-{source}"
+        db = folder / "sii_atlas.db"
+        with made_once(folder) as first:
+            if first:
+                copy_database(built_template, db)
+                with FixtureServer() as server:
+                    result = crawl(db, server, source, env=fixture_keys(source))
+                assert result.returncode == 0, result.stdout + result.stderr
+                (folder / "crawl.json").write_text(json.dumps({
+                    "result": [result.args, result.returncode, result.stdout, result.stderr],
+                    "server": server.record()}))
+        made = json.loads((folder / "crawl.json").read_text())
+        return db, subprocess.CompletedProcess(*made["result"]), Recorded(made["server"])
 
     return template
 
@@ -106,3 +149,15 @@ def crawled_db(tmp_path, crawled_templates):
         return copy_database(db, tmp_path / "sii_atlas.db"), result, server
 
     return copy
+
+
+# Fixtures whose tests crawl or build (seconds each, a minute for a rate-limited source).
+SLOW_FIXTURES = {"built_db", "built_template", "crawled_db", "crawled_templates"}
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that crawl run first: with the workers stealing work from each other
+    (--dist worksteal), the session then ends on short tests that even out, not on a
+    minute-long crawl one worker started last. The order is the same in every worker
+    (xdist requires it) and no test may depend on it."""
+    items.sort(key=lambda item: not (SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))))

@@ -111,7 +111,31 @@ def etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-class FixtureServer:
+class Seen:
+    """What a fixture server was asked: `requests` (paths) and `log` (time, path, method, headers)."""
+
+    requests: list[str]
+    log: list[tuple[float, str, str, dict]]
+
+    def conditional(self) -> list[str]:
+        """Paths asked with a validator (If-None-Match or If-Modified-Since)."""
+        return [path for _, path, _, headers in self.log if {"If-None-Match", "If-Modified-Since"} & set(headers)]
+
+    def record(self) -> dict:
+        return {"url": self.url, "mode": self.mode, "requests": self.requests, "log": self.log}
+
+
+class Recorded(Seen):
+    """A stopped server's record, read back (in another test process too: crawls shared
+    between xdist workers keep their server this way). Times are time.monotonic(), the
+    same clock in every process of the machine."""
+
+    def __init__(self, record: dict):
+        self.url, self.mode, self.requests = record["url"], record["mode"], record["requests"]
+        self.log = [tuple(entry) for entry in record["log"]]
+
+
+class FixtureServer(Seen):
     def __init__(self, mode: str = "fixtures", hook=None, host: str = "127.0.0.1"):
         self.mode = mode
         self.hook = hook
@@ -174,10 +198,6 @@ class FixtureServer:
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
-
-    def conditional(self) -> list[str]:
-        """Paths asked with a validator (If-None-Match or If-Modified-Since)."""
-        return [path for _, path, _, headers in self.log if {"If-None-Match", "If-Modified-Since"} & set(headers)]
 
     def __enter__(self):
         self.thread.start()

@@ -1,12 +1,16 @@
-"""Whole crawls, in a subprocess (the Twisted reactor cannot restart in one process),
-against a local server playing the official sites, into a temporary database."""
+"""Whole crawls, in a subprocess (the Twisted reactor cannot restart in one process; the
+tests' crawls fork it from a warm interpreter, tests/warm_cli.py), against a local server
+playing the official sites, into a temporary database."""
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+import warm_cli
 import yaml
-from conftest import FAST, PROJECT, crawl, fixture_keys, sii_atlas
+from conftest import FAST, PROJECT, copy_database, crawl, fixture_keys, sii_atlas
 from datasette.app import Datasette
 
 from crawlers.sources import SPIDERS
@@ -207,3 +211,21 @@ def test_retry_after_holds_every_request_to_the_site(built_db):
     during = [path for t, path in log if refused_at < t < refused_at + 1.8]
     assert during == [], f"requests sent while the server asked us to wait: {during}"
     assert sum(path.endswith("/section/66A/data.xml") for _, path in log) == 2
+
+
+def test_a_warm_crawl_answers_as_a_cold_one(built_db, tmp_path):
+    """The tests' crawls start from an interpreter that has already imported Scrapy and the
+    sources (warm_cli.py); that must change nothing the CLI says, returns or stores."""
+    if not warm_cli.runs_warm(PROJECT, {**os.environ, **fixture_keys("find_case_law")}):
+        pytest.skip("crawls run cold here (SII_ATLAS_TEST_WARM_CLI=0, or the helper could not start)")
+    cold_db = copy_database(built_db, tmp_path / "cold.db")
+    with FixtureServer() as server:
+        warm = crawl(built_db, server, "find_case_law")
+        warm_requests = sorted(server.requests)
+        cold = crawl(cold_db, server, "find_case_law", warm=False)
+    assert warm.args[:3] == cold.args[:3] == [sys.executable, "-m", "crawlers.cli"]
+    assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert sorted(server.requests[len(warm_requests):]) == warm_requests
+    warm_rows, cold_rows = sqlite_utils.Database(built_db), sqlite_utils.Database(cold_db)
+    for table in [*DATA_TABLES, "crawl_runs", "crawl_errors"]:
+        assert warm_rows[table].count == cold_rows[table].count, table
