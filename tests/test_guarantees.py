@@ -127,6 +127,26 @@ async def test_rate_limit_holds_requests_back_to_the_sources_terms():
     assert time.monotonic() - started >= 0.6
 
 
+async def test_a_table_of_many_sites_is_rate_limited_per_official_host_even_behind_a_mirror():
+    import time
+    from types import SimpleNamespace
+
+    from crawlers.crawling.middlewares import RateLimitMiddleware
+
+    mirror = "http://127.0.0.1:9/us_state_codes/"
+    spider = SimpleNamespace(
+        rate_limit=(2, 0.5), contract=SimpleNamespace(rate_limit_per_host=True),
+        to_official_url=lambda url: "https://" + url[len(mirror):] if url.startswith(mirror) else url)
+    middleware = RateLimitMiddleware(SimpleNamespace(spider=spider))
+    started = time.monotonic()
+    for host in ("a.example", "a.example", "b.example", "b.example", "c.example"):
+        await middleware.process_request(scrapy.Request(f"{mirror}{host}/section"))
+    assert time.monotonic() - started < 0.25  # two per host: nobody waited
+    await middleware.process_request(scrapy.Request(f"{mirror}a.example/third"))
+    assert time.monotonic() - started >= 0.45  # the third to one host waits for its window
+    assert set(middleware.sent) == {"a.example", "b.example", "c.example"}
+
+
 def test_a_source_without_its_api_key_is_skipped_with_a_message(tmp_path, monkeypatch, capsys):
     import dataclasses
 

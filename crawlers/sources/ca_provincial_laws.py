@@ -452,8 +452,9 @@ DECLARATION = SourceContract(
     licence_url="https://www2.gnb.ca/content/gnb/en/departments/public-safety/attorney-general/content/"
                 "acts_regulations/content/annual_volumes_ofregulations/copyright.html",
     terms_url="https://laws.gnb.ca/en/",
-    rate_limit_text="no register publishes a limit; one request at a time per host, 3 s apart, robots.txt obeyed",
+    rate_limit_text="no register publishes a limit; one request at a time per host, 3 s apart (at most 20 a minute to each register), robots.txt obeyed",
     rate_limit=(20, 60.0),
+    rate_limit_per_host=True,
     download_delay=3.0,
     deadline_seconds=1800,
     auth=Auth.none(),

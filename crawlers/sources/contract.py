@@ -78,6 +78,9 @@ class SourceContract:
     rate_limit_text: str
     #: (requests, seconds): the most the terms allow, enforced by RateLimitMiddleware.
     rate_limit: tuple[int, float] | None = None
+    #: Whether `rate_limit` holds for each official host apart (a table of many sites, each
+    #: its own server: the state codes, the provincial registers) rather than for the source.
+    rate_limit_per_host: bool = False
     #: A daily (or other) quota from the terms, in words; None when there is none.
     quota_text: str | None = None
     #: The most requests one run may send (a run fits in the quota's period); then it stops.
