@@ -2,6 +2,7 @@
 (faults, paging, credentials added only on the way out) and a crawl into SQLite."""
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,23 @@ def test_authentication_fault_names_its_code():
         list(parse_search(xml_response(body, status=500)))
 
 
+def test_the_istanbul_convention_example_reads_the_same_without_eli_subdivisions():
+    # No capture shows whether EUR-Lex wraps the articles of this June 2023 OJ agreement
+    # in ELI subdivisions: the flat reading of the same page must give the same provisions.
+    url = "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:22023A0602(01)"
+    page = (EXAMPLES / "coe-cets-210-en.html").read_bytes()
+    flat = re.sub(rb'<div class="eli-[a-z-]+" id="[^"]*">|</div>', b"", page)
+    assert b"eli-subdivision" not in flat
+    meta = {"instrument_id": "coe-cets-210-istanbul"}
+    nested, plain = (list(parse_xhtml(HtmlResponse(url=url, body=body, request=scrapy.Request(url, meta=meta))))
+                     for body in (page, flat))
+    assert [dict(item) for item in nested] == [dict(item) for item in plain]
+    assert [(p["id"], p["heading"]) for p in nested] == [("coe-cets-210-istanbul/art_33", "Psychological violence"),
+                                                         ("coe-cets-210-istanbul/art_34", "Stalking"),
+                                                         ("coe-cets-210-istanbul/art_40", "Sexual harassment")]
+    assert nested[1]["text"].startswith("Parties shall take the necessary legislative or other measures")
+
+
 def test_footnote_calls_are_not_text_and_french_article_premier():
     page = ('<html><body><div class="eli-subdivision" id="art_1"><p class="oj-ti-art">Article premier</p>'
             '<div class="eli-title"><p class="oj-sti-art">Objet</p></div>'
@@ -179,15 +197,21 @@ def test_ids_from_celex():
     assert instrument_id("32022R2065") == "eu-reg-2022-2065"
     assert instrument_id("52013PC0937") == "eu-celex-52013pc0937"
     assert curated_instrument_id("CELEX:02009R1223-20191218") == "eu-reg-2009-1223"
+    # A treaty in the Official Journal (sector 2) is no EU act of its own: it keeps its curated id.
+    assert celex_of("CELEX:22023A0602(01)") == "22023A0602(01)"
+    assert curated_instrument_id("CELEX:22023A0602(01)") is None
+    assert instrument_id("22023A0602(01)") == "eu-celex-22023a0602-01"
     assert [point_key(m) for m in ("(a)", "a)", "(60)", "(iv)", "—")] == ["a", "a", "60", "iv", None]
 
 
 def test_every_curated_eur_lex_instrument_has_the_spiders_id_and_keys_it_can_fill():
     entries = yaml.safe_load((PROJECT / "data" / "instruments" / "europe.yaml").read_text(encoding="utf-8"))
     tracked = [e for e in entries if e.get("source") == "eur_lex"]
-    assert {e["id"] for e in tracked} == {"eu-dir-2024-1385", "eu-reg-2022-2065", "eu-reg-2024-1689"}
+    assert {e["id"] for e in tracked} == {"eu-dir-2024-1385", "eu-reg-2022-2065", "eu-reg-2024-1689", "coe-cets-210-istanbul"}
     for entry in tracked:
-        assert curated_instrument_id(entry["source_identifier"]) == entry["id"]
+        # An EU act gets the spider's id; a treaty the OJ publishes keeps its curated one.
+        assert curated_instrument_id(entry["source_identifier"]) in (entry["id"], None)
+        assert (curated_instrument_id(entry["source_identifier"]) is None) == (entry["jurisdiction"] != "EU")
         for provision in entry["provisions"]:
             key = provision.get("key")
             assert key is None or key.startswith("art_"), key
@@ -254,6 +278,17 @@ def test_start_asks_cellar_for_each_tracked_act_and_searches_only_with_credentia
     assert len(searches) == len(SEARCH_QUERIES) and all(r.method == "POST" for r in searches)
     assert all(r.url == "http://127.0.0.1:9/mirror/EURLexWebService" for r in searches)
     assert all(FAKE_PASSWORD.encode() not in r.body for r in searches)
+
+
+def test_a_treaty_in_the_official_journal_is_asked_for_with_its_curated_id_and_jurisdiction(monkeypatch):
+    for name in WS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    istanbul = {"id": "coe-cets-210-istanbul", "jurisdiction": "COE", "language": "en", "kind": "treaty",
+                "status": "in_force", "citation": "CETS No. 210", "source_identifier": "CELEX:22023A0602(01)"}
+    [request] = start_requests(EurLexSpider(tracked=[istanbul]))
+    assert request.url == "https://publications.europa.eu/resource/celex/22023A0602(01)"
+    assert (request.meta["instrument_id"], request.meta["jurisdiction"], request.meta["kind"]) == \
+        ("coe-cets-210-istanbul", "COE", "treaty")
 
 
 def test_the_spider_adds_its_middleware_to_the_projects_and_removes_none():
@@ -323,6 +358,19 @@ def test_crawl_stores_the_directive_in_three_languages_and_search_candidates(bui
     candidates = {row["id"]: row for row in database["candidate_instruments"].rows}
     assert "eu-dir-2011-93" in candidates and "eu-dir-2024-1385" not in candidates
     assert candidates["eu-dir-2011-93"]["review_status"] == "to_review"
+    # The Istanbul Convention, tracked through the Official Journal's publication of it:
+    # its articles' English text, under its curated id and jurisdiction.
+    rows = list(database.query("SELECT * FROM provision_texts WHERE provision_id LIKE 'coe-cets-210-istanbul/%'"))
+    # English only: the example notice offers no other language (none was verified).
+    assert sorted((row["provision_id"], row["language"]) for row in rows) == [
+        ("coe-cets-210-istanbul/art_33", "en"), ("coe-cets-210-istanbul/art_34", "en"), ("coe-cets-210-istanbul/art_40", "en")]
+    treaty = {row["provision_id"]: row for row in rows}
+    assert all(row["valid_from"] == "2023-10-01" and row["heading"] for row in rows)
+    assert "through coercion or threats is criminalised" in treaty["coe-cets-210-istanbul/art_33"]["text"]
+    assert "causing her or him to fear for her or his safety" in treaty["coe-cets-210-istanbul/art_34"]["text"]
+    assert "is subject to criminal or other legal sanction" in treaty["coe-cets-210-istanbul/art_40"]["text"]
+    convention = database["instruments"].get("coe-cets-210-istanbul")
+    assert convention["fetched_at"] and convention["curated"] == 1 and convention["jurisdiction"] == "COE"
     assert list(database.query("SELECT * FROM crawl_errors")) == []
     # The credentials went to the server, once per search, and are stored nowhere.
     assert len(bodies) == len(SEARCH_QUERIES) and all(FAKE_USER.encode() in body for body in bodies)

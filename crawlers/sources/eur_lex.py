@@ -26,7 +26,13 @@ What this spider does:
 
 Ids: an act of sector 3 gets `eu-{dir|reg|dec}-{year}-{number}` from its CELEX
 (32024L1385 -> eu-dir-2024-1385); a consolidated CELEX (02009R1223-20191218) is a
-version of its base act and gets the base act's id. Provisions are
+version of its base act and gets the base act's id. A treaty the EU concluded is
+published in the Official Journal as an international agreement (sector 2, CELEX
+`2{year}A{MMDD}({n})` from the OJ issue's date: the Istanbul Convention with the
+decisions on the EU's accession, OJ L 143I, 2.6.2023, is 22023A0602(01)); the OJ is
+the official publisher of its text for the EU, so a curated treaty of another
+jurisdiction (COE) can name this source: it keeps its curated id and jurisdiction,
+carried in the request. Provisions are
 `{instrument}/art_5`, `art_5.par_1`, `art_5.par_1.pnt_a`, or `art_3.pnt_60` for a point
 outside any numbered paragraph (the `key` of a curated provision).
 
@@ -42,7 +48,12 @@ Where the format knowledge comes from, and the variants:
   OJ format of acts published since 2023 (no real capture here: known from public code
   that parses it, see the report) wraps each article in `div.eli-subdivision#art_N`,
   paragraphs in `div#005.001`, and prefixes every class with `oj-` (`oj-ti-art`,
-  `oj-sti-art`, `oj-normal`); the same reader serves both. French numbers its first
+  `oj-sti-art`, `oj-normal`); the same reader serves both. The OJ header names the
+  issue and page before the act-by-act OJ of 1 October 2023 ("LI 143/4", as EUR-Lex
+  shows Decision (EU) 2023/1076 of 2.6.2023) and "L series" after it; the example of
+  the Istanbul Convention (an OJ L 143I agreement of June 2023) assumes the same
+  article markup, which no capture confirms, and a test checks the flat reading of
+  the same text gives the same provisions. French numbers its first
   article "Article premier". A page without articles (EUR-Lex answers an unknown
   CELEX with a 200 HTML page) is an error, never an empty success.
 - Formex 4: `ARTICLE` (`IDENTIFIER="001"`), `TI.ART`, `STI.ART`, `PARAG`
@@ -185,9 +196,15 @@ def identifiers_for(celex: str, eli: str | None = None) -> list[dict]:
 
 
 def curated_instrument_id(source_identifier: str) -> str | None:
-    """The id this spider gives the curated instrument "CELEX:32024L1385"."""
+    """The id this spider gives the curated instrument "CELEX:32024L1385".
+
+    None for an international agreement the Official Journal publishes (sector 2,
+    "CELEX:22023A0602(01)"): the treaty is not an EU act of its own, so it keeps its
+    curated id (`coe-cets-210-istanbul`), which the request carries."""
     celex = celex_of(source_identifier)
-    return instrument_id(base_celex(celex)) if celex else None
+    if celex is None or CELEX.match(celex)["sector"] not in "03":
+        return None
+    return instrument_id(base_celex(celex))
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -830,7 +847,7 @@ class EurLexSpider(SourceSpider):
             yield self.request(
                 notice_url(celex), tracked=True,
                 headers={"Accept": "application/xml;notice=branch", "Accept-Language": OP_LANGUAGES.get(primary, "ENG").lower()},
-                instrument_id=curated_instrument_id(celex), jurisdiction=instrument.get("jurisdiction"),
+                instrument_id=curated_instrument_id(celex) or instrument.get("id"), jurisdiction=instrument.get("jurisdiction"),
                 status=instrument.get("status"), kind=instrument.get("kind"), citation=instrument.get("citation"),
                 primary_language=primary, languages=list(LANGUAGES),
             )
