@@ -1,6 +1,5 @@
-"""One mirror standing for many official hosts: the URL mapping a table-driven spider needs
-when its table lists several registers (one host each). Not a source: the loader skips
-`_` modules.
+"""One source over many official sites (a table of registers, one host each): each site's own
+pace, and one mirror standing for all of them. Not a source: the loader skips `_` modules.
 
 A mirror (the fixture server, a replay) serves each official host's paths under
 `/<prefix>/<host>/<path>`, so one `--base-url` can answer for every register of the table,
@@ -19,6 +18,20 @@ class PerHostMirror:
     mirror's robots.txt) goes the base spider's way."""
 
     mirror_prefix: str = ""
+
+    @classmethod
+    def site_delays(cls) -> dict[str, float]:
+        """Each site's host and the seconds between two requests to it (the table's `delay`)."""
+        return {}
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # Each site gets its own pace: Scrapy keys download slots by host.
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for host, delay in cls.site_delays().items():
+            slots.setdefault(host, {"concurrency": 1, "delay": delay})
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
     def mirrored_hosts(self) -> set[str]:
         return set(self.official_hosts())

@@ -474,14 +474,8 @@ class CaProvincialLawsSpider(PerHostMirror, SourceSpider):
     mirror_prefix = "/" + SOURCE
 
     @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        # Each register's host gets its own delay (Scrapy keys download slots by host).
-        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-        for province in SUPPORTED.values():
-            for host in province.hosts:
-                slots.setdefault(host, {"concurrency": 1, "delay": province.delay})
-        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+    def site_delays(cls) -> dict[str, float]:
+        return {host: province.delay for province in SUPPORTED.values() for host in province.hosts}
 
     def tracked_requests(self):
         """One request per statute (every tracked section on it rides in `targets`), in the

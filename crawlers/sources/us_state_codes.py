@@ -735,14 +735,8 @@ class UsStateCodesSpider(PerHostMirror, SourceSpider):
     mirror_prefix = "/" + SOURCE
 
     @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        # Each state's host gets its own delay (Scrapy keys download slots by host).
-        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-        for state in SUPPORTED.values():
-            for host in state.hosts:
-                slots.setdefault(host, {"concurrency": 1, "delay": state.delay})
-        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+    def site_delays(cls) -> dict[str, float]:
+        return {host: state.delay for state in SUPPORTED.values() for host in state.hosts}
 
     def tracked_requests(self):
         """One request per page: every tracked section on it rides in the request's `targets`."""
