@@ -147,6 +147,35 @@ async def test_a_table_of_many_sites_is_rate_limited_per_official_host_even_behi
     assert set(middleware.sent) == {"a.example", "b.example", "c.example"}
 
 
+def test_credentials_go_only_to_the_hosts_a_source_names_for_them(monkeypatch):
+    """A source that also reads other official sites (Open States and the legislatures' bill
+    pages) names its API's host in `credential_hosts`: no other server is sent our key, also
+    behind a test mirror; a source that names none sends its key to its official hosts."""
+    import asyncio
+    import dataclasses
+    from types import SimpleNamespace
+
+    from crawlers.crawling.middlewares import SourceAuthMiddleware
+    from crawlers.sources.contract import Auth
+    from crawlers.sources.courtlistener import CourtListenerSpider
+
+    monkeypatch.setenv("SII_ATLAS_TEST_KEY", "secret-value")
+    spider = CourtListenerSpider()
+    auth = Auth.header_key("SII_ATLAS_TEST_KEY")
+    mirror = "http://127.0.0.1:9/mirror/"
+    spider.contract = dataclasses.replace(spider.contract, auth=auth, credential_hosts=("api.example.org",))
+    spider.to_official_url = lambda url: "https://" + url[len(mirror):] if url.startswith(mirror) else url
+    middleware = SourceAuthMiddleware(SimpleNamespace(spider=spider))
+    api, elsewhere = scrapy.Request(mirror + "api.example.org/bills"), scrapy.Request(mirror + "legis.example.gov/bill.htm")
+    for request in (api, elsewhere):
+        asyncio.run(middleware.process_request(request))
+    assert api.headers["X-Api-Key"] == b"secret-value" and "X-Api-Key" not in elsewhere.headers
+    spider.contract = dataclasses.replace(spider.contract, credential_hosts=None)
+    plain = scrapy.Request("https://www.courtlistener.com/api/rest/v4/search/")
+    asyncio.run(middleware.process_request(plain))
+    assert plain.headers["X-Api-Key"] == b"secret-value"
+
+
 def test_a_source_without_its_api_key_is_skipped_with_a_message(tmp_path, monkeypatch, capsys):
     import dataclasses
 

@@ -352,7 +352,8 @@ class OfficialHostsMiddleware:
 
 
 class SourceAuthMiddleware:
-    """Adds the source's credentials to the outgoing request, and only to it.
+    """Adds the source's credentials to the outgoing request, and only to it, and only when it
+    goes to a host the source sends them to (`credential_hosts`).
 
     A key in the query is added to the request's URL just before the download and
     taken off again as soon as the response (or the failure) comes back, so no URL
@@ -382,6 +383,8 @@ class SourceAuthMiddleware:
             # robots.txt is public and needs no credentials; a token fetched for it would
             # wait on the very robots.txt it is fetched for.
             return None
+        if not self.for_credentialed_host(request):
+            return None
         if auth.kind == "header":
             request.headers[auth.header] = auth.header_prefix + os.environ.get(auth.key_env, "")
         elif auth.kind == "query":
@@ -391,6 +394,16 @@ class SourceAuthMiddleware:
         elif auth.kind == "oauth2":
             request.headers["Authorization"] = f"Bearer {await self.bearer(auth)}"
         return None
+
+    def for_credentialed_host(self, request) -> bool:
+        """Whether the request's official host is one the source's credentials go to (also
+        behind a mirror, so that a test sends them exactly where the real crawl would)."""
+        spider = self.crawler.spider
+        contract = getattr(spider, "contract", None)
+        if contract is None or contract.credential_hosts is None:
+            return True
+        official = spider.to_official_url(request.url) if hasattr(spider, "to_official_url") else request.url
+        return contract.takes_credentials(urlsplit(official).netloc)
 
     def restore(self, request):
         clean = request.meta.pop("_sii_clean_url", None)

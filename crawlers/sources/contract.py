@@ -92,6 +92,10 @@ class SourceContract:
     #: Other hosts that serve the same official paths (old aliases).
     alias_hosts: tuple[str, ...] = ()
     auth: Auth = field(default_factory=Auth)
+    #: The hosts our credentials are sent to; None: every official host. A source that also
+    #: reads other official sites (Open States: the legislatures' bill pages) names its API's
+    #: host alone, so no state's server ever sees our key.
+    credential_hosts: tuple[str, ...] | None = None
     #: Query parameters that carry secrets (redacted in every URL we store or log).
     secret_params: frozenset[str] = frozenset()
     #: Bump when the parsers change what they extract (a re-parse is then worth it).
@@ -114,6 +118,9 @@ class SourceContract:
     @property
     def official_hosts(self) -> frozenset[str]:
         return frozenset({urlsplit(self.base_url).netloc, *self.alias_hosts})
+
+    def takes_credentials(self, host: str) -> bool:
+        return host in (self.credential_hosts if self.credential_hosts is not None else self.official_hosts())
 
     @property
     def env_vars(self) -> tuple[str, ...]:
