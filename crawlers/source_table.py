@@ -137,8 +137,9 @@ def key_variables(contract) -> str:
     return ", ".join(f"`{name}`" for name in contract.env_vars) or "none"
 
 
-def key_state(contract, environ=os.environ) -> str:
+def key_state(contract, environ=None) -> str:
     """Whether the source's key variables are set: names only, never a value."""
+    environ = os.environ if environ is None else environ
     if not contract.env_vars:
         return "none needed"
     missing = [name for name in contract.env_vars if not environ.get(name)]
