@@ -1,4 +1,4 @@
-"""`sii-atlas`: build, crawl, reparse, serve, parse, status, check-data, link-citations, release.
+"""`sii-atlas`: build, crawl, reparse, serve, parse, status, sources, check-data, link-citations, release.
 
 Every command takes `--db PATH` and `--data DIR`, before or after the command name.
 The curated data folder is --data, else $SII_ATLAS_DATA, else a data/ holding codebook.yaml
@@ -423,13 +423,30 @@ def parse(args) -> int:
 
 
 def status(args) -> int:
+    """Per source: its terms (key variables set or not, never their values; the enforced
+    rate limit; the expected crawl time; the licence) beside its last run."""
+    from . import source_table
+    from .sources import SPIDERS
+
     if not Path(args.db).exists():
         print(f"no database at {args.db}; run `sii-atlas build`", file=sys.stderr)
         return 1
     db = open_database(args.db)
+    try:
+        data_dir = curated.find_data_dir(args.data)
+    except curated.DataNotFound:
+        data_dir = None  # a database alone: no curated files to count the tracked documents from
     rows = []
     now = datetime.now(timezone.utc)
-    for source in db.query("SELECT id FROM sources ORDER BY id"):
+    for source in db.query("SELECT id, licence FROM sources ORDER BY id"):
+        terms = ["", "", ""]
+        spider = SPIDERS.get(source["id"])
+        if spider is not None:
+            expected = ""
+            if data_dir is not None:
+                tracked = curated.tracked_instruments(source["id"], data_dir)
+                expected = source_table.estimate(spider.contract, *source_table.first_requests(spider, tracked)).text()
+            terms = [source_table.key_state(spider.contract), source_table.enforced_limit(spider.contract), expected]
         run = next(iter(db.query(
             "SELECT * FROM crawl_runs WHERE source = ? ORDER BY id DESC LIMIT 1", [source["id"]])), None)
         # The data's age is that of the last fetch: a reparse re-reads old pages.
@@ -438,20 +455,50 @@ def status(args) -> int:
             "AND COALESCE(json_extract(arguments, '$.reparse'), '') = '' ORDER BY id DESC LIMIT 1",
             [source["id"]])), None)
         if run is None:
-            rows.append([source["id"], "never", "", "", "", "", "", ""])
+            rows.append([source["id"], *terms, "never", "", "", "", "", "", "", "", source["licence"] or ""])
             continue
         items = run["items_new"] + run["items_changed"] + run["items_unchanged"]
         age = ""
         if good and good["finished"]:
             delta = now - datetime.fromisoformat(good["finished"])
             age = f"{delta.days}d {delta.seconds // 3600}h"
+        took = ""
+        if run["finished"]:
+            seconds = (datetime.fromisoformat(run["finished"]) - datetime.fromisoformat(run["started"])).total_seconds()
+            took = source_table.duration_words(seconds)
         # Why a run stopped early (quota, deadline, unreachable server), as the store recorded it.
         stopped = next(iter(db.query(
             "SELECT reason FROM crawl_errors WHERE run_id = ? AND kind = 'run' ORDER BY id LIMIT 1", [run["id"]])), None)
         tracked = run.get("tracked_failed", "")
-        rows.append([source["id"], run["started"], run["outcome"] or "interrupted", items, run["errors"],
-                     tracked if tracked is not None else "", age, stopped["reason"] if stopped else ""])
-    print_table(["source", "last run", "outcome", "items", "errors", "tracked failed", "data age", "stopped because"], rows)
+        rows.append([source["id"], *terms, run["started"], took, run["outcome"] or "interrupted", items, run["errors"],
+                     tracked if tracked is not None else "", age, stopped["reason"] if stopped else "",
+                     source["licence"] or ""])
+    print_table(["source", "keys", "rate limit (enforced)", "expected crawl", "last run", "took", "outcome", "items",
+                 "errors", "tracked failed", "data age", "stopped because", "licence"], rows)
+    return 0
+
+
+def sources(args) -> int:
+    """The source table from the declarations: plain, as Markdown, or written into the README."""
+    from . import source_table
+    from .sources import SPIDERS
+
+    data_dir = curated.find_data_dir(args.data)
+    tracked = {source: curated.tracked_instruments(source, data_dir) for source in SPIDERS}
+    if args.readme:
+        readme = Path(args.readme)
+        readme.write_text(source_table.with_table(readme.read_text(), source_table.markdown_table(SPIDERS, tracked)))
+        print(f"{readme}: source table rewritten from the declarations", file=sys.stderr)
+        return 0
+    if args.markdown:
+        print(source_table.markdown_table(SPIDERS, tracked), end="")
+        return 0
+    rows = []
+    for source, spider in sorted(SPIDERS.items()):
+        crawl = source_table.estimate(spider.contract, *source_table.first_requests(spider, tracked[source]))
+        rows.append([source, spider.contract.kind, source_table.key_state(spider.contract),
+                     source_table.enforced_limit(spider.contract), crawl.text()])
+    print_table(["source", "kind", "keys", "rate limit (enforced)", "expected crawl"], rows)
     return 0
 
 
@@ -610,7 +657,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse_parser.add_argument("--url", help="the official URL the file was fetched from (picks the callback)")
     parse_parser.add_argument("--meta", help="request meta as JSON, e.g. '{\"query\": \"deepfake\"}'")
 
-    command("status", "per source: last run, outcome, items, errors, data age")
+    command("status", "per source: keys set, rate limit, expected crawl time, licence; last run, outcome, items, errors, data age")
+    sources_parser = command("sources", "per source: kind, keys, rate limit, expected crawl time (from the declarations)")
+    sources_parser.add_argument("--markdown", action="store_true", help="the README's table, as Markdown")
+    sources_parser.add_argument("--readme", type=Path, metavar="FILE",
+                                help="rewrite the generated source table inside FILE (README.md)")
     command("link-citations", "re-extract the statutes every stored decision cites and link them (offline)")
 
     release_parser = command("release", "write a dated release folder: database copy, CSVs, datapackage.json, licences, citation")
@@ -626,7 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"build": lambda a: build(a.db, a.data), "check-data": check_data, "crawl": crawl, "reparse": reparse,
-                "serve": serve, "parse": parse, "status": status, "link-citations": link_citations,
+                "serve": serve, "parse": parse, "status": status, "sources": sources, "link-citations": link_citations,
                 "release": release}
     try:
         if args.command != "parse":  # parse reads a file and prints; it has no database
