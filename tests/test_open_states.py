@@ -218,7 +218,7 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
         ("US-CA", "AB 621", "2025-10-13"), ("US-MI", "HB 4047", "2025-08-26"), ("US-NJ", "A 3540", "2025-04-02"),
         ("US-PA", "SB 649", "2025-07-07")]
     assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
-        ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
+        ("US-IA", "HF 2240"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
     assert db.execute(sql, {"year": "2023"}).fetchall() == []
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped
@@ -430,17 +430,17 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
         result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": FAKE_KEY})
         texts = [(path, headers) for _, path, _, headers in server.log if path.startswith("/open_states/")]
     assert result.returncode == 0, result.stdout + result.stderr
-    # The legislatures were asked for the five HTML texts, without the API key.
+    # The legislatures were asked for the six HTML texts, without the API key.
     assert sorted(path.split("/")[2] for path, _ in texts) == [
         "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legislature.mi.gov", "pub.njleg.state.nj.us",
-        "www.palegis.us"]
+        "www.legis.iowa.gov", "www.palegis.us"]
     assert all("X-Api-Key" not in headers and "X-API-KEY" not in headers for _, headers in texts)
     assert not any("example.org" in path or path.endswith(".pdf") for _, path, _, _ in server.log)
     db = sqlite3.connect(built_db)
     db.row_factory = sqlite3.Row
     stored = {row["id"]: row for row in db.execute("SELECT * FROM provisions WHERE source = 'open_states'")}
     assert set(stored) == {"us-wa-shb1999-2024/whole", "us-nj-pl-2025-c40/whole", "us-ms-code-97-3-119-1/whole",
-                           "us-mi-pa-2025-11/whole", "us-pa-act-35-2025/whole"}
+                           "us-mi-pa-2025-11/whole", "us-pa-act-35-2025/whole", "us-ia-hf2240-2024/whole"}
     wa = stored["us-wa-shb1999-2024/whole"]
     assert wa["instrument_id"] == "us-wa-shb1999-2024" and wa["language"] == "en" and wa["fetched_at"]
     assert wa["valid_from"] == "2024-03-14"  # signed; no in-force date is curated
@@ -459,6 +459,10 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
     assert (pa["instrument_id"], pa["language"], pa["valid_from"]) == ("us-pa-act-35-2025", "en", "2025-09-05")
     assert pa["url"] == "https://www.palegis.us/legislation/bills/text/HTM/2025/0/SB0649/PN0920"
     assert "§ 4101.1. Digital forgery." in pa["text"] and "(1) a constitutionally protected activity;" in pa["text"]
+    ia = stored["us-ia-hf2240-2024/whole"]
+    assert (ia["instrument_id"], ia["language"], ia["valid_from"]) == ("us-ia-hf2240-2024", "en", "2024-07-01")
+    assert ia["url"] == "https://www.legis.iowa.gov/docs/publications/LGE/90/attachments/HF2240.html"
+    assert ia["text"].startswith("House File 2240 - Enrolled\nHouse File 2240\nAN ACT RELATING TO HARASSMENT")
     assert db.execute("SELECT COUNT(*) FROM provision_versions WHERE provision_id = 'us-nj-pl-2025-c40/whole'").fetchone()[0] == 1
     licence = db.execute("SELECT licence FROM sources WHERE id = 'open_states'").fetchone()[0]
     assert "public records of the state legislatures" in licence
