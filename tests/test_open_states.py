@@ -335,6 +335,26 @@ def test_an_off_host_text_link_is_refused_and_recorded_never_followed():
     assert type(list(parse_bill_detail(detail_response(bill)))[1]).__name__ == "PageError"
 
 
+@pytest.mark.parametrize("versions", [
+    # Massachusetts (openstates-scrapers ma/bills.py): the bill's PDF alone, "Bill Text";
+    # the session-law chapter page on malegislature.gov is not among the versions.
+    [{"note": "Bill Text", "date": "", "links": [{"url": "https://malegislature.gov/Bills/193/H4744.pdf",
+                                                  "media_type": "application/pdf"}]}],
+    # Delaware (de/bills.py): the original text only, "Bill Text", even as HTML.
+    [{"note": "Bill Text", "date": "", "links": [
+        {"url": "https://legis.delaware.gov/json/BillDetail/GenerateHtmlDocument?legislationId=1&legislationTypeId=1",
+         "media_type": "text/html"}]}],
+    # South Carolina (sc/bills.py): each printing named by its date alone.
+    [{"note": "4/22/2025", "date": "", "links": [{"url": "https://www.scstatehouse.gov/sess126_2025-2026/prever/3058_20250422.htm",
+                                                  "media_type": "text/html"}]}],
+])
+def test_states_whose_versions_name_no_final_text_are_recorded_gaps(versions):
+    # Neither the introduced text nor a dated printing is taken for the law: the gap is recorded.
+    results = list(parse_bill_detail(detail_response(enacted_co_bill(versions))))
+    assert [type(r).__name__ for r in results] == ["BillItem", "PageError"]
+    assert results[1]["kind"] == "refused" and "no enrolled, chaptered or act version listed" in results[1]["reason"]
+
+
 def test_no_text_is_asked_for_a_bill_not_enacted_or_not_tracked():
     bill = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02",
                              "links": [{"url": "https://leg.colorado.gov/a.html", "media_type": "text/html"}]}])

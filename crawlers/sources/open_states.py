@@ -160,7 +160,8 @@ LEGISLATURE_HOSTS: dict[str, tuple[str, ...]] = {
 }
 HOST_STATE = {host: code for code, hosts in LEGISLATURE_HOSTS.items() for host in hosts}
 #: Per-state reading of bill pages, where the generic reader is not enough (none yet:
-#: the Washington, New Jersey and Mississippi pages read generically).
+#: the Washington, New Jersey, Mississippi, Michigan, Pennsylvania and Iowa pages read
+#: generically).
 LAYOUTS: dict[str, Layout] = {}
 #: Where a mirror (the fixture server, a replay) serves a legislature's paths:
 #: /open_states/<host>/<path>, beside the API's own paths.
