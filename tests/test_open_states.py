@@ -215,9 +215,10 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
         "databases"]["sii_atlas"]["queries"]["states_enacted_in_year"]["sql"]
     rows = db.execute(sql, {"year": "2025"}).fetchall()
     assert sorted((r[0], r[2], r[5]) for r in rows) == [
-        ("US-CA", "AB 621", "2025-10-13"), ("US-NJ", "A 3540", "2025-04-02")]
+        ("US-CA", "AB 621", "2025-10-13"), ("US-MI", "HB 4047", "2025-08-26"), ("US-NJ", "A 3540", "2025-04-02"),
+        ("US-PA", "SB 649", "2025-07-07")]
     assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
-        ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
+        ("US-IA", "HF 2240"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
     assert db.execute(sql, {"year": "2023"}).fetchall() == []
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped
@@ -243,6 +244,7 @@ from crawlers.sources._bill_text import NotBillText, bill_lines  # noqa: E402
 from crawlers.sources.open_states import (  # noqa: E402
     LEGISLATURE_HOSTS,
     final_version,
+    last_printing,
     link_kind,
     parse_bill_detail,
     parse_bill_text,
@@ -295,6 +297,13 @@ def test_final_version_prefers_the_act_then_the_enrolled_text_and_html_over_pdf(
     assert final_version([{"note": "House Enrolled Act", "date": "2024-03-12", "links": [{"url": "u"}]},
                           {"note": "Engrossed House Bill", "date": "2024-02-01", "links": [{"url": "u"}]}])["note"] \
         == "House Enrolled Act"
+    # Pennsylvania names its versions by printing alone: an enacted bill's last printing
+    # (by number, not by listing order) is the signed text; elsewhere such notes are no final text.
+    printings = [{"note": f"Printer's No. {n}", "date": "", "links": [{"url": f"https://x/PN{n}", "media_type": "text/html"}]}
+                 for n in (920, 1012, 705)]
+    assert last_printing("US-PA", printings)["note"] == "Printer's No. 1012"
+    assert last_printing("US-NY", printings) is None and final_version(printings) is None
+    assert last_printing("US-PA", [{"note": "House Amendment A01234", "links": [{"url": "u"}]}]) is None
     assert link_kind({"url": "https://x/a.HTM"}) == "html" and link_kind({"url": "https://x/a", "media_type": "text/plain"}) == "text"
     assert link_kind({"url": "https://x/FTPDocument?file=827.pdf"}) == "pdf"
     assert link_kind({"url": "https://x/v", "media_type": "video/mp4"}) == "media"
@@ -324,6 +333,26 @@ def test_an_off_host_text_link_is_refused_and_recorded_never_followed():
     # Another state's legislature is off-host too.
     bill["versions"][0]["links"][0]["url"] = "https://lawfilesext.leg.wa.gov/biennium/2023-24/Htm/x.htm"
     assert type(list(parse_bill_detail(detail_response(bill)))[1]).__name__ == "PageError"
+
+
+@pytest.mark.parametrize("versions", [
+    # Massachusetts (openstates-scrapers ma/bills.py): the bill's PDF alone, "Bill Text";
+    # the session-law chapter page on malegislature.gov is not among the versions.
+    [{"note": "Bill Text", "date": "", "links": [{"url": "https://malegislature.gov/Bills/193/H4744.pdf",
+                                                  "media_type": "application/pdf"}]}],
+    # Delaware (de/bills.py): the original text only, "Bill Text", even as HTML.
+    [{"note": "Bill Text", "date": "", "links": [
+        {"url": "https://legis.delaware.gov/json/BillDetail/GenerateHtmlDocument?legislationId=1&legislationTypeId=1",
+         "media_type": "text/html"}]}],
+    # South Carolina (sc/bills.py): each printing named by its date alone.
+    [{"note": "4/22/2025", "date": "", "links": [{"url": "https://www.scstatehouse.gov/sess126_2025-2026/prever/3058_20250422.htm",
+                                                  "media_type": "text/html"}]}],
+])
+def test_states_whose_versions_name_no_final_text_are_recorded_gaps(versions):
+    # Neither the introduced text nor a dated printing is taken for the law: the gap is recorded.
+    results = list(parse_bill_detail(detail_response(enacted_co_bill(versions))))
+    assert [type(r).__name__ for r in results] == ["BillItem", "PageError"]
+    assert results[1]["kind"] == "refused" and "no enrolled, chaptered or act version listed" in results[1]["reason"]
 
 
 def test_no_text_is_asked_for_a_bill_not_enacted_or_not_tracked():
@@ -421,15 +450,17 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
         result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": FAKE_KEY})
         texts = [(path, headers) for _, path, _, headers in server.log if path.startswith("/open_states/")]
     assert result.returncode == 0, result.stdout + result.stderr
-    # The legislatures were asked for the three HTML texts, without the API key.
+    # The legislatures were asked for the six HTML texts, without the API key.
     assert sorted(path.split("/")[2] for path, _ in texts) == [
-        "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "pub.njleg.state.nj.us"]
+        "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legislature.mi.gov", "pub.njleg.state.nj.us",
+        "www.legis.iowa.gov", "www.palegis.us"]
     assert all("X-Api-Key" not in headers and "X-API-KEY" not in headers for _, headers in texts)
     assert not any("example.org" in path or path.endswith(".pdf") for _, path, _, _ in server.log)
     db = sqlite3.connect(built_db)
     db.row_factory = sqlite3.Row
     stored = {row["id"]: row for row in db.execute("SELECT * FROM provisions WHERE source = 'open_states'")}
-    assert set(stored) == {"us-wa-shb1999-2024/whole", "us-nj-pl-2025-c40/whole", "us-ms-code-97-3-119-1/whole"}
+    assert set(stored) == {"us-wa-shb1999-2024/whole", "us-nj-pl-2025-c40/whole", "us-ms-code-97-3-119-1/whole",
+                           "us-mi-pa-2025-11/whole", "us-pa-act-35-2025/whole", "us-ia-hf2240-2024/whole"}
     wa = stored["us-wa-shb1999-2024/whole"]
     assert wa["instrument_id"] == "us-wa-shb1999-2024" and wa["language"] == "en" and wa["fetched_at"]
     assert wa["valid_from"] == "2024-03-14"  # signed; no in-force date is curated
@@ -437,6 +468,21 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
     assert "including one created or altered by digitization" in wa["text"] and "((shows))" not in wa["text"]
     assert stored["us-nj-pl-2025-c40/whole"]["text"].startswith("CHAPTER 40\nAN ACT concerning deceptive audio")
     assert stored["us-ms-code-97-3-119-1/whole"]["valid_from"] == "2024-07-01"  # the curated in-force date
+    # Michigan's public act (an HTML link beside the PDF) and Pennsylvania's last printing
+    # (versions named by printer's number alone), each with its curated in-force date.
+    mi = stored["us-mi-pa-2025-11/whole"]
+    assert (mi["instrument_id"], mi["language"], mi["valid_from"]) == ("us-mi-pa-2025-11", "en", "2025-08-26")
+    assert mi["url"] == "https://legislature.mi.gov/documents/2025-2026/publicact/htm/2025-PA-0011.htm"
+    assert 'Sec. 1. This act may be cited as the "protection from intimate deep fakes act".' in mi["text"]
+    assert mi["text"].startswith("Act No. 11\nPublic Acts of 2025\n")
+    pa = stored["us-pa-act-35-2025/whole"]
+    assert (pa["instrument_id"], pa["language"], pa["valid_from"]) == ("us-pa-act-35-2025", "en", "2025-09-05")
+    assert pa["url"] == "https://www.palegis.us/legislation/bills/text/HTM/2025/0/SB0649/PN0920"
+    assert "§ 4101.1. Digital forgery." in pa["text"] and "(1) a constitutionally protected activity;" in pa["text"]
+    ia = stored["us-ia-hf2240-2024/whole"]
+    assert (ia["instrument_id"], ia["language"], ia["valid_from"]) == ("us-ia-hf2240-2024", "en", "2024-07-01")
+    assert ia["url"] == "https://www.legis.iowa.gov/docs/publications/LGE/90/attachments/HF2240.html"
+    assert ia["text"].startswith("House File 2240 - Enrolled\nHouse File 2240\nAN ACT RELATING TO HARASSMENT")
     assert db.execute("SELECT COUNT(*) FROM provision_versions WHERE provision_id = 'us-nj-pl-2025-c40/whole'").fetchone()[0] == 1
     licence = db.execute("SELECT licence FROM sources WHERE id = 'open_states'").fetchone()[0]
     assert "public records of the state legislatures" in licence

@@ -53,7 +53,9 @@ What the spider does:
     legislature's own copy. Of an enacted tracked bill, the final text is chosen by its
     note (`final_version`: chaptered / session law / public act / act, then enrolled /
     sent to the governor / ratified / signed, then as passed; the latest of the best) and
-    its link by media type (HTML, else plain text). That page is fetched only from an
+    its link by media type (HTML, else plain text). Where a state names its versions by
+    printing alone (Pennsylvania: "Printer's No. 920", no date), the last printing of an
+    enacted bill is the text the Governor signed (`LAST_PRINTING`). That page is fetched only from an
     official host of the state's legislature (`LEGISLATURE_HOSTS`, the module's own table:
     sources never read the registry; tests/test_open_states.py checks every host against
     the state's `official_domains` in data/jurisdictions), and stored as the curated
@@ -158,7 +160,8 @@ LEGISLATURE_HOSTS: dict[str, tuple[str, ...]] = {
 }
 HOST_STATE = {host: code for code, hosts in LEGISLATURE_HOSTS.items() for host in hosts}
 #: Per-state reading of bill pages, where the generic reader is not enough (none yet:
-#: the Washington, New Jersey and Mississippi pages read generically).
+#: the Washington, New Jersey, Mississippi, Michigan, Pennsylvania and Iowa pages read
+#: generically).
 LAYOUTS: dict[str, Layout] = {}
 #: Where a mirror (the fixture server, a replay) serves a legislature's paths:
 #: /open_states/<host>/<path>, beside the API's own paths.
@@ -172,6 +175,12 @@ VERSION_RANKS = (
     (1, re.compile(r"as passed|passed (by )?both|passed legislature", re.IGNORECASE)),
 )
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: States whose versions are named by printing alone, numbered upwards through the
+#: session (openstates-scrapers pa/bills.py: "Printer's No. %s", no date): none reads
+#: as final, and of an enacted bill the highest printing is the text that was signed.
+LAST_PRINTING: dict[str, re.Pattern] = {
+    "US-PA": re.compile(r"^Printer's No\. (?P<number>\d+)$"),
+}
 
 JURISDICTION_ID = re.compile(r"^ocd-jurisdiction/country:us/(?:state|district|territory):(?P<code>[a-z]{2})/government$")
 DETAIL_PATH = re.compile(r"^/bills/(?P<state>[a-z]{2})/(?P<session>[^/]+)/(?P<identifier>[^/]+)/?$")
@@ -383,6 +392,14 @@ def final_version(versions: list) -> dict | None:
     return max(ranked, key=lambda entry: entry[:3])[3] if ranked else None
 
 
+def last_printing(code: str, versions: list) -> dict | None:
+    """For a state in `LAST_PRINTING`: its highest-numbered printing with links."""
+    pattern = LAST_PRINTING.get(code)
+    printings = [(int(match["number"]), v) for v in versions or [] if isinstance(v, dict) and v.get("links")
+                 and pattern and (match := pattern.match(str(v.get("note") or "").strip()))]
+    return max(printings, key=lambda entry: entry[0])[1] if printings else None
+
+
 def link_kind(link: dict) -> str:
     """html, text, pdf, media or other: by the link's media type, else its file name."""
     media = str(link.get("media_type") or "").split(";")[0].strip().lower()
@@ -411,7 +428,8 @@ def text_requests(item: BillItem, bill: dict, meta: dict):
     if not instrument_id or item.get("status") != "enacted":
         return
     code = item["jurisdiction"]
-    version = final_version(bill.get("versions") or [])
+    versions = bill.get("versions") or []
+    version = final_version(versions) or last_printing(code, versions)
     where = item.get("url") or OFFICIAL
 
     def gap(url, reason):
@@ -568,7 +586,7 @@ DECLARATION = SourceContract(
     deadline_seconds=3600,
     auth=Auth.header_key(env="OPENSTATES_API_KEY", header="X-API-KEY"),
     secret_params=frozenset({"apikey"}),
-    parser_version="3",
+    parser_version="4",
     parser_meta=("today", "updated_since", "limit", "curated_id", "instrument_id", "in_force", "state",
                  "valid_from", "version", "bill_id"),
     curated_instrument_id=bill_id_for,
