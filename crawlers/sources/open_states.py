@@ -89,12 +89,13 @@ as an OTHER identifier: what a curator writes in `source_identifier`, so the
 
 import re
 from datetime import date
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import scrapy
 
 from ..items import BillItem, PageError, ProvisionItem
 from ._bill_text import GENERIC, Layout, NotBillText, bill_lines
+from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
 from .spider import SourceSpider, clean, iso_day, json_object, with_query
 
@@ -585,6 +586,8 @@ DECLARATION = SourceContract(
     download_delay=6.5,
     deadline_seconds=3600,
     auth=Auth.header_key(env="OPENSTATES_API_KEY", header="X-API-KEY"),
+    # The key goes to the API alone: no legislature's server is ever sent it.
+    credential_hosts=(urlsplit(OFFICIAL).netloc,),
     secret_params=frozenset({"apikey"}),
     parser_version="4",
     parser_meta=("today", "updated_since", "limit", "curated_id", "instrument_id", "in_force", "state",
@@ -597,29 +600,7 @@ DECLARATION = SourceContract(
 )
 
 
-class KeyOnlyToTheApiMiddleware:
-    """Takes the API key's header off every request that is not for the Open States API
-    (a legislature's bill page): the shared auth middleware sets it on every request of
-    the source, and a state's server has no business seeing our key. Runs after it."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_request(self, request):
-        spider = self.crawler.spider
-        header = DECLARATION.auth.header
-        if not isinstance(spider, OpenStatesSpider) or header not in request.headers:
-            return None
-        if urlsplit(spider.to_official_url(request.url)).netloc != urlsplit(OFFICIAL).netloc:
-            del request.headers[header]
-        return None
-
-
-class OpenStatesSpider(SourceSpider):
+class OpenStatesSpider(PerHostMirror, SourceSpider):
     contract = DECLARATION
     routes = [
         (r"^/jurisdictions/?$", parse_jurisdictions),
@@ -627,13 +608,8 @@ class OpenStatesSpider(SourceSpider):
         (DETAIL_PATH.pattern, parse_bill_detail),
     ]
     json_keys = {"results": parse_listing, "identifier": parse_bill_detail}
-
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
-        settings.set("DOWNLOADER_MIDDLEWARES", {**middlewares, f"{__name__}.KeyOnlyToTheApiMiddleware": 960},
-                     priority="spider")
+    # A mirror serves each legislature's paths under /open_states/<host>/, the API's at its own.
+    mirror_prefix = MIRROR_PREFIX
 
     @classmethod
     def parser_for(cls, url: str, body: bytes | None = None):
@@ -642,27 +618,8 @@ class OpenStatesSpider(SourceSpider):
             return parse_bill_text
         return super().parser_for(url, body)
 
-    # Many hosts, one mirror: a mirror serves each legislature's paths under
-    # /open_states/<host>/, the API's at its own paths.
-
-    def to_download_url(self, url: str) -> str:
-        parts = urlsplit(url)
-        if not self.mirrored() or parts.netloc not in HOST_STATE:
-            return super().to_download_url(url)
-        base = urlsplit(self.download_base)
-        return urlunsplit((base.scheme, base.netloc, f"{base.path}{MIRROR_PREFIX}/{parts.netloc}{parts.path}",
-                           parts.query, ""))
-
-    def to_official_url(self, url: str) -> str:
-        if not self.mirrored():
-            return url
-        base = urlsplit(self.download_base)
-        parts = urlsplit(url)
-        prefix = f"{base.path}{MIRROR_PREFIX}/"
-        if parts.netloc != base.netloc or not parts.path.startswith(prefix):
-            return super().to_official_url(url)
-        host, _, path = parts.path[len(prefix):].partition("/")
-        return urlunsplit(("https", host, "/" + path, parts.query, ""))
+    def mirrored_hosts(self) -> set[str]:
+        return set(HOST_STATE)
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
