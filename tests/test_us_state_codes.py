@@ -496,3 +496,13 @@ def test_a_saved_page_is_parsed_from_its_official_address_alone():
     nh = module.SUPPORTED["NH"]
     assert module.section_from_url(nh, "https://www.gencourt.state.nh.us/rsa/html/LXII/638/638-26-a.htm") == "638:26-a"
     assert module.section_from_url(module.SUPPORTED["FL"], "https://www.leg.state.fl.us/statutes/index.cfm") is None
+
+
+def test_a_page_off_the_councils_path_on_a_shared_host_is_refused():
+    """DC's XML is on raw.githubusercontent.com, a host anyone can publish on: only the
+    Council's own path is official, so the same file under another account is refused."""
+    spec = MANIFEST["dc_22-3052.xml"]
+    assert parsed("dc_22-3052.xml")  # the Council's own address reads
+    elsewhere = spec["url"].replace("/DCCouncil/", "/someone-else/")
+    with pytest.raises(ValueError, match="only official path"):
+        parse_file("us_state_codes", EXAMPLES / "dc_22-3052.xml", elsewhere, spec["meta"])

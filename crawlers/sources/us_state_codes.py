@@ -147,6 +147,10 @@ class State:
     post_json: dict | None = None
     #: section_json: the dotted path to the list of records in the answer.
     records: str | None = None
+    #: Where the host is shared by others (DC's XML sits on raw.githubusercontent.com), the
+    #: path every official page starts with: a page elsewhere on that host (a redirect to
+    #: another account's files) is refused, whatever it says.
+    path_prefix: str | None = None
     licence: str = ""
     basis: str = ""
     extra: dict = field(default_factory=dict)
@@ -633,6 +637,8 @@ def parse_section(response):
     if state_code not in SUPPORTED:
         raise ValueError(f"{response.url}: not the page of a state in the US state codes table")
     state = SUPPORTED[state_code]
+    if state.path_prefix and not urlsplit(response.url).path.startswith(state.path_prefix):
+        raise ValueError(f"{response.url}: not under {state.path_prefix}, the only official path on a shared host")
     root = DOCUMENTS.get(state.layout, document)(response)
     read = READERS[state.layout]
     found_any = False
