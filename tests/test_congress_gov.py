@@ -22,6 +22,7 @@ from crawlers.sources.congress_gov import (
     normalise_actions,
     parse_bill,
     parse_bill_list,
+    parse_cosponsors,
     read_json,
     subjects,
     summaries,
@@ -51,7 +52,8 @@ def test_real_bill_page_hr_21():
     # laws: [] on a bill not law; the OTHER identifier is the form a curator writes.
     assert bill["identifiers"] == [{"scheme": "USLM", "value": "/us/bill/117/hr/21"},
                                    {"scheme": "OTHER", "value": "117/hr/21"}]
-    assert bill["sponsors"] == [{"name": "Gerald E. Connolly", "party": "D", "role": "primary", "classification": "sponsor"}]
+    assert bill["sponsors"] == [{"name": "Gerald E. Connolly", "party": "D", "state": "VA", "district": "11",
+                                 "bioguide_id": "C001078", "role": "primary", "classification": "sponsor"}]
     assert bill["subjects"] == ["Government Operations and Politics"]  # the policy area; /subjects adds the rest
 
 
@@ -61,7 +63,7 @@ def test_real_bill_page_asks_for_the_parts_in_order():
     [request] = list(parse_bill(response))
     assert isinstance(request, scrapy.Request)
     assert request.url == f"{HR21}/actions?format=json&limit=250"
-    assert request.meta["parts"] == ["titles", "text", "summaries", "subjects"]
+    assert request.meta["parts"] == ["titles", "text", "summaries", "subjects", "cosponsors"]
     assert request.meta["bill"]["title"] == "FedRAMP Authorization Act"
 
 
@@ -92,6 +94,76 @@ def test_real_summaries_hr_21():
     assert bill["id"] == "us-117-hr-21"
     # The latest summary (as passed by the House) is the bill's.
     assert bill["summary"] == found[1]["text"]
+
+
+# --- cosponsors ---
+
+
+def cosponsors_response(url: str, data: dict, meta: dict | None = None) -> scrapy.http.TextResponse:
+    request = scrapy.Request(url, meta=meta or {})
+    return scrapy.http.TextResponse(url=url, body=json.dumps(data).encode(), encoding="utf-8", request=request)
+
+
+def test_cosponsors_in_the_shape_of_the_library_of_congress_sample():
+    # The published sample output for H.R. 21 (117th): House members, a numeric district,
+    # a boolean isOriginalCosponsor, nulls for an empty middle name and no withdrawal.
+    [bill] = parse_file("congress_gov", EXAMPLES / "bill_117_hr_21_cosponsors.json", f"{HR21}/cosponsors?format=json")
+    assert bill["id"] == "us-117-hr-21"
+    assert bill["sponsors"] == [
+        {"name": "James Comer", "party": "R", "state": "KY", "district": "1", "bioguide_id": "C001108",
+         "role": "cosponsor", "classification": "original cosponsor", "sponsorship_date": "2021-01-04", "withdrawn_date": None},
+        {"name": "Jody B. Hice", "party": "R", "state": "GA", "district": "10", "bioguide_id": "H001071",
+         "role": "cosponsor", "classification": "original cosponsor", "sponsorship_date": "2021-01-04", "withdrawn_date": None},
+    ]
+
+
+def test_cosponsors_page_by_offset_carrying_the_bill_to_the_last_page():
+    url = f"{API}/bill/119/s/146/cosponsors?format=json&limit=250"
+    cruz = {"name": "Ted Cruz", "party": "R", "role": "primary", "classification": "sponsor"}
+    meta = {"bill": {"id": "us-119-s-146", "identifier": "S. 146", "jurisdiction": "US", "source": "congress_gov",
+                     "url": "https://www.congress.gov/bill/119th-congress/senate-bill/146", "title": "TAKE IT DOWN Act",
+                     "sponsors": [cruz]},
+            "parts": [], "tracked": False}
+    [following] = list(parse_cosponsors(cosponsors_response(url, load(EXAMPLES / "bill_119_s_146_cosponsors_page1.json"), meta)))
+    assert isinstance(following, scrapy.Request)
+    assert following.url == f"{API}/bill/119/s/146/cosponsors?offset=3&limit=3&format=json"
+    assert following.meta["parts"] == [] and following.meta["tracked"] is False
+    assert [s["name"] for s in following.meta["bill"]["sponsors"]] == [
+        "Ted Cruz", "Amy Klobuchar", "Shelley Moore Capito", "Richard Blumenthal"]
+    page2 = cosponsors_response(following.url, load(EXAMPLES / "bill_119_s_146_cosponsors_page2.json"), following.meta)
+    [bill] = list(parse_cosponsors(page2))
+    assert bill["title"] == "TAKE IT DOWN Act"
+    assert [(s["name"], s["role"], s.get("state")) for s in bill["sponsors"]] == [
+        ("Ted Cruz", "primary", None), ("Amy Klobuchar", "cosponsor", "MN"), ("Shelley Moore Capito", "cosponsor", "WV"),
+        ("Richard Blumenthal", "cosponsor", "CT"), ("Bill Cassidy", "cosponsor", "LA"), ("Cory A. Booker", "cosponsor", "NJ")]
+
+
+def test_withdrawn_and_later_cosponsors_and_the_documented_true_false_text():
+    # Synthetic entries (no real member): the documentation writes the flag as "True" /
+    # "False"; a withdrawn member stays listed with a `sponsorshipWithdrawnDate`.
+    def entry(last, original, withdrawn=None):
+        return {"firstName": "Placeholder", "lastName": last, "party": "I", "state": "VT", "isOriginalCosponsor": original,
+                "sponsorshipDate": "2025-02-01", "sponsorshipWithdrawnDate": withdrawn}
+    data = {"cosponsors": [entry("Withdrawn", "True", "2025-03-01"), entry("Later", "False"), entry("Original", "True"),
+                           entry("Rejoined", True, "2025-03-02"), entry("Rejoined", False)],
+            "pagination": {"count": 3, "countIncludingWithdrawnCosponsors": 5}}
+    [bill] = list(parse_cosponsors(cosponsors_response(f"{API}/bill/119/s/1/cosponsors?format=json", data)))
+    found = [(s["name"], s["classification"], s["withdrawn_date"]) for s in bill["sponsors"]]
+    # A member who withdrew and joined again: the current entry first, the one `bill_sponsors` keeps.
+    assert found == [("Placeholder Later", "cosponsor", None), ("Placeholder Original", "original cosponsor", None),
+                     ("Placeholder Rejoined", "cosponsor", None),
+                     ("Placeholder Withdrawn", "withdrawn cosponsor", "2025-03-01"),
+                     ("Placeholder Rejoined", "withdrawn cosponsor", "2025-03-02")]
+
+
+def test_a_bill_without_cosponsors_goes_on_to_the_next_part():
+    url = f"{API}/bill/119/s/9999/cosponsors?format=json&limit=250"
+    meta = {"bill": {"id": "us-119-s-9999", "sponsors": [{"name": "A Sponsor", "role": "primary"}]}, "parts": ["titles"]}
+    [request] = list(parse_cosponsors(cosponsors_response(url, load(EXAMPLES / "bill_cosponsors_none.json"), meta)))
+    assert request.url == f"{API}/bill/119/s/9999/titles?format=json&limit=250"
+    assert request.meta["bill"]["sponsors"] == [{"name": "A Sponsor", "role": "primary"}]
+    [bill] = list(parse_cosponsors(cosponsors_response(url, load(EXAMPLES / "bill_cosponsors_none.json"))))
+    assert "sponsors" not in bill
 
 
 # --- our examples: the parts of one bill ---
@@ -215,8 +287,29 @@ def test_crawl_stores_bills_actions_and_candidates_without_the_key(built_db, tmp
     assert summary.startswith("Disrupt Explicit Forged Images") and "intimate digital forgeries" in summary
     assert json.loads(subjects) == ["Crime and Law Enforcement", "Civil actions and liability",
                                     "Computers and information technology", "Sex offenses"]
-    assert db.execute("SELECT name, party, role, classification FROM bill_sponsors WHERE bill_id = 'us-119-s-146'"
-                      ).fetchall() == [("Ted Cruz", "R", "primary", "sponsor")]
+    # The sponsor from the bill page, the cosponsors from both /cosponsors pages.
+    assert db.execute("SELECT name, party, role, classification FROM bill_sponsors WHERE bill_id = 'us-119-s-146' ORDER BY rowid"
+                      ).fetchall() == [("Ted Cruz", "R", "primary", "sponsor"),
+                                       ("Amy Klobuchar", "D", "cosponsor", "original cosponsor"),
+                                       ("Shelley Moore Capito", "R", "cosponsor", "original cosponsor"),
+                                       ("Richard Blumenthal", "D", "cosponsor", "original cosponsor"),
+                                       ("Bill Cassidy", "R", "cosponsor", "original cosponsor"),
+                                       ("Cory A. Booker", "D", "cosponsor", "original cosponsor")]
+    # A bill whose /cosponsors list is empty keeps its sponsor only.
+    assert db.execute("SELECT role FROM bill_sponsors WHERE bill_id = 'us-119-hr-633'").fetchall() == [("primary",)]
+    # Each bill written once in the run: every record new, none written again (changed/unchanged).
+    bills = db.execute("SELECT COUNT(*) FROM bills WHERE source = 'congress_gov'").fetchone()[0]
+    run = db.execute("SELECT items_new, items_changed, items_unchanged FROM crawl_runs WHERE source = 'congress_gov'"
+                     " ORDER BY id DESC LIMIT 1").fetchone()
+    written = bills + db.execute("SELECT COUNT(*) FROM candidate_instruments WHERE source = 'congress_gov'").fetchone()[0]
+    assert run == (written, 0, 0)
+    # Crawled again, every bill gives the same content hash: nothing new, nothing changed.
+    with FixtureServer() as server:
+        again = crawl(built_db, server, "congress_gov", env={"CONGRESS_GOV_API_KEY": FAKE_KEY})
+    assert again.returncode == 0, again.stdout + again.stderr
+    rerun = db.execute("SELECT items_new, items_changed, items_unchanged FROM crawl_runs WHERE source = 'congress_gov'"
+                       " ORDER BY id DESC LIMIT 1").fetchone()
+    assert rerun == (0, 0, written)
     # The curated DEFIANCE Act entry (source_identifier 119/s/1837) is linked to its bill, and
     # the TAKE IT DOWN Act statute to the bill that became Pub. L. 119-12.
     links = set(db.execute("SELECT bill_id, instrument_id, link FROM bill_instruments").fetchall())

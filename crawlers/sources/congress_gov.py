@@ -11,6 +11,7 @@ Endpoints used (JSON, `format=json`):
     /v3/bill/{congress}/{type}/{number}/text         text versions with links to the texts
     /v3/bill/{congress}/{type}/{number}/summaries    CRS summaries (HTML in `text`)
     /v3/bill/{congress}/{type}/{number}/subjects     legislative subjects and policy area
+    /v3/bill/{congress}/{type}/{number}/cosponsors   the cosponsors, withdrawn ones included (paged)
     /v3/bill/{congress} and /v3/bill?fromDateTime=   bill lists (discovery)
 Auth:     an api.data.gov key, sent as the `api_key` query parameter
           (CONGRESS_GOV_API_KEY); never part of a URL we keep.
@@ -23,12 +24,22 @@ What the spider does:
 (a) bills: every curated instrument whose source is `congress_gov` (its
     `source_identifier` is `{congress}/{type}/{number}`, e.g. `119/s/1837`) and the
     subject's bills in `SUBJECT_BILLS`, each fetched with its actions, titles, text
-    versions, CRS summaries and subjects, and stored as ONE `BillItem` (the parts travel
-    in request meta from page to page, so a bill is written once per run, with one
-    content hash). The bill page gives its sponsor (`sponsors[]`: role `primary`,
-    classification `sponsor`; cosponsors are a further paged list, not fetched) and its
-    policy area; `/subjects` adds the legislative subjects (stored after the policy
-    area); `/summaries` gives the summary stored (the latest, as plain text). Each bill
+    versions, CRS summaries, subjects and cosponsors, and stored as ONE `BillItem` (the
+    parts travel in request meta from page to page, so a bill is written once per run,
+    with one content hash). The bill page gives its sponsor (`sponsors[]`: role
+    `primary`, classification `sponsor`) and its policy area; `/cosponsors` (paged by
+    `offset` like `/actions`) adds one sponsor per entry with role `cosponsor` and the
+    source's own distinction as classification: `original cosponsor` (joined on the day
+    of introduction, `isOriginalCosponsor`), `cosponsor` (joined later) or `withdrawn
+    cosponsor` (a `sponsorshipWithdrawnDate` is given: the API lists withdrawn members
+    among the current ones, and the bill page's `count` leaves them out). `bill_sponsors`
+    holds name, party, role and classification only: each entry also keeps `state`,
+    `district`, `bioguide_id`, `sponsorship_date` and `withdrawn_date` in the item
+    (hashed and archived with it; the schema has no column for them). The store adds
+    sponsor rows and never rewrites one, so a cosponsor stored before withdrawing keeps
+    the earlier classification in `bill_sponsors` (the item and archive have the date).
+    `/subjects` adds the legislative subjects (stored after the policy area);
+    `/summaries` gives the summary stored (the latest, as plain text). Each bill
     also keeps `{congress}/{type}/{number}` as an OTHER identifier: what a curator writes
     in `source_identifier`, so the `bill_instruments` view links the two;
 (b) discovery: the API has no full-text search. The bill list is read (the current
@@ -40,9 +51,15 @@ What the spider does:
 Format knowledge: real captures in /work/shared/samples/congress_gov/ (bill, text and
 summaries of H.R. 21, 117th Congress, from LibraryOfCongress/api.congress.gov
 `java/sample_output/`) and the API's documentation (api.congress.gov, the BILLSTATUS
-user guide's action codes). No real capture of `/actions`, `/titles`, `/subjects` or
-the bill list was available: those parsers follow the documented shapes, and the
-examples in tests/examples/congress_gov/ are written by us in them.
+user guide's action codes, the repository's Documentation/BillEndpoint.md). No real
+capture of `/actions`, `/titles`, `/subjects` or the bill list was available: those
+parsers follow the documented shapes, and the examples in tests/examples/congress_gov/
+are written by us in them. `/cosponsors` follows the same repository's sample output
+for H.R. 21 (`api_client/java/sample_output/bill_117_hr_21_cosponsors.txt`, not in
+the shared samples; the tests carry its shape): `isOriginalCosponsor` a JSON boolean,
+`district` a number (House members only), `middleName` and `sponsorshipWithdrawnDate`
+null when empty, `pagination` with `count` and `total`. The endpoint documentation
+writes `isOriginalCosponsor` as "True"/"False" (its XML form): both are read.
 
 What the real captures showed that the short docs do not:
 - `pagination` of a sub-resource may hold only `count` and `total` (no `next`) when
@@ -102,7 +119,7 @@ SUBJECT_TERMS = (
 PAGE_SIZE = 250
 
 #: The parts of a bill fetched after the bill itself, in order.
-PARTS = ("actions", "titles", "text", "summaries", "subjects")
+PARTS = ("actions", "titles", "text", "summaries", "subjects", "cosponsors")
 
 # Bill type in URLs -> how congress.gov writes the number, and the web page's word.
 BILL_TYPES = {
@@ -297,6 +314,10 @@ def finished(record: dict) -> BillItem:
     if not fields.get("status") and actions:
         last = actions[-1]
         fields["status"], fields["status_date"] = last["action"], last["date"]
+    if fields.get("sponsors"):
+        # One row a (name, role) in `bill_sponsors`, the first written kept: a member who
+        # withdrew and joined again is listed twice, and the current entry must be that row.
+        fields["sponsors"] = sorted(dedupe(fields["sponsors"]), key=lambda s: bool(s.get("withdrawn_date")))
     return BillItem(**fields, actions=dedupe(actions))
 
 
@@ -441,12 +462,40 @@ def subjects(data: dict) -> dict:
 
 def sponsor(member: dict) -> dict | None:
     """A `sponsors[]` entry of the bill page as a BillItem sponsor."""
+    found = member_facts(member)
+    return {**found, "role": "primary", "classification": "sponsor"} if found else None
+
+
+def cosponsor(member: dict) -> dict | None:
+    """A `/cosponsors` entry as a BillItem sponsor: role `cosponsor`, the source's own
+    distinction (original, later, withdrawn) as classification, its dates kept."""
+    found = member_facts(member)
+    if not found:
+        return None
+    withdrawn = iso_day(member.get("sponsorshipWithdrawnDate"))
+    original = is_true(member.get("isOriginalCosponsor"))
+    classification = "withdrawn cosponsor" if withdrawn else "original cosponsor" if original else "cosponsor"
+    return {**found, "role": "cosponsor", "classification": classification,
+            "sponsorship_date": iso_day(member.get("sponsorshipDate")), "withdrawn_date": withdrawn}
+
+
+def member_facts(member: dict) -> dict | None:
+    """Name, party, state, district and Bioguide id of a member entry (sponsor or cosponsor)."""
     # "Ted Cruz" rather than the display form "Sen. Cruz, Ted [R-TX]", whose party is its own field.
     name = clean(" ".join(str(member.get(k) or "") for k in ("firstName", "middleName", "lastName"))) \
         if member.get("lastName") else clean(member.get("fullName"))
     if not name:
         return None
-    return {"name": name, "party": clean(member.get("party")), "role": "primary", "classification": "sponsor"}
+    # `district` is a number in JSON (0 for an at-large seat) and absent for senators.
+    district = member.get("district")
+    return {"name": name, "party": clean(member.get("party")), "state": clean(member.get("state")),
+            "district": str(district) if district not in (None, "") else None,
+            "bioguide_id": clean(member.get("bioguideId"))}
+
+
+def is_true(value) -> bool:
+    """A flag the JSON gives as a boolean and the documentation as "True"/"False"."""
+    return value is True or str(value).strip().lower() == "true"
 
 
 def merged_subjects(policy_area: str | None, others: list[str]) -> list[str]:
@@ -471,6 +520,23 @@ def parse_subjects(response):
     merged = merged_subjects(found["policy_area"] or (current[0] if current else None), found["subjects"] + current[1:])
     if merged:
         record["subjects"] = merged
+    yield from next_step(response, record)
+
+
+def parse_cosponsors(response):
+    """`/cosponsors`: one page of cosponsors added to the bill's sponsors; then the next
+    page (`pagination.next`, by offset), and after the last the next part."""
+    data = read_json(response, "cosponsors")
+    record = bill_record(response)
+    found = [cosponsor(m) for m in data["cosponsors"] or [] if isinstance(m, dict)]
+    sponsors = list(record.get("sponsors") or []) + [c for c in found if c]
+    if sponsors:
+        record["sponsors"] = sponsors
+    following = next_page_url(data, response.url)
+    if following and data["cosponsors"]:
+        yield scrapy.Request(following, meta={**carry(response), "bill": record,
+                                              "parts": response.meta.get("parts") or []})
+        return
     yield from next_step(response, record)
 
 
@@ -532,9 +598,9 @@ DECLARATION = SourceContract(
     download_delay=0.8,
     deadline_seconds=3600,
     auth=Auth.query_key(env="CONGRESS_GOV_API_KEY", param="api_key"),
-    parser_version="2",
+    parser_version="3",
     parser_meta=("bill", "parts"),
-    notes="Bills with actions (normalised), titles, text versions, sponsor, CRS summary and subjects; discovery by title over the bill list "
+    notes="Bills with actions (normalised), titles, text versions, sponsor and cosponsors, CRS summary and subjects; discovery by title over the bill list "
           "(the API has no full-text search). api.data.gov key in CONGRESS_GOV_API_KEY.",
 )
 
@@ -547,11 +613,13 @@ class CongressGovSpider(SourceSpider):
         (r"^/v3/bill/\d+/[a-z]+/\d+/text/?$", parse_text_versions),
         (r"^/v3/bill/\d+/[a-z]+/\d+/summaries/?$", parse_summaries),
         (r"^/v3/bill/\d+/[a-z]+/\d+/subjects/?$", parse_subjects),
+        (r"^/v3/bill/\d+/[a-z]+/\d+/cosponsors/?$", parse_cosponsors),
         (r"^/v3/bill/\d+/[a-z]+/\d+/?$", parse_bill),
         (r"^/v3/bill(/\d+(/[a-z]+)?)?/?$", parse_bill_list),
     ]
     json_keys = {"bill": parse_bill, "actions": parse_actions, "titles": parse_titles, "textVersions": parse_text_versions,
-                 "summaries": parse_summaries, "subjects": parse_subjects, "bills": parse_bill_list}
+                 "summaries": parse_summaries, "subjects": parse_subjects, "cosponsors": parse_cosponsors,
+                 "bills": parse_bill_list}
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
