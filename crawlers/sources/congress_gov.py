@@ -56,10 +56,12 @@ capture of `/actions`, `/titles`, `/subjects` or the bill list was available: th
 parsers follow the documented shapes, and the examples in tests/examples/congress_gov/
 are written by us in them. `/cosponsors` follows the same repository's sample output
 for H.R. 21 (`api_client/java/sample_output/bill_117_hr_21_cosponsors.txt`, not in
-the shared samples; the tests carry its shape): `isOriginalCosponsor` a JSON boolean,
-`district` a number (House members only), `middleName` and `sponsorshipWithdrawnDate`
-null when empty, `pagination` with `count` and `total`. The endpoint documentation
-writes `isOriginalCosponsor` as "True"/"False" (its XML form): both are read.
+the shared samples: tests/examples/congress_gov/bill_117_hr_21_cosponsors.json is a
+copy): `isOriginalCosponsor` a JSON boolean, `district` a number (its members are
+Representatives; senators have none), `middleName` and `sponsorshipWithdrawnDate` null
+when empty, `pagination` with `count` and `total`. The endpoint documentation writes
+`isOriginalCosponsor` as "True"/"False" (its XML form): both are read. No real capture
+of a withdrawn cosponsor or of a second page was available.
 
 What the real captures showed that the short docs do not:
 - `pagination` of a sub-resource may hold only `count` and `total` (no `next`) when
