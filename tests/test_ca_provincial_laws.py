@@ -114,6 +114,35 @@ def test_a_saved_page_without_request_meta_reads_its_language_and_subsection_num
     assert section["heading"] == "Eligibility for relief – reasonable expectation of privacy"
 
 
+def test_a_saved_page_read_alone_gives_the_statute_and_every_section_it_holds():
+    # `sii-atlas parse ca_provincial_laws FILE --url URL`: no request meta at all.
+    records = parse_file("ca_provincial_laws", EXAMPLES / "nb_2022-c.1_en.html", EN)
+    [instrument] = [r for r in records if r["type"] == "instrument"]
+    assert instrument["id"] == "ca-nb-2022-c-1" and instrument["language"] == "en"
+    assert instrument["title"] == "Intimate Images Unlawful Distribution Act" and instrument["jurisdiction"] == "CA-NB"
+    found = provisions(records)
+    assert list(found) == ["ca-nb-2022-c-1/section/1", "ca-nb-2022-c-1/section/2", "ca-nb-2022-c-1/section/3"]
+    assert found["ca-nb-2022-c-1/section/2"]["heading"] == "Tort"
+    assert found["ca-nb-2022-c-1/section/2"]["text"].startswith("A person who distributes or threatens to distribute")
+    assert found["ca-nb-2022-c-1/section/3"]["text"].startswith("3(1) A person may make an application")
+    assert found["ca-nb-2022-c-1/section/1"]["url"] == EN + "#se:1"
+    assert not [r for r in records if r["type"] in ("request", "error")]
+    # The French page alone: its statute in French (nothing else gives it) and its sections.
+    french = parse_file("ca_provincial_laws", EXAMPLES / "nb_2022-c.1_fr.html", "https://laws.gnb.ca/fr/document/lc/2022-c.1")
+    assert [(r["type"], r["id"], r["language"]) for r in french] == [
+        ("instrument", "ca-nb-2022-c-1", "fr"), ("provision", "ca-nb-2022-c-1/section/1", "fr"),
+        ("provision", "ca-nb-2022-c-1/section/2", "fr")]
+    # Newfoundland's text layout: the sections after the enacting words, not the analysis.
+    nl = parse_file("ca_provincial_laws", EXAMPLES / "nl_i22.htm", NL)
+    assert [r["id"] for r in nl] == ["ca-nl-i22", "ca-nl-i22/section/1", "ca-nl-i22/section/2", "ca-nl-i22/section/3"]
+    assert nl[2]["heading"] == "Definitions" and nl[2]["text"].startswith("In this Act")
+    # An error page is not a statute, with or without meta.
+    with pytest.raises(ValueError, match="not a statute page"):
+        parse_file("ca_provincial_laws", EXAMPLES / "bot_wall.html", EN)
+    with pytest.raises(ValueError, match="not a statute page"):
+        parse_file("ca_provincial_laws", EXAMPLES / "nl_script_wall.htm", NL)
+
+
 def test_a_section_missing_from_the_page_is_an_error_not_an_empty_text():
     records = parsed("nb_2022-c.1_en.html", meta={"section": "9"})
     [error] = records

@@ -140,11 +140,36 @@ def test_an_empty_conversion_stores_the_section_without_text_and_says_so():
     (b"<html><title>Just a moment...</title></html>", "record"),
     (b'{"Message": "An error has occurred."}', "record"),
     (b"<div><style>p{}</style></div>", "record"),
-    ((EXAMPLES / "text_ireland_article40.html").read_bytes(), None),  # a text without its section
+    (b"", None),  # an empty reply names no text, and alone there is no record to keep
+    (b"<html><title>Just a moment...</title></html>", None),
 ])
 def test_a_text_reply_that_is_no_text_is_an_error(body, meta):
     with pytest.raises(ValueError):
         list(parse_text(text_response(body, meta={"document": ireland_record()} if meta else {})))
+
+
+def test_a_saved_text_read_alone_is_the_section_its_url_names():
+    # `sii-atlas parse hudoc_grevio FILE --url URL`: no feed record (meta), so the section is
+    # what the URL's id= tells; what only the feed says (heading, date, section count) stays empty.
+    [section] = parse_file("hudoc_grevio", EXAMPLES / "text_ireland_article40.html", text_url(IRELAND))
+    assert section["type"] == "monitoring_document" and section["id"] == f"grevio:{IRELAND}"
+    assert section["document"] == "GREVIO-Inf(2023)9_Ireland_Baseline_Evaluation_Report_eng"
+    assert section["title"] == section["document"]  # the feed's title is not on the page
+    assert (section["section"], section["state"], section["state_code"]) == (38, "Ireland", "IE")
+    assert (section["kind"], section["language"], section["instrument_id"]) == ("baseline_evaluation_report", "en",
+                                                                                 INSTRUMENT_ID)
+    assert section["heading"] is None and section["published"] is None and section["sections"] is None
+    assert section["url"] == f'https://hudoc.grevio.coe.int/eng#{{"greviosectionid":["{IRELAND}"]}}'
+    assert "212. GREVIO notes that the non-consensual sharing of intimate images" in section["text"]
+    # With the feed's record (the crawl), the feed's fields are kept as before.
+    [crawled] = parse_file("hudoc_grevio", EXAMPLES / "text_ireland_article40.html", text_url(IRELAND),
+                           {"document": ireland_record()})
+    assert crawled["heading"] == "V. B. 5. Sexual harassment (Article 40)" and crawled["published"] == "2023-10-24"
+    assert crawled["text"] == section["text"]
+    # A conversion URL naming no section is refused.
+    with pytest.raises(ValueError, match="which HUDOC-GREVIO section"):
+        parse_file("hudoc_grevio", EXAMPLES / "text_ireland_article40.html",
+                   "https://hudoc.grevio.coe.int/app/conversion/docx/html/body?library=GREVIO")
 
 
 def test_a_text_for_another_section_is_refused():

@@ -391,16 +391,39 @@ def test_a_page_that_is_not_a_bill_text_is_an_error_never_an_empty_text(body, co
         list(parse_bill_text(text_response(body, content_type=content_type)))
 
 
-def test_a_text_page_needs_its_instrument_and_its_states_host():
+def test_a_text_page_needs_its_states_host_and_files_itself_alone_by_its_address():
     body = (EXAMPLES / "text_ms_HB1196SG.htm").read_bytes()
-    with pytest.raises(ValueError, match="whose text"):
-        list(parse_bill_text(text_response(body, instrument_id=None)))
+    [alone] = list(parse_bill_text(text_response(body, instrument_id=None)))
+    assert alone["instrument_id"] == "us-ms-documents-2024-html-hb-1100-1199-hb1196sg-htm"
     with pytest.raises(ValueError, match="not on a host of the US-NJ legislature"):
         list(parse_bill_text(text_response(body, state="US-NJ")))
     plain = text_response(b"AN ACT relating to crimes.\n\nSection 1.  A person commits...\n",
                           content_type=b"text/plain; charset=utf-8")
     [provision] = list(parse_bill_text(plain))
     assert provision["text"] == "AN ACT relating to crimes.\nSection 1. A person commits..."
+
+
+def test_a_saved_bill_text_read_alone_is_filed_under_an_instrument_named_by_its_address(tmp_path):
+    # `sii-atlas parse open_states FILE --url URL`: no request meta, so no curated instrument
+    # to attach it to (a crawl always names one): the state from the host, the id from the path.
+    url = "https://lawfilesext.leg.wa.gov/biennium/2023-24/Htm/Bills/Session%20Laws/House/1999-S.SL.htm"
+    [provision] = parse_file("open_states", EXAMPLES / "text_wa_1999-S.SL.htm", url)
+    instrument = "us-wa-biennium-2023-24-htm-bills-session-laws-house-1999-s-sl-htm"
+    assert provision["type"] == "provision" and provision["instrument_id"] == instrument
+    assert provision["id"] == f"{instrument}/whole" and provision["label"] == "whole"
+    assert provision["url"] == url and provision["language"] == "en" and provision["valid_from"] is None
+    assert "SUBSTITUTE HOUSE BILL 1999" in provision["text"]
+    # The same page through the crawl (its meta) keeps the curated instrument.
+    [crawled] = parse_file("open_states", EXAMPLES / "text_wa_1999-S.SL.htm", url,
+                           {"instrument_id": "us-wa-shb1999-2024", "state": "US-WA", "valid_from": "2024-03-14"})
+    assert crawled["id"] == "us-wa-shb1999-2024/whole" and crawled["valid_from"] == "2024-03-14"
+    assert crawled["text"] == provision["text"]
+    # A legislature's error page is not a bill's text, with or without meta.
+    error_page = tmp_path / "missing.htm"
+    error_page.write_bytes(b"<html><head><title>Page not found</title></head><body><p>Sorry, that page is missing.</p>"
+                           b"</body></html>")
+    with pytest.raises(ValueError, match="does not read as a bill's text"):
+        parse_file("open_states", error_page, url)
 
 
 def test_the_generic_reader_drops_furniture_and_struck_words():

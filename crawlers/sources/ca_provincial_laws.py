@@ -265,7 +265,9 @@ def without_own_number(body, selector: str, section: str):
     return body
 
 
-def read_section_element(province: Province, root, section: str, url: str) -> tuple[str | None, list[str]]:
+def statute_container(province: Province, root, url: str):
+    """The element holding the statute (section_element layout); ValueError when the page
+    has none (an error page, a bot wall) or says the document does not exist."""
     container = first(root, province.container)
     if container is None and province.not_found and re.search(province.not_found, " ".join(root.itertext())):
         raise ValueError(f"{province.code}: {url} says the document does not exist")
@@ -273,6 +275,11 @@ def read_section_element(province: Province, root, section: str, url: str) -> tu
         title = clean(" ".join(root.xpath("//title//text()"))) or "no title"
         raise ValueError(f"{province.code}: no {province.container!r} on {url} ({title!r}): not a statute page "
                          "(an error page, a bot wall, or the layout changed)")
+    return container
+
+
+def read_section_element(province: Province, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    container = statute_container(province, root, url)
     the_id = section_id(section)
     element = first(container, province.section.format(section_id=the_id))
     if element is None:
@@ -293,10 +300,10 @@ def read_section_element(province: Province, root, section: str, url: str) -> tu
     return heading, lines
 
 
-def read_section_lines(province: Province, root, section: str, url: str) -> tuple[str | None, list[str]]:
-    """A page whose markup is not known but whose text is: one block per line, the
-    section from the line `start` opens to the next line opening a section (`next`) or
-    ending one (`stop`); its marginal note is the line before it."""
+def statute_lines(province: Province, root, url: str) -> list[str]:
+    """The statute's text lines (section_lines layout), from the enacting words on;
+    ValueError when the page is not a statute's (no container, no enacting words) or says
+    the document does not exist."""
     container = first(root, province.container)
     if container is None:
         title = clean(" ".join(root.xpath("//title//text()"))) or "no title"
@@ -311,6 +318,14 @@ def read_section_lines(province: Province, root, section: str, url: str) -> tupl
         lines = lines[first_line + 1:]
     if province.not_found and re.search(province.not_found, "\n".join(lines)):
         raise ValueError(f"{province.code}: {url} says the document does not exist")
+    return lines
+
+
+def read_section_lines(province: Province, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A page whose markup is not known but whose text is: one block per line, the
+    section from the line `start` opens to the next line opening a section (`next`) or
+    ending one (`stop`); its marginal note is the line before it."""
+    lines = statute_lines(province, root, url)
     start = re.compile(province.start.format(section=re.escape(section)))
     opening, stop = re.compile(province.next), re.compile(province.stop) if province.stop else None
     drops = [re.compile(pattern) for pattern in province.drop_lines]
@@ -335,6 +350,50 @@ def read_section_lines(province: Province, root, section: str, url: str) -> tupl
 READERS = {"section_element": read_section_element, "section_lines": read_section_lines}
 
 
+# --------------------------------------------------------------------------- every section of a page
+
+#: A section number as cited (2, 3.1), and as the register writes it in element ids (3_1).
+SECTION_NUMBER = r"[0-9]+(?:\.[0-9]+)*"
+SECTION_ID = r"[0-9]+(?:_[0-9]+)*"
+#: A `section` selector naming the section by an attribute's value: `[id="se:{section_id}"]`.
+_BY_ATTRIBUTE = re.compile(r'^(?P<before>[^\[]*)\[(?P<attribute>[\w:-]+)="(?P<prefix>[^"{]*)\{section_id\}'
+                           r'(?P<suffix>[^"{]*)"\](?P<after>.*)$')
+
+
+def element_sections(province: Province, root, url: str) -> list[str]:
+    """Every section a section_element page holds, in page order: the elements whose
+    attribute the `section` selector names holds a section id (se:1, se:3_1; a part of a
+    section, se:1-de:court, is not one)."""
+    container = statute_container(province, root, url)
+    shape = _BY_ATTRIBUTE.match(province.section)
+    if shape is None:
+        raise ValueError(f"{province.code}: the section selector {province.section!r} does not name a section by "
+                         "an attribute's value, so the sections on a page cannot be listed")
+    selector = f'{shape["before"]}[{shape["attribute"]}^="{shape["prefix"]}"]{shape["after"]}'
+    value = re.compile(re.escape(shape["prefix"]) + f"(?P<id>{SECTION_ID})" + re.escape(shape["suffix"]) + "$")
+    sections: list[str] = []
+    for element in css(selector)(container):
+        found = value.match(element.get(shape["attribute"]) or "")
+        if found and found["id"].replace("_", ".") not in sections:
+            sections.append(found["id"].replace("_", "."))
+    return sections
+
+
+def line_sections(province: Province, root, url: str) -> list[str]:
+    """Every section a section_lines page holds, in page order: the numbers of the lines
+    that open a section (`start`), after the enacting words."""
+    start = re.compile(province.start.format(section=f"(?P<number>{SECTION_NUMBER})"))
+    sections: list[str] = []
+    for line in statute_lines(province, root, url):
+        found = start.search(line)
+        if found and found["number"] not in sections:
+            sections.append(found["number"])
+    return sections
+
+
+LISTERS = {"section_element": element_sections, "section_lines": line_sections}
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -348,8 +407,8 @@ def page_title(root) -> str | None:
 
 
 def targets_of(response) -> list[dict]:
-    """What the request asked this page for: [{section, key, instrument_id, ...}]; without
-    request meta (a saved file), the section meta `section` names."""
+    """What the request asked this page for: [{section, key, instrument_id, ...}], or the
+    section meta `section` names (`sii-atlas parse --meta`)."""
     targets = response.meta.get("targets")
     if targets:
         return list(targets)
@@ -362,7 +421,12 @@ def targets_of(response) -> list[dict]:
 def parse_statute(response):
     """A statute's page in one language: for each section the request asked for, the
     instrument (first language only) and the section as a provision in this language; a
-    PageError for a section the page lacks; then the page in the next language."""
+    PageError for a section the page lacks; then the page in the next language.
+
+    Read alone (a saved page, `sii-atlas parse`, no meta `targets` or `section`): the
+    statute as an instrument in the page's language (`ca-{province}-{document}`, titled as
+    the page titles it) and every section the page holds, in page order, as its provisions;
+    the province, language and document from the URL. A page with no section is an error."""
     host = urlsplit(response.url).netloc
     code = response.meta.get("province") or HOST_PROVINCE.get(host)
     if code not in SUPPORTED:
@@ -377,8 +441,17 @@ def parse_statute(response):
     root = document(response)
     read = READERS[province.layout]
     first_language = language == province.languages[0]
+    alone = not (response.meta.get("targets") or response.meta.get("section"))
+    if alone:
+        sections = LISTERS[province.layout](province, root, response.url)
+        if not sections:
+            raise ValueError(f"{province.code}: no section on {response.url}: not a statute page (an error page, "
+                             "or the layout changed)")
+        targets = [{"section": section, "key": f"section/{section}"} for section in sections]
+    else:
+        targets = targets_of(response)
     found_any, missing, instruments_given = False, [], set()
-    for target in targets_of(response):
+    for target in targets:
         section = str(target["section"])
         url = provision_url(province, language, document_id, section)
         try:
@@ -391,7 +464,9 @@ def parse_statute(response):
         found_any = True
         instrument_id = target.get("instrument_id") or default_instrument_id(code, document_id)
         key = target.get("key") or f"section/{section}"
-        if first_language and response.meta.get("with_instrument", True) and instrument_id not in instruments_given:
+        # A page read alone stands for its statute in any language: nothing else gives it.
+        if (first_language or alone) and response.meta.get("with_instrument", True) \
+                and instrument_id not in instruments_given:
             instruments_given.add(instrument_id)
             yield InstrumentItem(
                 id=instrument_id,

@@ -189,10 +189,20 @@ def record_from_item(item) -> dict | None:
     section_id = engine.id_in_fragment(item.findtext("link"), ID_KEY)
     if section_id is None:
         return None
+    return section_record(section_id, clean(item.findtext("description")) or "",
+                          heading=clean(item.findtext("title")),
+                          published=engine.rfc822_day(item.findtext("pubDate")))
+
+
+def section_record(section_id: str, description: str = "", heading: str | None = None,
+                   published: str | None = None) -> dict:
+    """A section's record from its greviosectionid and what a feed item adds (the
+    description "<title> - n/N", the heading, the publication date). Without a feed item
+    the title is the document's key, and the heading, date and section count stay empty:
+    only the feed says them."""
     section_id = section_id.strip()
     parts = _SECTION.match(section_id)
     key = parts.group("document") if parts else section_id
-    description = clean(item.findtext("description")) or ""
     position = _POSITION.search(description)
     title = clean(description[:position.start()] if position else description) or key
     state, code = state_of(title, key)
@@ -207,8 +217,8 @@ def record_from_item(item) -> dict | None:
         "title": title,
         "section": int(parts.group("section")) if parts else None,
         "sections": int(position.group("sections")) if position and position.group("sections") else None,
-        "heading": clean(item.findtext("title")),
-        "published": engine.rfc822_day(item.findtext("pubDate")),
+        "heading": heading,
+        "published": published,
         "language": language_of(key),
         "url": section_url(section_id),
         "source": SOURCE,
@@ -240,10 +250,14 @@ def parse_feed(response):
 
 def parse_text(response):
     """`/app/conversion/docx/html/body`: a section's text joins its feed record (meta
-    `document`); alone, the page names no document and is an error. An empty reply
-    stores the section without text and records the page as empty."""
-    record = dict(response.meta.get("document") or {})
+    `document`). Read alone (a saved page, `sii-atlas parse`), the URL's `id=` names the
+    section: its record is what the id tells (document key, section number, state and kind
+    from the key's words, language), with the title the key and the heading, date and
+    section count empty (only the feed says them). An empty reply stores the section
+    without text and records the page as empty; alone, it is an error."""
     section_id = engine.query_value(response.url, "id")
+    record = dict(response.meta.get("document") or {})
+    alone = not record
     if not response.body.strip():
         reason = f"HUDOC-GREVIO converted no text for {section_id} (empty reply)"
         if not record:
@@ -258,8 +272,12 @@ def parse_text(response):
     paragraphs = engine.document_paragraphs(response.body)
     if not paragraphs:
         raise ValueError(f"no paragraph in HUDOC-GREVIO's text of {section_id} at {response.url}")
-    if not record:
-        raise ValueError(f"a HUDOC-GREVIO text is read for a section found by a feed (meta `document`): {response.url}")
+    if alone:
+        if not (section_id and section_id.strip()):
+            raise ValueError(f"which HUDOC-GREVIO section is {response.url}? (the URL's `id=`, or the feed's "
+                             "record in meta `document`)")
+        section_id = section_id.strip()
+        record = section_record(section_id)
     if record.get("id") != document_id(section_id or ""):
         raise ValueError(f"HUDOC-GREVIO text of {section_id} does not belong to {record.get('id')}")
     yield MonitoringDocumentItem(**{**record, "text": "\n\n".join(paragraphs)})

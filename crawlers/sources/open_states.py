@@ -89,7 +89,7 @@ as an OTHER identifier: what a curator writes in `source_identifier`, so the
 
 import re
 from datetime import date
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import scrapy
 
@@ -422,6 +422,15 @@ def on_legislature_host(code: str, url: str) -> bool:
     return (urlsplit(url).hostname or "") in LEGISLATURE_HOSTS.get(code, ())
 
 
+def text_instrument_id(code: str, url: str) -> str | None:
+    """The instrument a bill text read alone is filed under, from its state and its address
+    on the legislature's host: `us-wa-biennium-2023-24-htm-bills-session-laws-house-1999-s-sl-htm`
+    (None: an address that names no page)."""
+    parts = urlsplit(url)
+    where = slug(unquote(parts.path + (f"?{parts.query}" if parts.query else "")), True)
+    return f"{code.lower()}-{where}" if where else None
+
+
 def text_requests(item: BillItem, bill: dict, meta: dict):
     """For an enacted tracked bill: the request for its final text, or the PageError that
     says why it is not fetched (off the legislature's hosts, only a PDF, no final version)."""
@@ -462,15 +471,20 @@ def text_requests(item: BillItem, bill: dict, meta: dict):
 
 
 def parse_bill_text(response):
-    """A legislature's page holding a bill's final text: the tracked instrument's `whole`
-    provision. meta: `instrument_id` (required: whose text), `state`, `valid_from`."""
-    instrument_id = response.meta.get("instrument_id")
-    if not instrument_id:
-        raise ValueError(f"whose text is {response.url}? (request meta `instrument_id`)")
+    """A legislature's page holding a bill's final text: the `whole` provision of the
+    instrument it is the text of. meta: `instrument_id` (whose text), `state`, `valid_from`.
+
+    A crawl always says `instrument_id`: the text is attached to the curated instrument the
+    enacted bill made. Read alone (a saved page, `sii-atlas parse`, no meta), nothing names
+    that instrument, so the text is filed under one derived from the page's state (its host,
+    through HOST_STATE) and path (`text_instrument_id`), with no `valid_from`."""
     host = urlsplit(response.url).hostname or ""
     code = response.meta.get("state") or HOST_STATE.get(host)
     if not code or not on_legislature_host(code, response.url):
         raise ValueError(f"{response.url} is not on a host of the {code or '?'} legislature")
+    instrument_id = response.meta.get("instrument_id") or text_instrument_id(code, response.url)
+    if not instrument_id:
+        raise ValueError(f"whose text is {response.url}? (request meta `instrument_id`, or the address of a page)")
     media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
     if media == "application/pdf" or response.body[:5] == b"%PDF-":
         raise ValueError(f"{response.url} answered a PDF: PDFs are not read")
