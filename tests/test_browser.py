@@ -410,3 +410,24 @@ def test_ngo_exports_comparison_and_laws_finds_help_subscribes_and_cites(site, p
     screenshots(page, "ngo-3-feeds")
     # How to cite: the foot of every page.
     expect(page.locator("footer .citation")).to_contain_text("Cite as: SII Atlas, data as of")
+
+
+def test_journalist_opens_a_provisions_page_and_a_decisions_page_from_the_jurisdiction_page(site, page):
+    """One click from a jurisdiction's law to its provision's own page (text, versions,
+    decisions), and from a decision to its page (identifiers, our summary, what it cites);
+    both fit a phone's width."""
+    page.goto(site + "/jurisdiction/FR")
+    page.locator('a[href="/provision/fr-cp-226-8-1/226-8-1"]').first.click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("226-8-1")
+    expect(page.locator("body")).to_contain_text(FRENCH_TEXT[:60])
+    expect(page.get_by_role("heading", name="Decisions that cite this provision")).to_be_visible()
+    screenshots(page, "provision-page")
+    page.goto(site + "/jurisdiction/FR")
+    case_link = page.locator('a[href^="/case/"]').first
+    name = case_link.inner_text().strip()
+    case_link.click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    expect(page.locator("body")).to_contain_text("Court")
+    screenshots(page, "case-page")

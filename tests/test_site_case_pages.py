@@ -267,3 +267,17 @@ async def test_the_decisions_citing_one_provision_are_read_by_its_own_index(uk):
             "explain query plan SELECT case_id, span FROM case_citations WHERE instrument_id = ? AND provision_id = ?",
             ["ukpga-2003-42", S66B]))
     assert "case_citations_provision" in plan, plan
+
+
+async def test_a_decision_known_only_from_the_press_is_not_called_official(uk):
+    """A curated first-instance decision whose address is a report, not a court's or
+    government's site, is 'Reported at', never 'Official page'; a crawled one stays official."""
+    name = [name for name in uk.databases if name != "_internal"][0]
+    with sqlite3.connect(uk.databases[name].path) as conn:
+        reported = conn.execute(
+            "select id, url from cases where curated = 1 and url like 'https://firsh.law/%'").fetchone()
+    assert reported, "the Coutances decision (reported by its lawyers' firm) is curated with that link"
+    html = await page(uk, case_path(reported[0]))
+    assert "Reported at" in html and "not an official publication" in html and "Official page" not in html
+    official = await page(uk, case_path(UK_CASE))
+    assert "Official page" in official and "Reported at" not in official

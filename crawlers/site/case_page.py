@@ -22,6 +22,7 @@ import json
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
+from ..registry.curated import official_domains, on_domains
 from .jurisdiction_page import dicts
 from .page_paths import id_from
 from .record_pages import case_identifiers, longest_spans, not_found
@@ -53,12 +54,24 @@ async def case_row(db, case_id: str) -> dict | None:
     if not rows:
         return None
     case = rows[0]
+    case["url_is_official"] = await on_official_site(db, case)
     if case["gone_at"]:
         case["excerpt"] = case["text_length"] = None
     elif case["excerpt"] and len(case["excerpt"]) > EXCERPT_CHARACTERS:
         cut = case["excerpt"][:EXCERPT_CHARACTERS]
         case["excerpt"] = cut[:cut.rfind(" ")] if " " in cut[EXCERPT_CHARACTERS // 2:] else cut
     return case
+
+
+async def on_official_site(db, case: dict) -> bool:
+    """Whether the decision's address is an official publication: a crawled decision's is (its
+    source is official); a curated one's only on its jurisdiction's official domains. A first-
+    instance decision reported only in the press is linked there, and must not read as official."""
+    if case["crawled_source"] or not case["url"]:
+        return bool(case["url"])
+    rows = await dicts(db, "select code, parent, official_domains from jurisdictions")
+    jurisdictions = {row["code"]: {**row, "official_domains": row["official_domains"] or ""} for row in rows}
+    return on_domains(case["url"], official_domains(jurisdictions, case["jurisdiction"]))
 
 
 async def citations(db, case: dict) -> list[dict]:
