@@ -78,7 +78,7 @@ import yaml
 from ..items import InstrumentItem, PageError, ProvisionItem
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
-from .spider import SourceSpider, clean
+from .spider import SourceSpider, add_target, clean, expected_instrument, section_target
 from .us_state_codes import SectionMissing, block_lines, css, document, first, shows_number, without
 
 SOURCE = "ca_provincial_laws"
@@ -562,7 +562,6 @@ class CaProvincialLawsSpider(PerHostMirror, SourceSpider):
             except ValueError as error:
                 self.logger.warning("%s: %s", instrument.get("id"), error)
                 continue
-            page = pages.setdefault((code, document_id), {"targets": [], "instruments": []})
             for provision in instrument.get("provisions") or []:
                 if not provision.get("key"):
                     continue
@@ -571,22 +570,12 @@ class CaProvincialLawsSpider(PerHostMirror, SourceSpider):
                 except ValueError as error:
                     self.logger.warning("%s: %s", instrument.get("id"), error)
                     continue
-                page["targets"].append({
-                    "section": section, "key": str(provision["key"]), "label": str(provision.get("label") or section),
-                    "instrument_id": instrument["id"], "jurisdiction": instrument.get("jurisdiction"),
-                    "title": instrument.get("title"), "citation": instrument.get("citation"),
-                    "kind": instrument.get("kind"), "status": instrument.get("status"),
-                    "official_url": instrument.get("official_url"),
-                })
-                if instrument["id"] not in page["instruments"]:
-                    page["instruments"].append(instrument["id"])
+                add_target(pages, (code, document_id), section_target(
+                    instrument, section, str(provision["key"]), str(provision.get("label") or section)))
         for (code, document_id), page in pages.items():
-            if not page["targets"]:
-                continue
             province = SUPPORTED[code]
             language, *later = province.languages
-            only = page["instruments"][0] if len(page["instruments"]) == 1 else None
             yield self.request(page_url(province, language, document_id), tracked=True,
-                               expects=("instrument", only) if only else None, province=code,
+                               expects=expected_instrument(page), province=code,
                                document=document_id, language=language, languages_left=later,
                                targets=page["targets"])

@@ -96,6 +96,31 @@ def keys_by_document(instrument: dict, key_pattern: re.Pattern, shape: str) -> d
     return documents
 
 
+def section_target(instrument: dict, section: str, key: str, label: str, **extra) -> dict:
+    """What a request for a page of sections carries about one tracked section (table-driven
+    sources, where one page may hold sections of several instruments): the section, and the
+    curated instrument's facts its parser files the section under."""
+    return {"section": section, **extra, "key": key, "label": label, "instrument_id": instrument["id"],
+            "jurisdiction": instrument.get("jurisdiction"), "title": instrument.get("title"),
+            "citation": instrument.get("citation"), "kind": instrument.get("kind"),
+            "status": instrument.get("status"), "official_url": instrument.get("official_url")}
+
+
+def add_target(pages: dict, page_key, target: dict, **page_facts) -> None:
+    """Files a section target under its page (made with `page_facts` the first time), so each
+    page is requested once with every tracked section it holds."""
+    page = pages.setdefault(page_key, {**page_facts, "targets": [], "instruments": []})
+    page["targets"].append(target)
+    if target["instrument_id"] not in page["instruments"]:
+        page["instruments"].append(target["instrument_id"])
+
+
+def expected_instrument(page: dict) -> tuple[str, str] | None:
+    """A page of one instrument's sections must yield that instrument (`expects`); a page
+    shared by several names none."""
+    return ("instrument", page["instruments"][0]) if len(page["instruments"]) == 1 else None
+
+
 def json_object(response, expected_key: str, api: str) -> dict:
     """An API's answer as a JSON object holding `expected_key`, or a clear error: an empty
     body, an HTML page (a gateway's or a login wall), a list, or the API's own error

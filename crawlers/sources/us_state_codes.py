@@ -102,7 +102,7 @@ from lxml.cssselect import CSSSelector
 from ..items import InstrumentItem, PageError, ProvisionItem
 from .contract import Auth, SourceContract
 from ._per_host_mirror import PerHostMirror
-from .spider import SourceSpider, clean
+from .spider import SourceSpider, add_target, clean, expected_instrument, section_target
 
 SOURCE = "us_state_codes"
 TABLE_FILE = Path(__file__).with_name("us_state_codes.yaml")
@@ -763,20 +763,11 @@ class UsStateCodesSpider(PerHostMirror, SourceSpider):
                     self.logger.warning("%s: %s", instrument.get("id"), error)
                     continue
                 # A POST API answers one section per body at one address: the body is part of the page.
-                page = pages.setdefault((url, json.dumps(body, sort_keys=True) if body else None),
-                                        {"state": state_code, "targets": [], "instruments": [], "body": body})
-                page["targets"].append({
-                    "section": parts["section"], "parts": parts, "key": key, "label": label,
-                    "instrument_id": instrument["id"], "jurisdiction": instrument.get("jurisdiction"),
-                    "title": instrument.get("title"), "citation": instrument.get("citation"),
-                    "kind": instrument.get("kind"), "status": instrument.get("status"),
-                    "official_url": instrument.get("official_url"),
-                })
-                if instrument["id"] not in page["instruments"]:
-                    page["instruments"].append(instrument["id"])
+                add_target(pages, (url, json.dumps(body, sort_keys=True) if body else None),
+                           section_target(instrument, parts["section"], key, label, parts=parts),
+                           state=state_code, body=body)
         for (url, _), page in pages.items():
-            only = page["instruments"][0] if len(page["instruments"]) == 1 else None
-            yield self.request(url, json=page["body"], tracked=True, expects=("instrument", only) if only else None,
+            yield self.request(url, json=page["body"], tracked=True, expects=expected_instrument(page),
                                state=page["state"], targets=page["targets"])
 
     @staticmethod
