@@ -19,13 +19,9 @@ from __future__ import annotations
 
 import json
 
-from datasette.utils import tilde_encode
-from datasette.utils.asgi import Response
-
 from ..registry.curated import official_domains, on_domains
 from .jurisdiction_page import dicts
-from .page_paths import id_from
-from .record_pages import case_identifiers, longest_spans, not_found
+from .record_pages import case_identifiers, longest_spans, record_page
 
 #: How much of a decision's text the page shows before linking to the whole.
 EXCERPT_CHARACTERS = 1500
@@ -178,13 +174,5 @@ async def page_context(db, case_id: str) -> dict | None:
 
 
 async def page(datasette, request):
-    from .plugin import atlas_database  # the plugin imports this module
-
-    db = atlas_database(datasette)
-    case_id = id_from(request.url_vars["case_id"])
-    context = await page_context(db, case_id)
-    if context is None:
-        return await not_found(datasette, request, db, "decision", case_id)
-    context["database"] = db.name
-    context["fields_url"] = datasette.urls.row(db.name, "cases", tilde_encode(case_id))
-    return Response.html(await datasette.render_template("case.html", context, request=request))
+    return await record_page(datasette, request, id_var="case_id", table="cases", kind="decision",
+                             template="case.html", page_context=page_context)

@@ -12,12 +12,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from datasette.utils import tilde_encode
-from datasette.utils.asgi import Response
-
 from .jurisdiction_page import dicts
-from .page_paths import id_from
-from .record_pages import case_identifiers, longest_spans, not_found
+from .record_pages import case_identifiers, longest_spans, record_page
 
 #: Decisions listed on one page; the rest are one click away in the `provision_cases` view.
 MOST_DECISIONS = 200
@@ -145,13 +141,5 @@ async def page_context(db, provision_id: str) -> dict | None:
 
 
 async def page(datasette, request):
-    from .plugin import atlas_database  # the plugin imports this module
-
-    db = atlas_database(datasette)
-    provision_id = id_from(request.url_vars["provision_id"])
-    context = await page_context(db, provision_id)
-    if context is None:
-        return await not_found(datasette, request, db, "provision", provision_id)
-    context["database"] = db.name
-    context["fields_url"] = datasette.urls.row(db.name, "provisions", tilde_encode(provision_id))
-    return Response.html(await datasette.render_template("provision.html", context, request=request))
+    return await record_page(datasette, request, id_var="provision_id", table="provisions", kind="provision",
+                             template="provision.html", page_context=page_context)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
 from .jurisdiction_page import dicts
+from .page_paths import id_from
 
 #: How the identifier schemes of a decision read on a page (crawlers/vocabulary.py IDENTIFIER_SCHEMES).
 SCHEME_NAMES = {"ECLI": "ECLI", "NEUTRAL": "Neutral citation", "DOCKET": "Docket number", "CELEX": "CELEX",
@@ -43,3 +45,18 @@ async def not_found(datasette, request, db, kind: str, the_id: str):
     context = {"kind": kind, "asked_id": the_id, "database": db.name}
     html = await datasette.render_template("record_not_found.html", context, request=request)
     return Response.html(html, status=404)
+
+
+async def record_page(datasette, request, *, id_var: str, table: str, kind: str, template: str, page_context):
+    """One record's page: its id from the route, its context (None: our 404 page), and a link
+    to all its fields in the table it lives in."""
+    from .plugin import atlas_database  # the plugin imports the page modules
+
+    db = atlas_database(datasette)
+    the_id = id_from(request.url_vars[id_var])
+    context = await page_context(db, the_id)
+    if context is None:
+        return await not_found(datasette, request, db, kind, the_id)
+    context["database"] = db.name
+    context["fields_url"] = datasette.urls.row(db.name, table, tilde_encode(the_id))
+    return Response.html(await datasette.render_template(template, context, request=request))
