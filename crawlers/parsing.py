@@ -13,20 +13,24 @@ from scrapy.http import Headers, HtmlResponse, TextResponse, XmlResponse
 from scrapy.responsetypes import responsetypes
 
 from .items import PageError, item_type
+from .pdf_text import is_pdf, pdf_text
 from .sources import SPIDERS
 
 
-def response_from_file(path: Path, url: str, meta: dict | None = None) -> TextResponse:
-    return response_from_body(Path(path).read_bytes(), url, meta, suffix=Path(path).suffix)
+def response_from_file(path: Path, url: str, meta: dict | None = None, reads_pdf: bool = False) -> TextResponse:
+    return response_from_body(Path(path).read_bytes(), url, meta, suffix=Path(path).suffix, reads_pdf=reads_pdf)
 
 
 def response_from_body(body: bytes, url: str, meta: dict | None = None, content_type: str | None = None,
-                       suffix: str = "") -> TextResponse:
+                       suffix: str = "", reads_pdf: bool = False) -> TextResponse:
     """The response a parser would have been given for `body` fetched from `url` with
     request `meta`. With the Content-Type it came with (an archived page), the class and
     encoding Scrapy picks for it in a crawl; without (a saved file), by its first bytes
-    or the file's suffix."""
+    or the file's suffix. A PDF, for a source that `reads_pdf`, is given as its text, as
+    in a crawl (crawling.middlewares.PdfTextMiddleware); PdfUnreadable says why not."""
     request = scrapy.Request(url, meta=meta or {})
+    if reads_pdf and is_pdf(body):
+        body, content_type = pdf_text(body).encode("utf-8"), "text/plain; charset=utf-8"
     if content_type:
         headers = Headers({"Content-Type": content_type})
         response_class = responsetypes.from_args(headers=headers, url=url, body=body)
@@ -46,7 +50,7 @@ def parse_body(spider_class, url: str, body: bytes, meta: dict | None = None, co
     in a crawl: by the URL, else by the document's root element. Raises LookupError
     when no parser takes the page."""
     parser = spider_class.parser_for(url, body)
-    return parser(response_from_body(body, url, meta, content_type))
+    return parser(response_from_body(body, url, meta, content_type, reads_pdf=spider_class.contract.reads_pdf))
 
 
 def as_record(result) -> dict:
@@ -62,6 +66,6 @@ def parse_file(source: str, path: Path, url: str, meta: dict | None = None) -> l
         spider_class = SPIDERS[source]
     except KeyError:
         raise SystemExit(f"unknown source {source!r}; known: {', '.join(sorted(SPIDERS))}") from None
-    response = response_from_file(Path(path), url, meta)
+    response = response_from_file(Path(path), url, meta, reads_pdf=spider_class.contract.reads_pdf)
     parser = spider_class.parser_for(url, response.body)
     return [as_record(result) for result in parser(response)]

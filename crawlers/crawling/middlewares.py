@@ -11,6 +11,7 @@
 * `OfficialHostsMiddleware`: requests and redirects only to the source's own hosts.
 * `SourceAuthMiddleware`: credentials on the outgoing request only.
 * `RateLimitMiddleware`: the source's published request rate.
+* `PdfTextMiddleware`: a PDF becomes its text as it arrives (sources that read PDFs).
 * `ArchiveMiddleware`: conditional requests, and the raw-response archive.
 """
 
@@ -26,9 +27,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import TextResponse
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import deferred_from_coro
 
+from ..pdf_text import PdfUnreadable, is_pdf, pdf_text
 from ..redaction import REDACTED
 
 logger = logging.getLogger(__name__)
@@ -457,6 +460,47 @@ class SourceAuthMiddleware:
         return self.token
 
 
+class PdfRefused(IgnoreRequest):
+    """A PDF that is not read: its source does not read PDFs, or its text cannot be read."""
+
+
+class PdfTextMiddleware:
+    """A PDF is turned into its text before anything else sees it (crawlers.pdf_text).
+
+    For a source whose contract says `reads_pdf`, the response becomes a plain-text one
+    whose body is the PDF's text, with a header saying what it came from. The archive,
+    the parsers and the store then only ever hold text, never a PDF and whatever pictures
+    it carries. Validators (ETag, Last-Modified) are kept, so a recrawl still asks
+    conditionally. A PDF whose text cannot be read is refused with the reason."""
+
+    CONVERTED_HEADER = b"X-SII-Text-From"
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if not 200 <= response.status < 300 or not is_pdf(response.body):
+            return response
+        contract = getattr(self.crawler.spider, "contract", None)
+        if not getattr(contract, "reads_pdf", False):
+            return response  # the parser says it does not read PDFs; the archive never keeps one
+        try:
+            text = pdf_text(response.body)
+        except PdfUnreadable as error:
+            raise PdfRefused(f"PDF not read: {error}: {request.url}") from error
+        self.crawler.stats.inc_value("sii_atlas/pdf_read")
+        headers = response.headers.copy()
+        headers[b"Content-Type"] = b"text/plain; charset=utf-8"
+        headers[self.CONVERTED_HEADER] = b"application/pdf"
+        headers.pop(b"Content-Length", None)
+        return response.replace(cls=TextResponse, body=text.encode("utf-8"), headers=headers, encoding="utf-8",
+                                flags=[*response.flags, "pdf-text"])
+
+
 class SecretsInBodiesMiddleware:
     """Some APIs write the caller's key into their answers (links that repeat the query
     string). Every secret value of the source (from the environment, at least 8
@@ -593,6 +637,8 @@ class ArchiveMiddleware:
             content_type = response.headers.get(b"Content-Type")
             if is_media_type(content_type) or looks_like_media(response.body[:16]):
                 return response  # never kept: NoMediaMiddleware refuses it next
+            if is_pdf(response.body):
+                return response  # a PDF no one turned into text may carry pictures: never kept
             header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
             self.archive.store(key, response.body, response.status, etag=header(b"ETag"),
                                last_modified=header(b"Last-Modified"),

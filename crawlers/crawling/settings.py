@@ -66,6 +66,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Between decompression (590) and the archive: a key an API echoes in its answer
     # never reaches the archive, a parser or the store.
     "crawlers.crawling.middlewares.SecretsInBodiesMiddleware": 587,
+    # After decompression (590) and before the secrets mask and the archive: a PDF is
+    # text before anything keeps or reads it.
+    "crawlers.crawling.middlewares.PdfTextMiddleware": 588,
     # Closest to the download (after the HTTP cache, 900): the key exists only there.
     "crawlers.crawling.middlewares.UnreachableSourceMiddleware": 940,
     "crawlers.crawling.middlewares.SourceAuthMiddleware": 950,

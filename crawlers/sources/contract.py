@@ -96,6 +96,9 @@ class SourceContract:
     #: reads other official sites (Open States: the legislatures' bill pages) names its API's
     #: host alone, so no state's server ever sees our key.
     credential_hosts: tuple[str, ...] | None = None
+    #: Whether the source's texts come as PDF, read as text at the door (crawlers.pdf_text):
+    #: declared only where the official text exists in no other form.
+    reads_pdf: bool = False
     #: Query parameters that carry secrets (redacted in every URL we store or log).
     secret_params: frozenset[str] = frozenset()
     #: Bump when the parsers change what they extract (a re-parse is then worth it).

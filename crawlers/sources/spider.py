@@ -37,7 +37,7 @@ from lxml import etree
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from ..crawling.middlewares import HostRefused, MediaRefused
+from ..crawling.middlewares import HostRefused, MediaRefused, PdfRefused
 from ..items import PageError
 from ..redaction import redact_text, redact_url
 from .contract import SourceContract
@@ -367,6 +367,8 @@ class SourceSpider(scrapy.Spider):
             kind, reason = "refused", str(error)
         elif failure.check(MediaRefused):
             kind, reason = "refused", str(error)
+        elif failure.check(PdfRefused):  # before IgnoreRequest, its base: a PDF whose text is unreadable
+            kind, reason = "parse", str(error)
         elif failure.check(StopDownload):
             kind, reason = "refused", "media Content-Type refused before download"
         elif failure.check(IgnoreRequest):
