@@ -121,3 +121,21 @@ def test_each_example_pdf_is_made_from_its_text(text_file):
     pdf = text_file.with_suffix("")
     assert pdf.exists(), f"run: python tests/pdf_maker.py {text_file}"
     assert pdf.read_bytes() == make_pdf(text_file.read_text(encoding="utf-8")), f"stale; run: python tests/pdf_maker.py {text_file}"
+
+
+def test_a_section_is_cut_from_printed_pages_and_its_wrapped_lines_joined():
+    import re
+
+    from crawlers.sources._pdf_sections import paragraphs, printed_lines, section_span
+
+    text = ("12.1-27.1-03.2. Other section.\nIts text.\n"
+            "12.1-27.1-03.3. Creation or distribution of sexually expressive images\n"
+            "prohibited - Penalty.\n1. A person may not create or distribute a non-\nconsensual image of\n"
+            "an identifiable person.\fPage No. 4\n"
+            "a. Where the image is altered.\n12.1-27.1-04. Next section.")
+    lines = printed_lines(text, drop=[r"^Page No\. \d+$"])
+    span = section_span(lines, re.compile(r"^12\.1-27\.1-03\.3\. "), re.compile(r"^\d+\.\d+-\d+\.\d+-\d+(\.\d+)?\. [A-Z]"))
+    assert paragraphs(span[2:]) == [
+        "1. A person may not create or distribute a non-consensual image of an identifiable person.",
+        "a. Where the image is altered."]
+    assert section_span(lines, re.compile("^99"), re.compile("x")) is None
