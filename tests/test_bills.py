@@ -48,6 +48,14 @@ def test_summary_subjects_and_sponsors_are_stored_and_never_blanked(store):
     assert store.db.execute("SELECT COUNT(*) FROM bill_sponsors").fetchone()[0] == 2
 
 
+def test_a_cosponsor_who_withdraws_is_stored_as_withdrawn_and_an_unsaid_party_is_kept(store):
+    joined = {"name": "Maria Cantwell", "party": "D", "role": "cosponsor", "classification": "cosponsor"}
+    store.write_batch([bill(sponsors=[joined])])
+    store.write_batch([bill(sponsors=[{**joined, "party": None, "classification": "withdrawn cosponsor"}])])
+    assert store.db.execute("SELECT name, party, classification FROM bill_sponsors").fetchall() == [
+        ("Maria Cantwell", "D", "withdrawn cosponsor")]
+
+
 def test_a_sponsor_without_a_known_role_is_dropped_with_its_reason(store):
     counts, failures = store.write_batch([bill(sponsors=[{"name": "Ted Cruz", "role": "lead"}])])
     assert counts["dropped"] == 1 and "role 'lead'" in failures[0]["reason"]

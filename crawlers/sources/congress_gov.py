@@ -35,9 +35,9 @@ What the spider does:
     among the current ones, and the bill page's `count` leaves them out). `bill_sponsors`
     holds name, party, role and classification only: each entry also keeps `state`,
     `district`, `bioguide_id`, `sponsorship_date` and `withdrawn_date` in the item
-    (hashed and archived with it; the schema has no column for them). The store adds
-    sponsor rows and never rewrites one, so a cosponsor stored before withdrawing keeps
-    the earlier classification in `bill_sponsors` (the item and archive have the date).
+    (hashed and archived with it; the schema has no column for them). The store updates
+    a stored sponsor's party and classification from the latest page, so a cosponsor
+    who withdraws reads `withdrawn cosponsor` at the next crawl (the date is in the item).
     `/subjects` adds the legislative subjects (stored after the policy area);
     `/summaries` gives the summary stored (the latest, as plain text). Each bill
     also keeps `{congress}/{type}/{number}` as an OTHER identifier: what a curator writes

@@ -418,7 +418,13 @@ class Store:
                 conn.executemany("INSERT OR IGNORE INTO bill_actions VALUES (?, ?, ?, ?)", rows)
             elif table == "bill_sponsors":
                 rows = [[the_id, e["name"], e.get("party"), e["role"], e.get("classification")] for e in entries]
-                conn.executemany("INSERT OR IGNORE INTO bill_sponsors VALUES (?, ?, ?, ?, ?)", rows)
+                # A sponsor's standing changes (a cosponsor withdraws): the source's latest word
+                # replaces ours, but a value it leaves out never blanks the one we hold. A name no
+                # longer listed is kept: sources list withdrawn members, they do not drop them.
+                conn.executemany(
+                    "INSERT INTO bill_sponsors VALUES (?, ?, ?, ?, ?) ON CONFLICT (bill_id, name, role) DO UPDATE SET "
+                    "party = COALESCE(excluded.party, party), "
+                    "classification = COALESCE(excluded.classification, classification)", rows)
             elif table == "case_citations":
                 rows = [[the_id, e["instrument_id"], e.get("provision_id") or "", e.get("span") or ""] for e in entries]
                 conn.executemany("INSERT OR IGNORE INTO case_citations VALUES (?, ?, ?, ?)", rows)
