@@ -281,3 +281,28 @@ async def test_a_decision_known_only_from_the_press_is_not_called_official(uk):
     assert "Reported at" in html and "not an official publication" in html and "Official page" not in html
     official = await page(uk, case_path(UK_CASE))
     assert "Official page" in official and "Reported at" not in official
+
+
+# --- treaty monitoring on the jurisdiction page ---
+
+@pytest.fixture(scope="module")
+def grevio(crawled_templates):
+    return served(crawled_templates("hudoc_grevio")[0])
+
+
+async def test_a_state_page_lists_what_grevio_published_about_it_one_line_per_document(grevio):
+    import sqlite3
+
+    db = grevio.databases["sii_atlas"].path
+    with sqlite3.connect(db) as connection:
+        expected = connection.execute(
+            "SELECT document, count(*), min(title) FROM monitoring_documents WHERE state_code = 'IE' GROUP BY document").fetchall()
+    assert expected, "the GREVIO fixture has a document on Ireland"
+    html = await page(grevio, "/jurisdiction/IE")
+    listed = section(html, "monitoring")
+    assert len(items(listed, "monitoring-document")) == len(expected)
+    for document, sections, title in expected:
+        assert title in listed and f"{sections} section" in listed
+    assert 'href="#monitoring"' in html
+    # A state GREVIO has said nothing about has no such section.
+    assert 'id="monitoring"' not in await page(grevio, "/jurisdiction/JP")

@@ -139,6 +139,22 @@ async def bills(db, code: str) -> list[dict]:
         from bills b where b.jurisdiction = :code order by coalesce(b.status_date, '') desc""", {"code": code})
 
 
+async def monitoring(db, code: str) -> list[dict]:
+    """The treaty bodies' documents about this state (GREVIO's, on the Istanbul Convention),
+    one line per document, newest first: a document is stored a section per row. A database
+    built before the table existed has none."""
+    try:
+        return await dicts(db, """
+            select document, min(title) as title, body, kind, instrument_id, min(published) as published,
+                   replace(group_concat(distinct language), ',', ' ') as languages, count(*) as sections,
+                   (select url from monitoring_documents first where first.document = m.document
+                    order by first.section limit 1) as url
+            from monitoring_documents m where state_code = :code
+            group by document order by coalesce(min(published), '') desc, document""", {"code": code})
+    except Exception:  # no such table: served from an older database
+        return []
+
+
 async def help_routes(db, codes: list[str]) -> list[dict]:
     """Where a victim can turn (the curated `help_routes`), for these jurisdictions nearest
     first and then the services open to anyone (`INT`). A database built before the
@@ -198,6 +214,7 @@ async def page_context(db, code: str) -> dict | None:
         "instruments": await instruments_with_provisions(db, code),
         "cases": await cases(db, code),
         "bills": await bills(db, code),
+        "monitoring": await monitoring(db, code),
         "help_routes": await help_routes(db, [code, *also_applies(code, parent_of)]),
         "coverage": await coverage_finding(db, code),
         "also_applies": await overview(db, also_applies(code, parent_of), places, questions),
