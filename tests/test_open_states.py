@@ -215,7 +215,7 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
         "databases"]["sii_atlas"]["queries"]["states_enacted_in_year"]["sql"]
     rows = db.execute(sql, {"year": "2025"}).fetchall()
     assert sorted((r[0], r[2], r[5]) for r in rows) == [
-        ("US-CA", "AB 621", "2025-10-13"), ("US-MI", "HB 4047", "2025-08-26"), ("US-NJ", "A 3540", "2025-04-02"),
+        ("US-AR", "HB 1529", "2025-04-17"), ("US-CA", "AB 621", "2025-10-13"), ("US-MI", "HB 4047", "2025-08-26"), ("US-NJ", "A 3540", "2025-04-02"),
         ("US-PA", "SB 649", "2025-07-07")]
     assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
         ("US-IA", "HF 2240"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
@@ -362,7 +362,8 @@ def test_no_text_is_asked_for_a_bill_not_enacted_or_not_tracked():
     assert request.url == "https://leg.colorado.gov/a.html" and request.meta["tracked"]
     assert request.meta["valid_from"] == "2025-08-06" and request.meta["instrument_id"] == "us-co-sb25-288"
     assert "expects" not in request.meta  # a moved page says nothing about the law
-    pending = {**bill, "actions": [a for a in bill["actions"] if "became-law" not in a["classification"]]}
+    pending = {**bill, "actions": [a for a in bill["actions"]
+                                   if not {"became-law", "executive-signature"} & set(a["classification"])]}
     assert [type(r).__name__ for r in parse_bill_detail(detail_response(pending))] == ["BillItem"]
     untracked = detail_response(bill)
     untracked.meta.pop("instrument_id")
@@ -383,7 +384,7 @@ def text_response(body: bytes, url="https://billstatus.ls.state.ms.us/documents/
     (b"", b"text/html", "empty page"),
     (b"<html><head><title>Page not found</title></head><body><nav>Home</nav><p>Sorry, that page is missing.</p></body></html>",
      b"text/html", "does not read as a bill's text"),
-    (b"%PDF-1.7 ...", b"application/pdf", "PDFs are not read"),
+    (b"%PDF-1.7 ...", b"application/pdf", "answered a PDF that was not read as text"),
     (b"<html><body><script>location='/x'</script></body></html>", b"text/html", "no text"),
 ])
 def test_a_page_that_is_not_a_bill_text_is_an_error_never_an_empty_text(body, content_type, message):
@@ -461,29 +462,29 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
                                  "links": [{"url": "https://mirror.example.org/co/sb25-288.html", "media_type": "text/html"}]}])
 
     def hook(handler, method, path, query):
-        # Colorado's bill, enacted, with its only text on a host that is not Colorado's;
-        # Arkansas' act, whose text is only a PDF.
+        # Colorado's bill, enacted, with its only text on a host that is not Colorado's.
         if path in ("/bills/co/2025A/SB%2025-288", "/bills/co/2025A/SB 25-288"):
             return 200, "application/json", json.dumps(off_host).encode(), {}
-        if path in ("/bills/ar/2025/HB%201529", "/bills/ar/2025/HB 1529"):
-            return 200, "application/json", (EXAMPLES / "bill_ar_2025_HB1529.json").read_bytes(), {}
         return None
 
     with FixtureServer(hook=hook) as server:
         result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": FAKE_KEY})
         texts = [(path, headers) for _, path, _, headers in server.log if path.startswith("/open_states/")]
     assert result.returncode == 0, result.stdout + result.stderr
-    # The legislatures were asked for the six HTML texts, without the API key.
+    # The legislatures were asked for the six HTML texts and Arkansas' act PDF, without the API key.
     assert sorted(path.split("/")[2] for path, _ in texts) == [
-        "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legislature.mi.gov", "pub.njleg.state.nj.us",
-        "www.legis.iowa.gov", "www.palegis.us"]
+        "arkleg.state.ar.us", "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legislature.mi.gov",
+        "pub.njleg.state.nj.us", "www.legis.iowa.gov", "www.palegis.us"]
     assert all("X-Api-Key" not in headers and "X-API-KEY" not in headers for _, headers in texts)
-    assert not any("example.org" in path or path.endswith(".pdf") for _, path, _, _ in server.log)
+    assert not any("example.org" in path for _, path, _, _ in server.log)
+    # The bill's own PDF is not asked for: only the act's, the final version.
+    assert not any(path.endswith("HB1529.pdf") for _, path, _, _ in server.log)
     db = sqlite3.connect(built_db)
     db.row_factory = sqlite3.Row
     stored = {row["id"]: row for row in db.execute("SELECT * FROM provisions WHERE source = 'open_states'")}
     assert set(stored) == {"us-wa-shb1999-2024/whole", "us-nj-pl-2025-c40/whole", "us-ms-code-97-3-119-1/whole",
-                           "us-mi-pa-2025-11/whole", "us-pa-act-35-2025/whole", "us-ia-hf2240-2024/whole"}
+                           "us-mi-pa-2025-11/whole", "us-pa-act-35-2025/whole", "us-ia-hf2240-2024/whole",
+                           "us-ar-act-827-2025/whole"}
     wa = stored["us-wa-shb1999-2024/whole"]
     assert wa["instrument_id"] == "us-wa-shb1999-2024" and wa["language"] == "en" and wa["fetched_at"]
     assert wa["valid_from"] == "2024-03-14"  # signed; no in-force date is curated
@@ -509,10 +510,17 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
     assert db.execute("SELECT COUNT(*) FROM provision_versions WHERE provision_id = 'us-nj-pl-2025-c40/whole'").fetchone()[0] == 1
     licence = db.execute("SELECT licence FROM sources WHERE id = 'open_states'").fetchone()[0]
     assert "public records of the state legislatures" in licence
-    # The gaps are recorded, not failed: Arkansas' act only as PDF, Colorado's off-host link.
+    # Arkansas' act, only a PDF, read as its text: no line numbers, heads or page feet left.
+    ar = stored["us-ar-act-827-2025/whole"]
+    assert (ar["instrument_id"], ar["language"], ar["valid_from"]) == ("us-ar-act-827-2025", "en", "2025-04-17")
+    assert ar["url"].startswith("https://arkleg.state.ar.us/Acts/FTPDocument?") and "file=827.pdf" in ar["url"]
+    assert ("\n(a) As used in this section:\n(1) \"Deepfake visual material\" means a photograph, image, video, or other "
+            "visual depiction that:\n(A) Appears to an ordinary person to be an authentic depiction of an identifiable "
+            "person; and\n") in ar["text"]
+    assert not any(mark in ar["text"] for mark in ("CEB051", "As Engrossed", "Stricken language", " 36\n"))
+    # The gaps are recorded, not failed: Colorado's off-host link; nothing for Arkansas now.
     errors = {row["url"]: row for row in db.execute("SELECT * FROM crawl_errors WHERE source = 'open_states'")}
-    pdf = next(row for url, row in errors.items() if "827.pdf" in url)
-    assert pdf["kind"] == "refused" and "text only as PDF" in pdf["reason"]
+    assert not any("827.pdf" in url for url in errors)
     off = errors["https://mirror.example.org/co/sb25-288.html"]
     assert off["kind"] == "refused" and "not a host of the US-CO legislature" in off["reason"]
     dumped = "\n".join(db.iterdump())
