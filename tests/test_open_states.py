@@ -528,3 +528,91 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
     archive = archive_of(built_db)
     if archive.exists():
         assert FAKE_KEY.encode() not in archive.read_bytes()
+
+
+# --- final texts given only as PDF ---
+
+from crawlers.sources._bill_text import StruckWordsUnseen, pdf_bill_lines  # noqa: E402
+from crawlers.sources.open_states import PDF_LAYOUTS  # noqa: E402
+
+AR_ACT = "https://arkleg.state.ar.us/Acts/FTPDocument?path=%2FACTS%2F2025R%2FPublic%2F&file=827.pdf&ddBienniumSession=2025%2F2025R"
+
+
+def test_the_final_text_is_taken_as_html_then_text_then_a_pdf_of_a_state_whose_print_is_known():
+    both = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02", "links": [
+        {"url": "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf", "media_type": "application/pdf"},
+        {"url": "https://leg.colorado.gov/sb25-288-signed.html", "media_type": "text/html"}]}])
+    [_, request] = list(parse_bill_detail(detail_response(both)))
+    assert request.url.endswith(".html") and request.meta["format"] == "html"
+    # Colorado's act only as PDF: how Colorado prints its acts is not known here, so the
+    # gap is recorded with that reason, not read with its line numbers taken for words.
+    pdf_only = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02", "links": [
+        {"url": "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf", "media_type": "application/pdf"}]}])
+    [_, gap] = list(parse_bill_detail(detail_response(pdf_only)))
+    assert gap["kind"] == "refused" and "text only as PDF ('Signed Act')" in gap["reason"]
+    assert "how the US-CO legislature prints its acts" in gap["reason"]
+    # Arkansas' act (a PDF alone, Arkansas' print known): asked for, as a PDF.
+    ar = json.loads((EXAMPLES / "bill_ar_2025_HB1529.json").read_text())
+    url = f"{API}/bills/ar/2025/HB%201529?include=versions"
+    response = scrapy.http.TextResponse(url=url, body=json.dumps(ar).encode(), encoding="utf-8", request=scrapy.Request(
+        url, meta={"curated_id": "us-ar-2025-hb1529", "instrument_id": "us-ar-act-827-2025"}))
+    [_, request] = list(parse_bill_detail(response))
+    assert request.url == AR_ACT and request.meta["format"] == "pdf" and request.meta["version"] == "Act 827"
+    assert request.meta["valid_from"] == "2025-04-17"  # the act's date: no in-force date is curated
+    # A PDF off the legislature's hosts is refused like any other link.
+    ar["versions"][1]["links"][0]["url"] = "https://mirror.example.org/827.pdf"
+    [_, off] = list(parse_bill_detail(response.replace(body=json.dumps(ar).encode())))
+    assert "not a host of the US-AR legislature" in off["reason"]
+
+
+def ar_page(*lines: str) -> str:
+    """An Arkansas act page as its PDF prints it: numbered lines, then the next page's head and foot."""
+    numbered = [f"{line} {number}" for number, line in enumerate(lines, start=1)]
+    return "\n".join(["Act 9 of the Regular Session", "*ABC123* 01-02-2025 10:00:00 ABC123", *numbered])
+
+
+def test_an_arkansas_act_pdf_reads_without_its_print_and_a_rewrite_in_place_is_refused():
+    text = ar_page("State of Arkansas As Engrossed: S2/3/25", "BE IT ENACTED BY THE GENERAL ASSEMBLY OF THE STATE OF ARKANSAS:",
+                   "", "SECTION 1. Arkansas Code Title 5, Chapter 14, Subchapter 1, is amended", "to add a section:") + (
+        "\fAs Engrossed: S2/3/25 SB9\n2 01-02-2025 10:00:00 ABC123\n(a) A person commits a non- 1\nconsensual act. 2")
+    assert pdf_bill_lines(text, PDF_LAYOUTS["US-AR"]) == [
+        "Act 9 of the Regular Session", "State of Arkansas", "BE IT ENACTED BY THE GENERAL ASSEMBLY OF THE STATE OF ARKANSAS:",
+        "SECTION 1. Arkansas Code Title 5, Chapter 14, Subchapter 1, is amended to add a section:",
+        "(a) A person commits a non-consensual act."]
+    # A section rewritten in place: its struck-through (deleted) words would read as law.
+    rewrite = ar_page("BE IT ENACTED BY THE GENERAL ASSEMBLY OF THE STATE OF ARKANSAS:",
+                      "SECTION 1. Arkansas Code § 5-26-314(a), is amended to read as", "follows:",
+                      "(a) A person commits the offense of old words new words.")
+    with pytest.raises(StruckWordsUnseen, match="rewrites a section in place"):
+        pdf_bill_lines(rewrite, PDF_LAYOUTS["US-AR"])
+    with pytest.raises(NotBillText, match="does not read as a bill's text"):
+        pdf_bill_lines(ar_page("Page not found 1"), PDF_LAYOUTS["US-AR"])
+
+
+def test_a_pdf_text_of_a_state_whose_print_is_unknown_is_an_error_not_a_text():
+    url = "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf"
+    response = scrapy.http.TextResponse(url=url, body=b"SECTION 1. In Colorado Revised Statutes 1\n", encoding="utf-8",
+                                        headers={"Content-Type": b"text/plain", "X-SII-Text-From": b"application/pdf"},
+                                        request=scrapy.Request(url, meta={"instrument_id": "us-co-sb25-288", "state": "US-CO"}))
+    with pytest.raises(ValueError, match="how the US-CO legislature prints its acts is not known"):
+        list(parse_bill_text(response))
+
+
+def test_an_unreadable_act_pdf_is_recorded_with_its_reason_and_nothing_stored(built_db):
+    from fixture_server import FixtureServer
+
+    def hook(handler, method, path, query):
+        if path == "/open_states/arkleg.state.ar.us/Acts/FTPDocument":
+            return 200, "application/pdf", b"%PDF-1.4\nnot really a pdf", {}
+        return None
+
+    with FixtureServer(hook=hook) as server:
+        result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": FAKE_KEY})
+    assert "tracked documents not fetched: open_states (1)" in result.stdout + result.stderr
+    db = sqlite3.connect(built_db)
+    [(kind, reason, url)] = db.execute("SELECT kind, reason, url FROM crawl_errors WHERE source = 'open_states' "
+                                       "AND url LIKE '%827.pdf%'").fetchall()
+    assert kind == "parse" and "PDF not read: the PDF cannot be read" in reason and url == AR_ACT
+    assert db.execute("SELECT COUNT(*) FROM provisions WHERE id = 'us-ar-act-827-2025/whole'").fetchone()[0] == 0
+    # The other texts are stored all the same.
+    assert db.execute("SELECT COUNT(*) FROM provisions WHERE source = 'open_states'").fetchone()[0] == 6
