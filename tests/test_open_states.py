@@ -251,6 +251,9 @@ from crawlers.sources.open_states import (  # noqa: E402
 )
 
 TEXT_HOSTS = "open_states text pages"
+#: Where Open States links Colorado's signed act of SB 25-288 (a page of the legislature's
+#: S3 bucket, read through the search tool: "NOTE: The governor signed this measure on 6/2/2025").
+CO_STORE = "https://s3.us-west-2.amazonaws.com/beta.leg.colorado.gov/f653a95e42a347cb6f958cc24087fa18"
 
 
 def test_every_legislature_host_is_on_its_states_official_domains():
@@ -335,24 +338,51 @@ def test_an_off_host_text_link_is_refused_and_recorded_never_followed():
     assert type(list(parse_bill_detail(detail_response(bill)))[1]).__name__ == "PageError"
 
 
-@pytest.mark.parametrize("versions", [
+@pytest.mark.parametrize("code,versions,why", [
     # Massachusetts (openstates-scrapers ma/bills.py): the bill's PDF alone, "Bill Text";
     # the session-law chapter page on malegislature.gov is not among the versions.
-    [{"note": "Bill Text", "date": "", "links": [{"url": "https://malegislature.gov/Bills/193/H4744.pdf",
-                                                  "media_type": "application/pdf"}]}],
-    # Delaware (de/bills.py): the original text only, "Bill Text", even as HTML.
-    [{"note": "Bill Text", "date": "", "links": [
+    ("ma", [{"note": "Bill Text", "date": "", "links": [{"url": "https://malegislature.gov/Bills/193/H4744.pdf",
+                                                         "media_type": "application/pdf"}]}],
+     "session-law chapter (malegislature.gov/Laws/SessionLaws/Acts/<year>/Chapter<n>, an HTML page) is not among"),
+    # Delaware (de/bills.py): the original text only, "Bill Text", even as HTML; the
+    # chapter of the Laws of Delaware is a citation, which API v3 does not serve.
+    ("de", [{"note": "Bill Text", "date": "", "links": [
         {"url": "https://legis.delaware.gov/json/BillDetail/GenerateHtmlDocument?legislationId=1&legislationTypeId=1",
          "media_type": "text/html"}]}],
+     "Laws of Delaware chapter is recorded as a citation, which API v3 does not serve"),
     # South Carolina (sc/bills.py): each printing named by its date alone.
-    [{"note": "4/22/2025", "date": "", "links": [{"url": "https://www.scstatehouse.gov/sess126_2025-2026/prever/3058_20250422.htm",
-                                                  "media_type": "text/html"}]}],
+    ("sc", [{"note": "4/22/2025", "date": "", "links": [
+        {"url": "https://www.scstatehouse.gov/sess126_2025-2026/prever/3058_20250422.htm", "media_type": "text/html"}]}],
+     "printings under /prever/ named by their dates alone; none is marked as the ratified act"),
+    # Tennessee (tn/bills.py): "Current Version" (the bill's PDF) and amendments alone.
+    ("tn", [{"note": "Current Version", "date": "", "links": [
+        {"url": "https://wapp.capitol.tn.gov/apps/Bills/114/Bill/HB1299.pdf", "media_type": "application/pdf"}]}],
+     "public chapter (publications.tnsosfiles.com) is not among its versions"),
 ])
-def test_states_whose_versions_name_no_final_text_are_recorded_gaps(versions):
-    # Neither the introduced text nor a dated printing is taken for the law: the gap is recorded.
-    results = list(parse_bill_detail(detail_response(enacted_co_bill(versions))))
+def test_states_whose_versions_name_no_final_text_are_recorded_gaps_saying_why(code, versions, why):
+    # Neither the introduced text nor a dated printing is taken for the law: the gap is
+    # recorded, with what that state's Open States data lacks.
+    bill = enacted_co_bill(versions)
+    bill["jurisdiction"]["id"] = f"ocd-jurisdiction/country:us/state:{code}/government"
+    results = list(parse_bill_detail(detail_response(bill)))
     assert [type(r).__name__ for r in results] == ["BillItem", "PageError"]
-    assert results[1]["kind"] == "refused" and "no enrolled, chaptered or act version listed" in results[1]["reason"]
+    assert results[1]["kind"] == "refused" and "no enrolled, chaptered or act version listed (" in results[1]["reason"]
+    assert why in results[1]["reason"]
+
+
+def test_colorados_document_store_off_its_domains_is_refused_and_named():
+    # Open States links Colorado's texts to the legislature's S3 bucket (beta.leg.colorado.gov
+    # on s3.us-west-2.amazonaws.com): a host that serves anyone's files is not followed.
+    url = "https://s3.us-west-2.amazonaws.com/beta.leg.colorado.gov/f653a95e42a347cb6f958cc24087fa18"
+    bill = enacted_co_bill([{"note": "Signed Act (06/02/2025)", "date": "2025-06-02",
+                             "links": [{"url": url, "media_type": "text/html"}]}])
+    [_, gap] = list(parse_bill_detail(detail_response(bill)))
+    assert gap["url"] == url and "not a host of the US-CO legislature" in gap["reason"]
+    assert "Colorado's document store (the Amazon S3 bucket beta.leg.colorado.gov" in gap["reason"]
+    # Another bucket on the same host is refused without being called Colorado's.
+    bill["versions"][0]["links"][0]["url"] = "https://s3.us-west-2.amazonaws.com/someone-else/x.html"
+    [_, other] = list(parse_bill_detail(detail_response(bill)))
+    assert "not a host of the US-CO legislature" in other["reason"] and "document store" not in other["reason"]
 
 
 def test_no_text_is_asked_for_a_bill_not_enacted_or_not_tracked():
@@ -458,11 +488,11 @@ def test_tracked_requests_carry_the_instrument_whose_text_the_bill_is():
 def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(built_db):
     from fixture_server import FixtureServer
 
-    off_host = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02",
-                                 "links": [{"url": "https://mirror.example.org/co/sb25-288.html", "media_type": "text/html"}]}])
+    off_host = enacted_co_bill([{"note": "Signed Act (06/02/2025)", "date": "2025-06-02",
+                                 "links": [{"url": CO_STORE, "media_type": "text/html"}]}])
 
     def hook(handler, method, path, query):
-        # Colorado's bill, enacted, with its only text on a host that is not Colorado's.
+        # Colorado's bill, enacted, with its only text in Colorado's S3 bucket, off its domains.
         if path in ("/bills/co/2025A/SB%2025-288", "/bills/co/2025A/SB 25-288"):
             return 200, "application/json", json.dumps(off_host).encode(), {}
         return None
@@ -476,7 +506,7 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
         "arkleg.state.ar.us", "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legislature.mi.gov",
         "pub.njleg.state.nj.us", "www.legis.iowa.gov", "www.palegis.us"]
     assert all("X-Api-Key" not in headers and "X-API-KEY" not in headers for _, headers in texts)
-    assert not any("example.org" in path for _, path, _, _ in server.log)
+    assert not any("amazonaws" in path or "beta.leg.colorado.gov" in path for _, path, _, _ in server.log)
     # The bill's own PDF is not asked for: only the act's, the final version.
     assert not any(path.endswith("HB1529.pdf") for _, path, _, _ in server.log)
     db = sqlite3.connect(built_db)
@@ -521,8 +551,9 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
     # The gaps are recorded, not failed: Colorado's off-host link; nothing for Arkansas now.
     errors = {row["url"]: row for row in db.execute("SELECT * FROM crawl_errors WHERE source = 'open_states'")}
     assert not any("827.pdf" in url for url in errors)
-    off = errors["https://mirror.example.org/co/sb25-288.html"]
+    off = errors[CO_STORE]
     assert off["kind"] == "refused" and "not a host of the US-CO legislature" in off["reason"]
+    assert "Colorado's document store" in off["reason"]
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped and FAKE_KEY not in result.stderr and FAKE_KEY not in result.stdout
     archive = archive_of(built_db)

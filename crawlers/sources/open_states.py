@@ -76,7 +76,12 @@ What the spider does:
     fetched is recorded in crawl_errors (kind `refused`, not a failed tracked document:
     the gap is permanent, not a fault of the run): a link off those hosts (never followed),
     a final text only as PDF of a state whose act layout is not known, only media, or no
-    final version listed. Images and
+    final version listed; the reason says what that state's Open States data lacks where
+    its scraper shows it (`NO_FINAL_VERSION`: Massachusetts' and Delaware's session-law
+    chapters are not versions, and API v3 serves no citations; South Carolina's printings
+    are named by date alone; Tennessee lists no public chapter) and whose an off-host
+    store is (`OFF_HOST_STORES`: Colorado's texts sit in its S3 bucket on amazonaws.com,
+    refused like any other host off the state's official domains). Images and
     video are never asked for. The HTML page is read by `_bill_text.bill_lines` (BeautifulSoup;
     scripts, navigation, forms and struck-out words dropped; a page with no enacting words
     or section 1 is refused as not a bill's text). The API key goes to the API only: a
@@ -220,6 +225,28 @@ TEXT_KINDS = ("html", "text", "pdf")
 #: as final, and of an enacted bill the highest printing is the text that was signed.
 LAST_PRINTING: dict[str, re.Pattern] = {
     "US-PA": re.compile(r"^Printer's No\. (?P<number>\d+)$"),
+}
+
+#: Why a state's enacted bills list no final text in Open States, from its scraper
+#: (openstates-scrapers scrapers/<state>/bills.py) and the API's includes (api-v3 bills.py
+#: BillInclude: no citations): said in the recorded gap, so a reader knows the gap is the
+#: data's, not the crawl's.
+NO_FINAL_VERSION: dict[str, str] = {
+    "US-MA": "Open States lists the bill's own text alone ('Bill Text', a PDF); the session-law chapter "
+             "(malegislature.gov/Laws/SessionLaws/Acts/<year>/Chapter<n>, an HTML page) is not among its versions",
+    "US-DE": "Open States lists the original text alone ('Bill Text'); the Laws of Delaware chapter is recorded "
+             "as a citation, which API v3 does not serve (its includes have no citations)",
+    "US-SC": "Open States lists the printings under /prever/ named by their dates alone; none is marked as the "
+             "ratified act",
+    "US-TN": "Open States lists the bill's 'Current Version' and its amendments alone; the public chapter "
+             "(publications.tnsosfiles.com) is not among its versions",
+}
+#: A legislature's own document store on a host outside its official domains: a link
+#: there is still refused (the host serves anyone's files), and the gap says whose it is.
+OFF_HOST_STORES: dict[str, tuple[str, str]] = {
+    "US-CO": ("https://s3.us-west-2.amazonaws.com/beta.leg.colorado.gov/",
+              "Colorado's document store (the Amazon S3 bucket beta.leg.colorado.gov, where Open States links "
+              "Colorado's bill texts) is not on Colorado's official domains"),
 }
 
 JURISDICTION_ID = re.compile(r"^ocd-jurisdiction/country:us/(?:state|district|territory):(?P<code>[a-z]{2})/government$")
@@ -487,7 +514,8 @@ def text_requests(item: BillItem, bill: dict, meta: dict):
                          reason=f"{instrument_id} ({code} {item['identifier']}): {reason}")
 
     if version is None:
-        yield gap(where, "no enrolled, chaptered or act version listed: text not fetched")
+        why = f" ({NO_FINAL_VERSION[code]})" if code in NO_FINAL_VERSION else ""
+        yield gap(where, f"no enrolled, chaptered or act version listed{why}: text not fetched")
         return
     links = [link for link in version.get("links") or [] if isinstance(link, dict) and link.get("url")]
     note = version.get("note")
@@ -502,8 +530,11 @@ def text_requests(item: BillItem, bill: dict, meta: dict):
     official = [link for link in texts if on_legislature_host(code, link["url"])]
     if not official:
         hosts = ", ".join(sorted({urlsplit(link["url"]).hostname or "?" for link in texts}))
+        store, whose = OFF_HOST_STORES.get(code, ("", ""))
+        why = f"; {whose}" if store and texts[0]["url"].startswith(store) else ""
         yield gap(texts[0]["url"], f"text link on {hosts}, not a host of the {code} legislature "
-                                   f"({', '.join(LEGISLATURE_HOSTS.get(code, ())) or 'none known'}): refused, not followed")
+                                   f"({', '.join(LEGISLATURE_HOSTS.get(code, ())) or 'none known'}){why}: "
+                                   "refused, not followed")
         return
     chosen = official[0]
     kind = link_kind(chosen)
