@@ -218,7 +218,7 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
         ("US-AR", "HB 1529", "2025-04-17"), ("US-CA", "AB 621", "2025-10-13"), ("US-MI", "HB 4047", "2025-08-26"), ("US-NJ", "A 3540", "2025-04-02"),
         ("US-PA", "SB 649", "2025-07-07")]
     assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
-        ("US-IA", "HF 2240"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
+        ("US-IA", "HF 2240"), ("US-LA", "SB 6"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
     assert db.execute(sql, {"year": "2023"}).fetchall() == []
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped
@@ -501,10 +501,11 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
         result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": FAKE_KEY})
         texts = [(path, headers) for _, path, _, headers in server.log if path.startswith("/open_states/")]
     assert result.returncode == 0, result.stdout + result.stderr
-    # The legislatures were asked for the six HTML texts and Arkansas' act PDF, without the API key.
+    # The legislatures were asked for the six HTML texts and Arkansas' and Louisiana's act
+    # PDFs, without the API key.
     assert sorted(path.split("/")[2] for path, _ in texts) == [
-        "arkleg.state.ar.us", "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legislature.mi.gov",
-        "pub.njleg.state.nj.us", "www.legis.iowa.gov", "www.palegis.us"]
+        "arkleg.state.ar.us", "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legis.la.gov",
+        "legislature.mi.gov", "pub.njleg.state.nj.us", "www.legis.iowa.gov", "www.palegis.us"]
     assert all("X-Api-Key" not in headers and "X-API-KEY" not in headers for _, headers in texts)
     assert not any("amazonaws" in path or "beta.leg.colorado.gov" in path for _, path, _, _ in server.log)
     # The bill's own PDF is not asked for: only the act's, the final version.
@@ -514,7 +515,7 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
     stored = {row["id"]: row for row in db.execute("SELECT * FROM provisions WHERE source = 'open_states'")}
     assert set(stored) == {"us-wa-shb1999-2024/whole", "us-nj-pl-2025-c40/whole", "us-ms-code-97-3-119-1/whole",
                            "us-mi-pa-2025-11/whole", "us-pa-act-35-2025/whole", "us-ia-hf2240-2024/whole",
-                           "us-ar-act-827-2025/whole"}
+                           "us-ar-act-827-2025/whole", "us-la-rs-14-73-14/whole"}
     wa = stored["us-wa-shb1999-2024/whole"]
     assert wa["instrument_id"] == "us-wa-shb1999-2024" and wa["language"] == "en" and wa["fetched_at"]
     assert wa["valid_from"] == "2024-03-14"  # signed; no in-force date is curated
@@ -548,6 +549,13 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
             "visual depiction that:\n(A) Appears to an ordinary person to be an authentic depiction of an identifiable "
             "person; and\n") in ar["text"]
     assert not any(mark in ar["text"] for mark in ("CEB051", "As Engrossed", "Stricken language", " 36\n"))
+    # Louisiana's enrolled act, its line numbers glued to the lines ("AN ACT1") counted off.
+    la = stored["us-la-rs-14-73-14/whole"]
+    assert (la["language"], la["valid_from"]) == ("en", "2024-08-01")  # the curated in-force date
+    assert la["text"].startswith("Regular Session, 2024 ENROLLED\nSENATE BILL NO. 6\nAN ACT\nTo enact R.S. 14:73.14, "
+                                 "relative to computer related crime; to create the crime of unlawful dissemination")
+    assert la["text"].endswith("Section 1. R.S. 14:73.14 is hereby enacted to read as follows:")
+    assert "Coding:" not in la["text"] and "Page 1 of 2" not in la["text"]
     # The gaps are recorded, not failed: Colorado's off-host link; nothing for Arkansas now.
     errors = {row["url"]: row for row in db.execute("SELECT * FROM crawl_errors WHERE source = 'open_states'")}
     assert not any("827.pdf" in url for url in errors)
@@ -646,4 +654,22 @@ def test_an_unreadable_act_pdf_is_recorded_with_its_reason_and_nothing_stored(bu
     assert kind == "parse" and "PDF not read: the PDF cannot be read" in reason and url == AR_ACT
     assert db.execute("SELECT COUNT(*) FROM provisions WHERE id = 'us-ar-act-827-2025/whole'").fetchone()[0] == 0
     # The other texts are stored all the same.
-    assert db.execute("SELECT COUNT(*) FROM provisions WHERE source = 'open_states'").fetchone()[0] == 6
+    assert db.execute("SELECT COUNT(*) FROM provisions WHERE source = 'open_states'").fetchone()[0] == 7
+
+
+def test_louisiana_line_numbers_glued_to_the_lines_are_counted_off_never_a_figure_of_the_act():
+    page = ("Page 1 of 2\nCoding: Words which are struck through are deletions from existing law;\n"
+            "words in boldface type and underscored are additions.\nRegular Session, 2024\tENROLLED\n"
+            "SENATE BILL NO. 21\nAN ACT1\nTo enact R.S. 14:73.14, relative to crime; to provide for the year2\n"
+            "2024 and for related matters.3\nBe it enacted by the Legislature of Louisiana:4\n"
+            "Section 1. R.S. 14:73.14 is hereby enacted to read as follows:5\n§73.14. Unlawful dissemination6\n"
+            "A. It shall be unlawful to disseminate under Paragraph (1)7")
+    assert pdf_bill_lines(page, PDF_LAYOUTS["US-LA"]) == [
+        "Regular Session, 2024 ENROLLED", "SENATE BILL NO. 21", "AN ACT",
+        "To enact R.S. 14:73.14, relative to crime; to provide for the year 2024 and for related matters.",
+        "Be it enacted by the Legislature of Louisiana:", "Section 1. R.S. 14:73.14 is hereby enacted to read as follows:",
+        "§73.14. Unlawful dissemination", "A. It shall be unlawful to disseminate under Paragraph (1)"]
+    # A section amended and reenacted prints its deleted words struck through: refused.
+    amended = page.replace("is hereby enacted to read", "is hereby amended and reenacted to read")
+    with pytest.raises(StruckWordsUnseen, match="rewrites a section in place"):
+        pdf_bill_lines(amended, PDF_LAYOUTS["US-LA"])

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Doctype, ProcessingInstruction
 
+from ..pdf_text import PAGE_BREAK
 from ._pdf_sections import paragraphs, printed_lines
 
 #: Never bill text.
@@ -68,6 +69,10 @@ class PdfLayout:
     #: The line number printed on every line (at its end or its start), taken off; a line
     #: that was only its number (a blank numbered line) goes.
     line_number: str | None = None
+    #: Line numbers run 1, 2, 3... down each page, glued to the line's end or start with no
+    #: space (as some PDFs' text comes: "AN ACT1", "2To amend"): taken off by counting, so
+    #: a figure that belongs to the act (a section number, a year) is never mistaken for one.
+    counted_numbers: bool = False
     #: Parts of a line that are not the act (a stage stamp beside the heading), taken out.
     strip: tuple[str, ...] = ()
     #: A line that begins a paragraph; any other continues the one above it.
@@ -167,8 +172,10 @@ def pdf_bill_lines(text: str, layout: PdfLayout, url: str = "") -> list[str]:
         raise NotBillText(f"empty PDF text at {url}")
     number = re.compile(layout.line_number) if layout.line_number else None
     strips = [re.compile(pattern) for pattern in layout.strip]
+    printed = (printed_lines(text, drop=layout.drop) if not layout.counted_numbers else
+               [line for page in text.split(PAGE_BREAK) for line in uncounted(printed_lines(page, drop=layout.drop))])
     lines = []
-    for line in printed_lines(text, drop=layout.drop):
+    for line in printed:
         if number:
             line = number.sub("", line).strip()
         for pattern in strips:
@@ -188,6 +195,31 @@ def pdf_bill_lines(text: str, layout: PdfLayout, url: str = "") -> list[str]:
                 f"the PDF at {url} rewrites a section in place ({rewrite[:90]!r}): this legislature marks "
                 f"deleted words only by striking them through, which the PDF's text cannot show")
     return joined
+
+
+def uncounted(lines: list[str]) -> list[str]:
+    """One page's lines without the numbers counted down its margin (1, 2, 3... glued to a
+    line's end or start): the longest run of lines carrying them in order is taken as the
+    numbered text; lines outside it (the page's heading) are left as they are."""
+    def without(line: str, number: int) -> str | None:
+        figure = str(number)
+        if line == figure:
+            return ""
+        if line.endswith(figure) and not line[:-len(figure)][-1:].isdigit():
+            return line[:-len(figure)].rstrip()
+        if line.startswith(figure) and not line[len(figure):][:1].isdigit():
+            return line[len(figure):].lstrip()
+        return None
+
+    best_start, best_length = 0, 0
+    for start in range(len(lines)):
+        length = 0
+        while start + length < len(lines) and without(lines[start + length], length + 1) is not None:
+            length += 1
+        if length > best_length:
+            best_start, best_length = start, length
+    run = [without(line, offset + 1) for offset, line in enumerate(lines[best_start:best_start + best_length])]
+    return [*lines[:best_start], *(line for line in run if line), *lines[best_start + best_length:]]
 
 
 def pdf_paragraphs(lines: list[str], starts: re.Pattern, alone: re.Pattern | None) -> list[str]:

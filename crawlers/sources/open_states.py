@@ -70,7 +70,9 @@ What the spider does:
     loses); a state whose act PDFs' layout is not
     known here has its PDF-only text recorded, not read. No real PDF of a legislature was
     captured: the layout of Arkansas' acts is known from a text extraction of Act 827 of
-    2025 reproduced on a bill tracker (see tests/examples/open_states/examples.yaml), and
+    2025 reproduced on a bill tracker, Louisiana's enrolled acts (la/bills.py links every
+    version as a PDF) from one of SB 180 of 2014 on the same tracker (see
+    tests/examples/open_states/examples.yaml), and
     a PDF whose text cannot be read (encrypted, a scan, too long) is refused at the door
     with the reason, recorded in crawl_errors. What is not
     fetched is recorded in crawl_errors (kind `refused`, not a failed tracked document:
@@ -205,6 +207,22 @@ PDF_LAYOUTS: dict[str, PdfLayout] = {
                 r"BE IT ENACTED|By:|State of Arkansas|\d+(?:st|nd|rd|th) General Assembly|Regular Session|Act \d+ of\b)"),
         alone=r"^(?:For An Act To Be Entitled|Subtitle)$",
         struck_unseen=r"\b(?:is|are) (?:hereby )?amended to read as follows\b"),
+    # Louisiana's enrolled acts (legis.la.gov ViewDocument.aspx?d=<id>, which Open States
+    # links as application/pdf: openstates-scrapers la/bills.py). Each page opens with
+    # "Page N of M" and the coding legend (struck-through words deleted, boldface and
+    # underscored words added), then "Regular Session, <year> ENROLLED", the bill and its
+    # author; the act's lines are numbered from 1 down each page, the figure coming out
+    # glued to the line ("AN ACT1"). A section the act amends and reenacts prints its
+    # deleted words struck through, lost in the text: such an act is refused.
+    "US-LA": PdfLayout(
+        drop=(r"^Page \d+ of \d+$",
+              r"^Coding: Words which are struck through are deletions from existing law;$",
+              r"^words in boldface type and underscored are additions\.$"),
+        counted_numbers=True,
+        starts=(r"^(?:AN ACT$|To (?:enact|amend|repeal)\b|Be it enacted|Section \d+\.|§\s?\d|[A-Z]\.\s|\(\d+\)|"
+                r"\([a-z]\)|Regular Session|(?:SENATE|HOUSE) BILL NO\.|BY (?:SENATOR|REPRESENTATIVE)|\*\s+\*)"),
+        alone=r"^AN ACT$",
+        struck_unseen=r"\b(?:is|are) hereby amended and reenacted\b"),
 }
 #: Where a mirror (the fixture server, a replay) serves a legislature's paths:
 #: /open_states/<host>/<path>, beside the API's own paths.
