@@ -588,8 +588,15 @@ def test_the_final_text_is_taken_as_html_then_text_then_a_pdf_of_a_state_whose_p
     pdf_only = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02", "links": [
         {"url": "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf", "media_type": "application/pdf"}]}])
     [_, gap] = list(parse_bill_detail(detail_response(pdf_only)))
-    assert gap["kind"] == "refused" and "text only as PDF ('Signed Act')" in gap["reason"]
-    assert "how the US-CO legislature prints its acts" in gap["reason"]
+    assert gap["kind"] == "refused" and "text only as PDF on the US-CO legislature's hosts ('Signed Act')" in gap["reason"]
+    assert "how it prints its acts (line numbers, running heads) is not known here" in gap["reason"]
+    # Its HTML in the S3 bucket (off-host) and a PDF on leg.colorado.gov (hypothetical: no
+    # PDF of the signed act on Colorado's own host was found): still the PDF's gap.
+    both_hosts = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02", "links": [
+        {"url": CO_STORE, "media_type": "text/html"},
+        {"url": "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf", "media_type": "application/pdf"}]}])
+    [_, gap] = list(parse_bill_detail(detail_response(both_hosts)))
+    assert gap["url"].endswith("2025a_288_signed.pdf") and "text only as PDF on the US-CO" in gap["reason"]
     # Arkansas' act (a PDF alone, Arkansas' print known): asked for, as a PDF.
     ar = json.loads((EXAMPLES / "bill_ar_2025_HB1529.json").read_text())
     url = f"{API}/bills/ar/2025/HB%201529?include=versions"

@@ -557,8 +557,8 @@ def text_requests(item: BillItem, bill: dict, meta: dict):
     chosen = official[0]
     kind = link_kind(chosen)
     if kind == "pdf" and code not in PDF_LAYOUTS:
-        yield gap(chosen["url"], f"text only as PDF ({note!r}), and how the {code} legislature prints its acts "
-                                 "(line numbers, running heads) is not known here: not read")
+        yield gap(chosen["url"], f"text only as PDF on the {code} legislature's hosts ({note!r}), and how it prints "
+                                 "its acts (line numbers, running heads) is not known here: not read")
         return
     yield scrapy.Request(chosen["url"], meta={
         "tracked": True, "instrument_id": instrument_id, "state": code,
