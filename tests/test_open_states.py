@@ -215,10 +215,10 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
         "databases"]["sii_atlas"]["queries"]["states_enacted_in_year"]["sql"]
     rows = db.execute(sql, {"year": "2025"}).fetchall()
     assert sorted((r[0], r[2], r[5]) for r in rows) == [
-        ("US-CA", "AB 621", "2025-10-13"), ("US-MI", "HB 4047", "2025-08-26"), ("US-NJ", "A 3540", "2025-04-02"),
+        ("US-AR", "HB 1529", "2025-04-17"), ("US-CA", "AB 621", "2025-10-13"), ("US-MI", "HB 4047", "2025-08-26"), ("US-NJ", "A 3540", "2025-04-02"),
         ("US-PA", "SB 649", "2025-07-07")]
     assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
-        ("US-IA", "HF 2240"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
+        ("US-IA", "HF 2240"), ("US-LA", "SB 6"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
     assert db.execute(sql, {"year": "2023"}).fetchall() == []
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped
@@ -251,6 +251,9 @@ from crawlers.sources.open_states import (  # noqa: E402
 )
 
 TEXT_HOSTS = "open_states text pages"
+#: Where Open States links Colorado's signed act of SB 25-288 (a page of the legislature's
+#: S3 bucket, read through the search tool: "NOTE: The governor signed this measure on 6/2/2025").
+CO_STORE = "https://s3.us-west-2.amazonaws.com/beta.leg.colorado.gov/f653a95e42a347cb6f958cc24087fa18"
 
 
 def test_every_legislature_host_is_on_its_states_official_domains():
@@ -335,24 +338,51 @@ def test_an_off_host_text_link_is_refused_and_recorded_never_followed():
     assert type(list(parse_bill_detail(detail_response(bill)))[1]).__name__ == "PageError"
 
 
-@pytest.mark.parametrize("versions", [
+@pytest.mark.parametrize("code,versions,why", [
     # Massachusetts (openstates-scrapers ma/bills.py): the bill's PDF alone, "Bill Text";
     # the session-law chapter page on malegislature.gov is not among the versions.
-    [{"note": "Bill Text", "date": "", "links": [{"url": "https://malegislature.gov/Bills/193/H4744.pdf",
-                                                  "media_type": "application/pdf"}]}],
-    # Delaware (de/bills.py): the original text only, "Bill Text", even as HTML.
-    [{"note": "Bill Text", "date": "", "links": [
+    ("ma", [{"note": "Bill Text", "date": "", "links": [{"url": "https://malegislature.gov/Bills/193/H4744.pdf",
+                                                         "media_type": "application/pdf"}]}],
+     "session-law chapter (malegislature.gov/Laws/SessionLaws/Acts/<year>/Chapter<n>, an HTML page) is not among"),
+    # Delaware (de/bills.py): the original text only, "Bill Text", even as HTML; the
+    # chapter of the Laws of Delaware is a citation, which API v3 does not serve.
+    ("de", [{"note": "Bill Text", "date": "", "links": [
         {"url": "https://legis.delaware.gov/json/BillDetail/GenerateHtmlDocument?legislationId=1&legislationTypeId=1",
          "media_type": "text/html"}]}],
+     "Laws of Delaware chapter is recorded as a citation, which API v3 does not serve"),
     # South Carolina (sc/bills.py): each printing named by its date alone.
-    [{"note": "4/22/2025", "date": "", "links": [{"url": "https://www.scstatehouse.gov/sess126_2025-2026/prever/3058_20250422.htm",
-                                                  "media_type": "text/html"}]}],
+    ("sc", [{"note": "4/22/2025", "date": "", "links": [
+        {"url": "https://www.scstatehouse.gov/sess126_2025-2026/prever/3058_20250422.htm", "media_type": "text/html"}]}],
+     "printings under /prever/ named by their dates alone; none is marked as the ratified act"),
+    # Tennessee (tn/bills.py): "Current Version" (the bill's PDF) and amendments alone.
+    ("tn", [{"note": "Current Version", "date": "", "links": [
+        {"url": "https://wapp.capitol.tn.gov/apps/Bills/114/Bill/HB1299.pdf", "media_type": "application/pdf"}]}],
+     "public chapter (publications.tnsosfiles.com) is not among its versions"),
 ])
-def test_states_whose_versions_name_no_final_text_are_recorded_gaps(versions):
-    # Neither the introduced text nor a dated printing is taken for the law: the gap is recorded.
-    results = list(parse_bill_detail(detail_response(enacted_co_bill(versions))))
+def test_states_whose_versions_name_no_final_text_are_recorded_gaps_saying_why(code, versions, why):
+    # Neither the introduced text nor a dated printing is taken for the law: the gap is
+    # recorded, with what that state's Open States data lacks.
+    bill = enacted_co_bill(versions)
+    bill["jurisdiction"]["id"] = f"ocd-jurisdiction/country:us/state:{code}/government"
+    results = list(parse_bill_detail(detail_response(bill)))
     assert [type(r).__name__ for r in results] == ["BillItem", "PageError"]
-    assert results[1]["kind"] == "refused" and "no enrolled, chaptered or act version listed" in results[1]["reason"]
+    assert results[1]["kind"] == "refused" and "no enrolled, chaptered or act version listed (" in results[1]["reason"]
+    assert why in results[1]["reason"]
+
+
+def test_colorados_document_store_off_its_domains_is_refused_and_named():
+    # Open States links Colorado's texts to the legislature's S3 bucket (beta.leg.colorado.gov
+    # on s3.us-west-2.amazonaws.com): a host that serves anyone's files is not followed.
+    url = "https://s3.us-west-2.amazonaws.com/beta.leg.colorado.gov/f653a95e42a347cb6f958cc24087fa18"
+    bill = enacted_co_bill([{"note": "Signed Act (06/02/2025)", "date": "2025-06-02",
+                             "links": [{"url": url, "media_type": "text/html"}]}])
+    [_, gap] = list(parse_bill_detail(detail_response(bill)))
+    assert gap["url"] == url and "not a host of the US-CO legislature" in gap["reason"]
+    assert "Colorado's document store (the Amazon S3 bucket beta.leg.colorado.gov" in gap["reason"]
+    # Another bucket on the same host is refused without being called Colorado's.
+    bill["versions"][0]["links"][0]["url"] = "https://s3.us-west-2.amazonaws.com/someone-else/x.html"
+    [_, other] = list(parse_bill_detail(detail_response(bill)))
+    assert "not a host of the US-CO legislature" in other["reason"] and "document store" not in other["reason"]
 
 
 def test_no_text_is_asked_for_a_bill_not_enacted_or_not_tracked():
@@ -362,7 +392,8 @@ def test_no_text_is_asked_for_a_bill_not_enacted_or_not_tracked():
     assert request.url == "https://leg.colorado.gov/a.html" and request.meta["tracked"]
     assert request.meta["valid_from"] == "2025-08-06" and request.meta["instrument_id"] == "us-co-sb25-288"
     assert "expects" not in request.meta  # a moved page says nothing about the law
-    pending = {**bill, "actions": [a for a in bill["actions"] if "became-law" not in a["classification"]]}
+    pending = {**bill, "actions": [a for a in bill["actions"]
+                                   if not {"became-law", "executive-signature"} & set(a["classification"])]}
     assert [type(r).__name__ for r in parse_bill_detail(detail_response(pending))] == ["BillItem"]
     untracked = detail_response(bill)
     untracked.meta.pop("instrument_id")
@@ -383,7 +414,7 @@ def text_response(body: bytes, url="https://billstatus.ls.state.ms.us/documents/
     (b"", b"text/html", "empty page"),
     (b"<html><head><title>Page not found</title></head><body><nav>Home</nav><p>Sorry, that page is missing.</p></body></html>",
      b"text/html", "does not read as a bill's text"),
-    (b"%PDF-1.7 ...", b"application/pdf", "PDFs are not read"),
+    (b"%PDF-1.7 ...", b"application/pdf", "answered a PDF that was not read as text"),
     (b"<html><body><script>location='/x'</script></body></html>", b"text/html", "no text"),
 ])
 def test_a_page_that_is_not_a_bill_text_is_an_error_never_an_empty_text(body, content_type, message):
@@ -457,33 +488,34 @@ def test_tracked_requests_carry_the_instrument_whose_text_the_bill_is():
 def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(built_db):
     from fixture_server import FixtureServer
 
-    off_host = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02",
-                                 "links": [{"url": "https://mirror.example.org/co/sb25-288.html", "media_type": "text/html"}]}])
+    off_host = enacted_co_bill([{"note": "Signed Act (06/02/2025)", "date": "2025-06-02",
+                                 "links": [{"url": CO_STORE, "media_type": "text/html"}]}])
 
     def hook(handler, method, path, query):
-        # Colorado's bill, enacted, with its only text on a host that is not Colorado's;
-        # Arkansas' act, whose text is only a PDF.
+        # Colorado's bill, enacted, with its only text in Colorado's S3 bucket, off its domains.
         if path in ("/bills/co/2025A/SB%2025-288", "/bills/co/2025A/SB 25-288"):
             return 200, "application/json", json.dumps(off_host).encode(), {}
-        if path in ("/bills/ar/2025/HB%201529", "/bills/ar/2025/HB 1529"):
-            return 200, "application/json", (EXAMPLES / "bill_ar_2025_HB1529.json").read_bytes(), {}
         return None
 
     with FixtureServer(hook=hook) as server:
         result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": FAKE_KEY})
         texts = [(path, headers) for _, path, _, headers in server.log if path.startswith("/open_states/")]
     assert result.returncode == 0, result.stdout + result.stderr
-    # The legislatures were asked for the six HTML texts, without the API key.
+    # The legislatures were asked for the six HTML texts and Arkansas' and Louisiana's act
+    # PDFs, without the API key.
     assert sorted(path.split("/")[2] for path, _ in texts) == [
-        "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legislature.mi.gov", "pub.njleg.state.nj.us",
-        "www.legis.iowa.gov", "www.palegis.us"]
+        "arkleg.state.ar.us", "billstatus.ls.state.ms.us", "lawfilesext.leg.wa.gov", "legis.la.gov",
+        "legislature.mi.gov", "pub.njleg.state.nj.us", "www.legis.iowa.gov", "www.palegis.us"]
     assert all("X-Api-Key" not in headers and "X-API-KEY" not in headers for _, headers in texts)
-    assert not any("example.org" in path or path.endswith(".pdf") for _, path, _, _ in server.log)
+    assert not any("amazonaws" in path or "beta.leg.colorado.gov" in path for _, path, _, _ in server.log)
+    # The bill's own PDF is not asked for: only the act's, the final version.
+    assert not any(path.endswith("HB1529.pdf") for _, path, _, _ in server.log)
     db = sqlite3.connect(built_db)
     db.row_factory = sqlite3.Row
     stored = {row["id"]: row for row in db.execute("SELECT * FROM provisions WHERE source = 'open_states'")}
     assert set(stored) == {"us-wa-shb1999-2024/whole", "us-nj-pl-2025-c40/whole", "us-ms-code-97-3-119-1/whole",
-                           "us-mi-pa-2025-11/whole", "us-pa-act-35-2025/whole", "us-ia-hf2240-2024/whole"}
+                           "us-mi-pa-2025-11/whole", "us-pa-act-35-2025/whole", "us-ia-hf2240-2024/whole",
+                           "us-ar-act-827-2025/whole", "us-la-rs-14-73-14/whole"}
     wa = stored["us-wa-shb1999-2024/whole"]
     assert wa["instrument_id"] == "us-wa-shb1999-2024" and wa["language"] == "en" and wa["fetched_at"]
     assert wa["valid_from"] == "2024-03-14"  # signed; no in-force date is curated
@@ -509,14 +541,142 @@ def test_crawl_stores_the_texts_of_enacted_tracked_bills_and_records_the_gaps(bu
     assert db.execute("SELECT COUNT(*) FROM provision_versions WHERE provision_id = 'us-nj-pl-2025-c40/whole'").fetchone()[0] == 1
     licence = db.execute("SELECT licence FROM sources WHERE id = 'open_states'").fetchone()[0]
     assert "public records of the state legislatures" in licence
-    # The gaps are recorded, not failed: Arkansas' act only as PDF, Colorado's off-host link.
+    # Arkansas' act, only a PDF, read as its text: no line numbers, heads or page feet left.
+    ar = stored["us-ar-act-827-2025/whole"]
+    assert (ar["instrument_id"], ar["language"], ar["valid_from"]) == ("us-ar-act-827-2025", "en", "2025-04-17")
+    assert ar["url"].startswith("https://arkleg.state.ar.us/Acts/FTPDocument?") and "file=827.pdf" in ar["url"]
+    assert ("\n(a) As used in this section:\n(1) \"Deepfake visual material\" means a photograph, image, video, or other "
+            "visual depiction that:\n(A) Appears to an ordinary person to be an authentic depiction of an identifiable "
+            "person; and\n") in ar["text"]
+    assert not any(mark in ar["text"] for mark in ("CEB051", "As Engrossed", "Stricken language", " 36\n"))
+    # Louisiana's enrolled act, its line numbers glued to the lines ("AN ACT1") counted off.
+    la = stored["us-la-rs-14-73-14/whole"]
+    assert (la["language"], la["valid_from"]) == ("en", "2024-08-01")  # the curated in-force date
+    assert la["text"].startswith("Regular Session, 2024 ENROLLED\nSENATE BILL NO. 6\nAN ACT\nTo enact R.S. 14:73.14, "
+                                 "relative to computer related crime; to create the crime of unlawful dissemination")
+    assert la["text"].endswith("Section 1. R.S. 14:73.14 is hereby enacted to read as follows:")
+    assert "Coding:" not in la["text"] and "Page 1 of 2" not in la["text"]
+    # The gaps are recorded, not failed: Colorado's off-host link; nothing for Arkansas now.
     errors = {row["url"]: row for row in db.execute("SELECT * FROM crawl_errors WHERE source = 'open_states'")}
-    pdf = next(row for url, row in errors.items() if "827.pdf" in url)
-    assert pdf["kind"] == "refused" and "text only as PDF" in pdf["reason"]
-    off = errors["https://mirror.example.org/co/sb25-288.html"]
+    assert not any("827.pdf" in url for url in errors)
+    off = errors[CO_STORE]
     assert off["kind"] == "refused" and "not a host of the US-CO legislature" in off["reason"]
+    assert "Colorado's document store" in off["reason"]
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped and FAKE_KEY not in result.stderr and FAKE_KEY not in result.stdout
     archive = archive_of(built_db)
     if archive.exists():
         assert FAKE_KEY.encode() not in archive.read_bytes()
+
+
+# --- final texts given only as PDF ---
+
+from crawlers.sources._bill_text import StruckWordsUnseen, pdf_bill_lines  # noqa: E402
+from crawlers.sources.open_states import PDF_LAYOUTS  # noqa: E402
+
+AR_ACT = "https://arkleg.state.ar.us/Acts/FTPDocument?path=%2FACTS%2F2025R%2FPublic%2F&file=827.pdf&ddBienniumSession=2025%2F2025R"
+
+
+def test_the_final_text_is_taken_as_html_then_text_then_a_pdf_of_a_state_whose_print_is_known():
+    both = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02", "links": [
+        {"url": "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf", "media_type": "application/pdf"},
+        {"url": "https://leg.colorado.gov/sb25-288-signed.html", "media_type": "text/html"}]}])
+    [_, request] = list(parse_bill_detail(detail_response(both)))
+    assert request.url.endswith(".html") and request.meta["format"] == "html"
+    # Colorado's act only as PDF: how Colorado prints its acts is not known here, so the
+    # gap is recorded with that reason, not read with its line numbers taken for words.
+    pdf_only = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02", "links": [
+        {"url": "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf", "media_type": "application/pdf"}]}])
+    [_, gap] = list(parse_bill_detail(detail_response(pdf_only)))
+    assert gap["kind"] == "refused" and "text only as PDF on the US-CO legislature's hosts ('Signed Act')" in gap["reason"]
+    assert "how it prints its acts (line numbers, running heads) is not known here" in gap["reason"]
+    # Its HTML in the S3 bucket (off-host) and a PDF on leg.colorado.gov (hypothetical: no
+    # PDF of the signed act on Colorado's own host was found): still the PDF's gap.
+    both_hosts = enacted_co_bill([{"note": "Signed Act", "date": "2025-06-02", "links": [
+        {"url": CO_STORE, "media_type": "text/html"},
+        {"url": "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf", "media_type": "application/pdf"}]}])
+    [_, gap] = list(parse_bill_detail(detail_response(both_hosts)))
+    assert gap["url"].endswith("2025a_288_signed.pdf") and "text only as PDF on the US-CO" in gap["reason"]
+    # Arkansas' act (a PDF alone, Arkansas' print known): asked for, as a PDF.
+    ar = json.loads((EXAMPLES / "bill_ar_2025_HB1529.json").read_text())
+    url = f"{API}/bills/ar/2025/HB%201529?include=versions"
+    response = scrapy.http.TextResponse(url=url, body=json.dumps(ar).encode(), encoding="utf-8", request=scrapy.Request(
+        url, meta={"curated_id": "us-ar-2025-hb1529", "instrument_id": "us-ar-act-827-2025"}))
+    [_, request] = list(parse_bill_detail(response))
+    assert request.url == AR_ACT and request.meta["format"] == "pdf" and request.meta["version"] == "Act 827"
+    assert request.meta["valid_from"] == "2025-04-17"  # the act's date: no in-force date is curated
+    # A PDF off the legislature's hosts is refused like any other link.
+    ar["versions"][1]["links"][0]["url"] = "https://mirror.example.org/827.pdf"
+    [_, off] = list(parse_bill_detail(response.replace(body=json.dumps(ar).encode())))
+    assert "not a host of the US-AR legislature" in off["reason"]
+
+
+def ar_page(*lines: str) -> str:
+    """An Arkansas act page as its PDF prints it: numbered lines, then the next page's head and foot."""
+    numbered = [f"{line} {number}" for number, line in enumerate(lines, start=1)]
+    return "\n".join(["Act 9 of the Regular Session", "*ABC123* 01-02-2025 10:00:00 ABC123", *numbered])
+
+
+def test_an_arkansas_act_pdf_reads_without_its_print_and_a_rewrite_in_place_is_refused():
+    text = ar_page("State of Arkansas As Engrossed: S2/3/25", "BE IT ENACTED BY THE GENERAL ASSEMBLY OF THE STATE OF ARKANSAS:",
+                   "", "SECTION 1. Arkansas Code Title 5, Chapter 14, Subchapter 1, is amended", "to add a section:") + (
+        "\fAs Engrossed: S2/3/25 SB9\n2 01-02-2025 10:00:00 ABC123\n(a) A person commits a non- 1\nconsensual act. 2")
+    assert pdf_bill_lines(text, PDF_LAYOUTS["US-AR"]) == [
+        "Act 9 of the Regular Session", "State of Arkansas", "BE IT ENACTED BY THE GENERAL ASSEMBLY OF THE STATE OF ARKANSAS:",
+        "SECTION 1. Arkansas Code Title 5, Chapter 14, Subchapter 1, is amended to add a section:",
+        "(a) A person commits a non-consensual act."]
+    # A section rewritten in place: its struck-through (deleted) words would read as law.
+    rewrite = ar_page("BE IT ENACTED BY THE GENERAL ASSEMBLY OF THE STATE OF ARKANSAS:",
+                      "SECTION 1. Arkansas Code § 5-26-314(a), is amended to read as", "follows:",
+                      "(a) A person commits the offense of old words new words.")
+    with pytest.raises(StruckWordsUnseen, match="rewrites a section in place"):
+        pdf_bill_lines(rewrite, PDF_LAYOUTS["US-AR"])
+    with pytest.raises(NotBillText, match="does not read as a bill's text"):
+        pdf_bill_lines(ar_page("Page not found 1"), PDF_LAYOUTS["US-AR"])
+
+
+def test_a_pdf_text_of_a_state_whose_print_is_unknown_is_an_error_not_a_text():
+    url = "https://leg.colorado.gov/sites/default/files/2025a_288_signed.pdf"
+    response = scrapy.http.TextResponse(url=url, body=b"SECTION 1. In Colorado Revised Statutes 1\n", encoding="utf-8",
+                                        headers={"Content-Type": b"text/plain", "X-SII-Text-From": b"application/pdf"},
+                                        request=scrapy.Request(url, meta={"instrument_id": "us-co-sb25-288", "state": "US-CO"}))
+    with pytest.raises(ValueError, match="how the US-CO legislature prints its acts is not known"):
+        list(parse_bill_text(response))
+
+
+def test_an_unreadable_act_pdf_is_recorded_with_its_reason_and_nothing_stored(built_db):
+    from fixture_server import FixtureServer
+
+    def hook(handler, method, path, query):
+        if path == "/open_states/arkleg.state.ar.us/Acts/FTPDocument":
+            return 200, "application/pdf", b"%PDF-1.4\nnot really a pdf", {}
+        return None
+
+    with FixtureServer(hook=hook) as server:
+        result = crawl(built_db, server, "open_states", env={"OPENSTATES_API_KEY": FAKE_KEY})
+    assert "tracked documents not fetched: open_states (1)" in result.stdout + result.stderr
+    db = sqlite3.connect(built_db)
+    [(kind, reason, url)] = db.execute("SELECT kind, reason, url FROM crawl_errors WHERE source = 'open_states' "
+                                       "AND url LIKE '%827.pdf%'").fetchall()
+    assert kind == "parse" and "PDF not read: the PDF cannot be read" in reason and url == AR_ACT
+    assert db.execute("SELECT COUNT(*) FROM provisions WHERE id = 'us-ar-act-827-2025/whole'").fetchone()[0] == 0
+    # The other texts are stored all the same.
+    assert db.execute("SELECT COUNT(*) FROM provisions WHERE source = 'open_states'").fetchone()[0] == 7
+
+
+def test_louisiana_line_numbers_glued_to_the_lines_are_counted_off_never_a_figure_of_the_act():
+    page = ("Page 1 of 2\nCoding: Words which are struck through are deletions from existing law;\n"
+            "words in boldface type and underscored are additions.\nRegular Session, 2024\tENROLLED\n"
+            "SENATE BILL NO. 21\nAN ACT1\nTo enact R.S. 14:73.14, relative to crime; to provide for the year2\n"
+            "2024 and for related matters.3\nBe it enacted by the Legislature of Louisiana:4\n"
+            "Section 1. R.S. 14:73.14 is hereby enacted to read as follows:5\n§73.14. Unlawful dissemination6\n"
+            "A. It shall be unlawful to disseminate under Paragraph (1)7")
+    assert pdf_bill_lines(page, PDF_LAYOUTS["US-LA"]) == [
+        "Regular Session, 2024 ENROLLED", "SENATE BILL NO. 21", "AN ACT",
+        "To enact R.S. 14:73.14, relative to crime; to provide for the year 2024 and for related matters.",
+        "Be it enacted by the Legislature of Louisiana:", "Section 1. R.S. 14:73.14 is hereby enacted to read as follows:",
+        "§73.14. Unlawful dissemination", "A. It shall be unlawful to disseminate under Paragraph (1)"]
+    # A section amended and reenacted prints its deleted words struck through: refused.
+    amended = page.replace("is hereby enacted to read", "is hereby amended and reenacted to read")
+    with pytest.raises(StruckWordsUnseen, match="rewrites a section in place"):
+        pdf_bill_lines(amended, PDF_LAYOUTS["US-LA"])

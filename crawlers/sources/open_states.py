@@ -53,18 +53,38 @@ What the spider does:
     legislature's own copy. Of an enacted tracked bill, the final text is chosen by its
     note (`final_version`: chaptered / session law / public act / act, then enrolled /
     sent to the governor / ratified / signed, then as passed; the latest of the best) and
-    its link by media type (HTML, else plain text). Where a state names its versions by
+    its link by media type (HTML, else plain text, else PDF). Where a state names its versions by
     printing alone (Pennsylvania: "Printer's No. 920", no date), the last printing of an
     enacted bill is the text the Governor signed (`LAST_PRINTING`). That page is fetched only from an
     official host of the state's legislature (`LEGISLATURE_HOSTS`, the module's own table:
     sources never read the registry; tests/test_open_states.py checks every host against
     the state's `official_domains` in data/jurisdictions), and stored as the curated
     instrument's `whole` provision (English; `valid_from` the curated in-force date, else
-    the enactment date Open States gives; the source's licence by `source`). What is not
+    the enactment date Open States gives; the source's licence by `source`). A final text
+    given only as PDF (Arkansas' acts: openstates-scrapers ar/bills.py links the act as
+    application/pdf alone) is read as text at the door (`reads_pdf`,
+    crawling.middlewares.PdfTextMiddleware) and its printed furniture taken off as that
+    legislature prints it (`PDF_LAYOUTS`: line numbers, running heads, page feet, wrapped
+    lines rejoined; `_bill_text.pdf_bill_lines`; an act that rewrites a section in place is
+    refused where the state marks deleted words only by strike-through, which a PDF's text
+    loses); a state whose act PDFs' layout is not
+    known here has its PDF-only text recorded, not read. No real PDF of a legislature was
+    captured: the layout of Arkansas' acts is known from a text extraction of Act 827 of
+    2025 reproduced on a bill tracker, Louisiana's enrolled acts (la/bills.py links every
+    version as a PDF) from one of SB 180 of 2014 on the same tracker (see
+    tests/examples/open_states/examples.yaml), and
+    a PDF whose text cannot be read (encrypted, a scan, too long) is refused at the door
+    with the reason, recorded in crawl_errors. What is not
     fetched is recorded in crawl_errors (kind `refused`, not a failed tracked document:
     the gap is permanent, not a fault of the run): a link off those hosts (never followed),
-    a final text only as PDF (PDFs are not read), or no final version listed. Images and
-    video are never asked for. The page is read by `_bill_text.bill_lines` (BeautifulSoup;
+    a final text only as PDF of a state whose act layout is not known, only media, or no
+    final version listed; the reason says what that state's Open States data lacks where
+    its scraper shows it (`NO_FINAL_VERSION`: Massachusetts' and Delaware's session-law
+    chapters are not versions, and API v3 serves no citations; South Carolina's printings
+    are named by date alone; Tennessee lists no public chapter) and whose an off-host
+    store is (`OFF_HOST_STORES`: Colorado's texts sit in its S3 bucket on amazonaws.com,
+    refused like any other host off the state's official domains). Images and
+    video are never asked for. The HTML page is read by `_bill_text.bill_lines` (BeautifulSoup;
     scripts, navigation, forms and struck-out words dropped; a page with no enacting words
     or section 1 is refused as not a bill's text). The API key goes to the API only: a
     small downloader middleware takes the header off every request to a legislature.
@@ -94,7 +114,8 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 import scrapy
 
 from ..items import BillItem, PageError, ProvisionItem
-from ._bill_text import GENERIC, Layout, NotBillText, bill_lines
+from ..crawling.middlewares import PdfTextMiddleware
+from ._bill_text import GENERIC, Layout, NotBillText, PdfLayout, bill_lines, pdf_bill_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
 from .spider import SourceSpider, clean, iso_day, json_object, with_query
@@ -164,6 +185,45 @@ HOST_STATE = {host: code for code, hosts in LEGISLATURE_HOSTS.items() for host i
 #: the Washington, New Jersey, Mississippi, Michigan, Pennsylvania and Iowa pages read
 #: generically).
 LAYOUTS: dict[str, Layout] = {}
+#: How a legislature prints an act it gives only as PDF (crawlers.sources._bill_text.PdfLayout).
+#: A state not listed has its PDF-only final texts recorded as gaps, not read: its line
+#: numbers and running heads would be taken for the act's words.
+PDF_LAYOUTS: dict[str, PdfLayout] = {
+    # Arkansas' acts (arkleg.state.ar.us /Acts/FTPDocument?...&file=<act>.pdf): the
+    # enrolled bill with "Act N of the Regular Session" stamped on it. Every line of a page
+    # is numbered 1-36 at the right margin; page 1 opens with the legend on stricken and
+    # underlined language and the drafter's stamp (*CEB051* date time CEB051), puts the
+    # stage (As Engrossed: H3/19/25 ...) beside "State of Arkansas"; each later page has
+    # the stage and the bill (As Engrossed: ... HB1529) as its head and the page number
+    # with the stamp's date, time and code as its foot. Deleted words are struck through.
+    "US-AR": PdfLayout(
+        drop=(r"^Stricken language would be deleted from and underlined language would be added to present law\.?$",
+              r"^\*[A-Z]{2,4}\d{3}\*",
+              r"^(As Engrossed:(\s[HS]\d{1,2}/\d{1,2}/\d{2})+\s)?[HS][A-Z]{0,3}\d+$",
+              r"^\d{1,3}\s\d{2}[-/]\d{2}[-/]\d{4}\s\d{1,2}:\d{2}:\d{2}(\s[AP]M)?(\s[A-Z]{2,4}\d{3})?$"),
+        line_number=r"(^|\s)\d{1,2}$",
+        strip=(r"\s*As Engrossed:(\s[HS]\d{1,2}/\d{1,2}/\d{2})+",),
+        starts=(r"^(?:\(?[0-9]{1,3}[A-Za-z]?[.)]|\([a-zA-Z]{1,4}\)|SECTION \d+\.|\d+-\d+-\d+(?:\.\d+)?\.\s|AN ACT\b|"
+                r"BE IT ENACTED|By:|State of Arkansas|\d+(?:st|nd|rd|th) General Assembly|Regular Session|Act \d+ of\b)"),
+        alone=r"^(?:For An Act To Be Entitled|Subtitle)$",
+        struck_unseen=r"\b(?:is|are) (?:hereby )?amended to read as follows\b"),
+    # Louisiana's enrolled acts (legis.la.gov ViewDocument.aspx?d=<id>, which Open States
+    # links as application/pdf: openstates-scrapers la/bills.py). Each page opens with
+    # "Page N of M" and the coding legend (struck-through words deleted, boldface and
+    # underscored words added), then "Regular Session, <year> ENROLLED", the bill and its
+    # author; the act's lines are numbered from 1 down each page, the figure coming out
+    # glued to the line ("AN ACT1"). A section the act amends and reenacts prints its
+    # deleted words struck through, lost in the text: such an act is refused.
+    "US-LA": PdfLayout(
+        drop=(r"^Page \d+ of \d+$",
+              r"^Coding: Words which are struck through are deletions from existing law;$",
+              r"^words in boldface type and underscored are additions\.$"),
+        counted_numbers=True,
+        starts=(r"^(?:AN ACT$|To (?:enact|amend|repeal)\b|Be it enacted|Section \d+\.|§\s?\d|[A-Z]\.\s|\(\d+\)|"
+                r"\([a-z]\)|Regular Session|(?:SENATE|HOUSE) BILL NO\.|BY (?:SENATOR|REPRESENTATIVE)|\*\s+\*)"),
+        alone=r"^AN ACT$",
+        struck_unseen=r"\b(?:is|are) hereby amended and reenacted\b"),
+}
 #: Where a mirror (the fixture server, a replay) serves a legislature's paths:
 #: /open_states/<host>/<path>, beside the API's own paths.
 MIRROR_PREFIX = "/" + SOURCE
@@ -176,11 +236,35 @@ VERSION_RANKS = (
     (1, re.compile(r"as passed|passed (by )?both|passed legislature", re.IGNORECASE)),
 )
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: The kinds of link a final text is read from, the first preferred.
+TEXT_KINDS = ("html", "text", "pdf")
 #: States whose versions are named by printing alone, numbered upwards through the
 #: session (openstates-scrapers pa/bills.py: "Printer's No. %s", no date): none reads
 #: as final, and of an enacted bill the highest printing is the text that was signed.
 LAST_PRINTING: dict[str, re.Pattern] = {
     "US-PA": re.compile(r"^Printer's No\. (?P<number>\d+)$"),
+}
+
+#: Why a state's enacted bills list no final text in Open States, from its scraper
+#: (openstates-scrapers scrapers/<state>/bills.py) and the API's includes (api-v3 bills.py
+#: BillInclude: no citations): said in the recorded gap, so a reader knows the gap is the
+#: data's, not the crawl's.
+NO_FINAL_VERSION: dict[str, str] = {
+    "US-MA": "Open States lists the bill's own text alone ('Bill Text', a PDF); the session-law chapter "
+             "(malegislature.gov/Laws/SessionLaws/Acts/<year>/Chapter<n>, an HTML page) is not among its versions",
+    "US-DE": "Open States lists the original text alone ('Bill Text'); the Laws of Delaware chapter is recorded "
+             "as a citation, which API v3 does not serve (its includes have no citations)",
+    "US-SC": "Open States lists the printings under /prever/ named by their dates alone; none is marked as the "
+             "ratified act",
+    "US-TN": "Open States lists the bill's 'Current Version' and its amendments alone; the public chapter "
+             "(publications.tnsosfiles.com) is not among its versions",
+}
+#: A legislature's own document store on a host outside its official domains: a link
+#: there is still refused (the host serves anyone's files), and the gap says whose it is.
+OFF_HOST_STORES: dict[str, tuple[str, str]] = {
+    "US-CO": ("https://s3.us-west-2.amazonaws.com/beta.leg.colorado.gov/",
+              "Colorado's document store (the Amazon S3 bucket beta.leg.colorado.gov, where Open States links "
+              "Colorado's bill texts) is not on Colorado's official domains"),
 }
 
 JURISDICTION_ID = re.compile(r"^ocd-jurisdiction/country:us/(?:state|district|territory):(?P<code>[a-z]{2})/government$")
@@ -433,7 +517,8 @@ def text_instrument_id(code: str, url: str) -> str | None:
 
 def text_requests(item: BillItem, bill: dict, meta: dict):
     """For an enacted tracked bill: the request for its final text, or the PageError that
-    says why it is not fetched (off the legislature's hosts, only a PDF, no final version)."""
+    says why it is not fetched (off the legislature's hosts, only a PDF of a state whose
+    printed layout is not known, only media, no final version)."""
     instrument_id = meta.get("instrument_id")
     if not instrument_id or item.get("status") != "enacted":
         return
@@ -447,27 +532,50 @@ def text_requests(item: BillItem, bill: dict, meta: dict):
                          reason=f"{instrument_id} ({code} {item['identifier']}): {reason}")
 
     if version is None:
-        yield gap(where, "no enrolled, chaptered or act version listed: text not fetched")
+        why = f" ({NO_FINAL_VERSION[code]})" if code in NO_FINAL_VERSION else ""
+        yield gap(where, f"no enrolled, chaptered or act version listed{why}: text not fetched")
         return
     links = [link for link in version.get("links") or [] if isinstance(link, dict) and link.get("url")]
-    readable = sorted((link for link in links if link_kind(link) in ("html", "text")),
-                      key=lambda link: link_kind(link) != "html")
-    if not readable:
-        kinds = {link_kind(link) for link in links}
-        what = "text only as PDF" if "pdf" in kinds else f"text only as {', '.join(sorted(kinds)) or 'nothing'}"
-        yield gap(links[0]["url"] if links else where, f"{what} ({version.get('note')!r}): PDFs are not read")
+    note = version.get("note")
+    # HTML first, then plain text, then PDF (read as text at the door, where the state's
+    # printed layout is known): what the legislature itself serves, the least printed first.
+    texts = sorted((link for link in links if link_kind(link) in TEXT_KINDS),
+                   key=lambda link: TEXT_KINDS.index(link_kind(link)))
+    if not texts:
+        kinds = ", ".join(sorted({link_kind(link) for link in links})) or "nothing"
+        yield gap(links[0]["url"] if links else where, f"text only as {kinds} ({note!r}): not read")
         return
-    official = [link for link in readable if on_legislature_host(code, link["url"])]
+    official = [link for link in texts if on_legislature_host(code, link["url"])]
     if not official:
-        hosts = ", ".join(sorted({urlsplit(link["url"]).hostname or "?" for link in readable}))
-        yield gap(readable[0]["url"], f"text link on {hosts}, not a host of the {code} legislature "
-                                      f"({', '.join(LEGISLATURE_HOSTS.get(code, ())) or 'none known'}): refused, not followed")
+        hosts = ", ".join(sorted({urlsplit(link["url"]).hostname or "?" for link in texts}))
+        store, whose = OFF_HOST_STORES.get(code, ("", ""))
+        why = f"; {whose}" if store and texts[0]["url"].startswith(store) else ""
+        yield gap(texts[0]["url"], f"text link on {hosts}, not a host of the {code} legislature "
+                                   f"({', '.join(LEGISLATURE_HOSTS.get(code, ())) or 'none known'}){why}: "
+                                   "refused, not followed")
         return
-    yield scrapy.Request(official[0]["url"], meta={
+    chosen = official[0]
+    kind = link_kind(chosen)
+    if kind == "pdf" and code not in PDF_LAYOUTS:
+        yield gap(chosen["url"], f"text only as PDF on the {code} legislature's hosts ({note!r}), and how it prints "
+                                 "its acts (line numbers, running heads) is not known here: not read")
+        return
+    yield scrapy.Request(chosen["url"], meta={
         "tracked": True, "instrument_id": instrument_id, "state": code,
-        "version": clean(version.get("note")), "bill_id": item["id"],
+        "version": clean(note), "bill_id": item["id"], "format": kind,
         "valid_from": meta.get("in_force") or (item.get("status_date") if item.get("status") == "enacted" else None),
     })
+
+
+def from_pdf(response) -> bool:
+    """Whether a text response is a PDF's text: said by the PDF reader's header in a crawl
+    (crawling.middlewares.PdfTextMiddleware), by the request (`format`), else by the
+    address (a saved PDF given to `sii-atlas parse`)."""
+    if response.headers.get(PdfTextMiddleware.CONVERTED_HEADER) == b"application/pdf":
+        return True
+    if response.meta.get("format"):
+        return response.meta["format"] == "pdf"
+    return link_kind({"url": response.url}) == "pdf"
 
 
 def parse_bill_text(response):
@@ -486,10 +594,16 @@ def parse_bill_text(response):
     if not instrument_id:
         raise ValueError(f"whose text is {response.url}? (request meta `instrument_id`, or the address of a page)")
     media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
-    if media == "application/pdf" or response.body[:5] == b"%PDF-":
-        raise ValueError(f"{response.url} answered a PDF: PDFs are not read")
+    if response.body[:1024].find(b"%PDF-") >= 0:
+        # Only a source that does not read PDFs gets one (reads_pdf turns it into its text).
+        raise ValueError(f"{response.url} answered a PDF that was not read as text")
     try:
-        if media == "text/plain":
+        if from_pdf(response):
+            layout = PDF_LAYOUTS.get(code)
+            if layout is None:
+                raise NotBillText(f"{response.url} is a PDF, and how the {code} legislature prints its acts is not known")
+            lines = pdf_bill_lines(response.text, layout, response.url)
+        elif media == "text/plain":
             lines = [line for line in (clean(raw) for raw in response.text.splitlines()) if line]
             if not lines:
                 raise NotBillText(f"empty page at {response.url}")
@@ -603,14 +717,17 @@ DECLARATION = SourceContract(
     # The key goes to the API alone: no legislature's server is ever sent it.
     credential_hosts=(urlsplit(OFFICIAL).netloc,),
     secret_params=frozenset({"apikey"}),
-    parser_version="4",
+    parser_version="5",
     parser_meta=("today", "updated_since", "limit", "curated_id", "instrument_id", "in_force", "state",
-                 "valid_from", "version", "bill_id"),
+                 "valid_from", "version", "bill_id", "format"),
+    # A final text given only as PDF (Arkansas' acts) is read as text at the door; HTML or
+    # plain text is always preferred where the legislature gives it.
+    reads_pdf=True,
     curated_instrument_id=bill_id_for,
     notes="State bills on the subject in every state (current and two previous regular sessions), with "
           "actions normalised from Open States' classifications; the final text of a tracked enacted bill from "
-          "its legislature's own host (HTML or plain text; PDFs recorded, not read). Key in OPENSTATES_API_KEY "
-          "(X-API-KEY header, sent to the API only).",
+          "its legislature's own host (HTML or plain text, else a PDF read as text where the state's printed "
+          "layout is known). Key in OPENSTATES_API_KEY (X-API-KEY header, sent to the API only).",
 )
 
 
