@@ -356,10 +356,12 @@ STAY_CURATED = {
     "us-wa-shb1999-2024": "its provisions are whole RCW chapters (9.68A, 7.110), not sections",
     "us-sd-sb41-2026": "a 2026 session law (SB 41), not a code section; one copy shows it rewrote 22-21-4, tracked separately",
     "us-sd-sb79-2024": "an amending act (SB 79, 2024, SDCL ch. 22-24A) tracked as a whole, not a section",
-    "us-id-code-18-6606": "no fixture of § 18-6606 yet (its wording was read only garbled on a tracker)",
+    "us-id-code-18-6606": "no official wording of § 18-6606 was found (neither the statute page nor bill H0575 is "
+                          "in the stored pages; only a tracker's garbled quotation), so no fixture of it is written",
     "us-sc-act-37-2025": "no fixture of §§ 16-15-330 to -332 yet (the 2025 sections' text was not at hand)",
-    "us-or-ors-163-472": "the wording of ORS 163.472 as HB 2299 (2025) amended it was not read anywhere here "
-                         "(only summaries and the pre-2024 text), so no fixture of it is written",
+    "us-or-ors-163-472": "the official wording of ORS 163.472 as HB 2299 (2025) amended it was not found (neither "
+                         "the enrolled bill nor the 2025 ors163.html; only news, digests and the pre-2025 text on "
+                         "unofficial copies), so no fixture of it is written",
 }
 
 
