@@ -46,8 +46,8 @@ def test_every_state_is_supported_or_curated_with_a_reason():
         assert state.supported or len(state.curated) > 20, code
     assert "LexisNexis" in module.STATES["GA"].curated
     assert {"CT", "NE", "NH", "OH", "OR"} <= set(module.SUPPORTED)
-    # Utah's section page is a script wrapper naming a versioned content file: not one request.
-    assert "versionDefault" in module.STATES["UT"].curated
+    # Utah's section page is a script wrapper naming a versioned content file: two steps.
+    assert module.SUPPORTED["UT"].layout == "versioned_section"
 
 
 def test_the_contract_declares_exactly_the_tables_hosts():
@@ -356,10 +356,12 @@ STAY_CURATED = {
     "us-wa-shb1999-2024": "its provisions are whole RCW chapters (9.68A, 7.110), not sections",
     "us-sd-sb41-2026": "a 2026 session law (SB 41), not a code section; one copy shows it rewrote 22-21-4, tracked separately",
     "us-sd-sb79-2024": "an amending act (SB 79, 2024, SDCL ch. 22-24A) tracked as a whole, not a section",
-    "us-id-code-18-6606": "no fixture of § 18-6606 yet (its wording was read only garbled on a tracker)",
+    "us-id-code-18-6606": "no official wording of § 18-6606 was found (neither the statute page nor bill H0575 is "
+                          "in the stored pages; only a tracker's garbled quotation), so no fixture of it is written",
     "us-sc-act-37-2025": "no fixture of §§ 16-15-330 to -332 yet (the 2025 sections' text was not at hand)",
-    "us-or-ors-163-472": "the wording of ORS 163.472 as HB 2299 (2025) amended it was not read anywhere here "
-                         "(only summaries and the pre-2024 text), so no fixture of it is written",
+    "us-or-ors-163-472": "the official wording of ORS 163.472 as HB 2299 (2025) amended it was not found (neither "
+                         "the enrolled bill nor the 2025 ors163.html; only news, digests and the pre-2025 text on "
+                         "unofficial copies), so no fixture of it is written",
 }
 
 
@@ -379,7 +381,7 @@ def test_share_of_in_force_us_instruments_a_spider_fetches():
     instruments = in_force_us()
     spidered = [i for i in instruments if i.get("source") not in (None, "", "curated") and i.get("source_identifier")]
     assert len(instruments) >= 81
-    assert len(spidered) >= 43, [i["id"] for i in spidered]
+    assert len(spidered) >= 44, [i["id"] for i in spidered]
     print(f"in-force US instruments naming a spider source: {len(spidered)} of {len(instruments)}")
 
 
@@ -415,6 +417,9 @@ def test_crawl_stores_every_tracked_section_and_the_canned_query_lists_laws_and_
     assert stored["us-ne-csam-act-lb383-2025/28-1805"]["text"].startswith("(1) It shall be unlawful for a person")
     assert stored["us-nh-rsa-638-26-a/LXII/638:26-a"]["heading"] == "Fraudulent Use of Deepfakes."
     assert stored["us-oh-rc-2917-211/2917.211"]["text"].startswith("(B) No person shall knowingly disseminate")
+    # Utah in two steps: the wrapper named the version file, whose text is stored under the wrapper's address.
+    assert stored["us-ut-76-5b-205/76-5b-205"]["text"].startswith("(1) (a) As used in this section:")
+    assert stored["us-ut-76-5b-205/76-5b-205"]["url"] == "https://le.utah.gov/xcode/Title76/Chapter5B/76-5b-S205.html"
     assert not list(db.query("SELECT * FROM crawl_errors WHERE source = 'us_state_codes'"))
 
     sql = yaml.safe_load((PROJECT / "metadata.yml").read_text())["databases"]["sii_atlas"]["queries"][
@@ -506,3 +511,81 @@ def test_a_page_off_the_councils_path_on_a_shared_host_is_refused():
     elsewhere = spec["url"].replace("/DCCouncil/", "/someone-else/")
     with pytest.raises(ValueError, match="only official path"):
         parse_file("us_state_codes", EXAMPLES / "dc_22-3052.xml", elsewhere, spec["meta"])
+
+
+# --- Utah: a versioned section, read in two steps ---
+
+
+UT_WRAPPER = "https://le.utah.gov/xcode/Title76/Chapter5B/76-5b-S205.html"
+UT_VERSION = "https://le.utah.gov/xcode/Title76/Chapter5B/C76-5b-S205_2024050120240501.html"
+
+
+def test_utah_identifier_gives_the_wrapper_and_the_wrapper_asks_for_the_version_in_force():
+    state, parts = module.split_identifier("UT/76-5b-205")
+    assert module.section_url(module.SUPPORTED[state], parts) == UT_WRAPPER
+    [request] = parsed("ut_76-5b-205_wrapper.html")
+    assert request == {"type": "request", "url": UT_VERSION}
+    # The request carries the page's targets on, and is tracked because they are curated.
+    from crawlers.parsing import response_from_file
+    spec = MANIFEST["ut_76-5b-205_wrapper.html"]
+    [follow] = list(module.parse_section(response_from_file(EXAMPLES / "ut_76-5b-205_wrapper.html", spec["url"],
+                                                            spec["meta"])))
+    assert follow.meta["targets"] == spec["meta"]["targets"] and follow.meta["tracked"] and follow.meta["state"] == "UT"
+
+
+def test_utah_version_file_reads_the_subsections_and_the_effective_day():
+    found = provision(parsed("ut_C76-5b-S205_2024050120240501.html"))
+    assert found["id"] == "us-ut-76-5b-205/76-5b-205"
+    assert found["heading"] == "Unlawful distribution of a counterfeit intimate image -- Penalty."
+    lines = found["text"].splitlines()
+    assert lines[0] == "(1) (a) As used in this section:"  # a subsection opening with a nested one
+    assert lines[2].startswith('(ii) "Counterfeit intimate image" means any visual depiction')
+    assert "edited, manipulated, generated, or altered" in lines[2]
+    assert lines[3] == "(A) exposed human male or female genitals or pubic area, with less than an opaque covering;"
+    assert "Effective" not in found["text"] and "76-5b-205." not in found["text"]
+    assert found["valid_from"] == "2024-05-01"
+    # The provision keeps the stable address a reader opens, not the versioned file.
+    assert found["url"] == UT_WRAPPER
+
+
+def test_utah_version_file_drops_the_history_line():
+    found = provision(parsed("ut_C76-5b-S203.5_2022050420220504.html"))
+    assert found["id"] == "us-ut-code-76-5b-203-5/76-5b-203.5"
+    assert found["heading"] == "Misuse of intimate image during a criminal action."
+    assert found["text"].endswith("for an individual's violation of this section.")
+    assert "Amended by Chapter" not in found["text"] and found["valid_from"] == "2022-05-04"
+
+
+def test_utah_wrapper_without_a_version_or_naming_another_sections_file_is_an_error(tmp_path):
+    spec = MANIFEST["ut_76-5b-205_wrapper.html"]
+    page = tmp_path / "wrapper.html"
+    page.write_text("<html><head><title>Page Not Found</title></head><body>Not found</body></html>")
+    with pytest.raises(ValueError, match="names no version in force"):
+        parse_file("us_state_codes", page, spec["url"], spec["meta"])
+    wrapper = (EXAMPLES / "ut_76-5b-205_wrapper.html").read_text()
+    page.write_text(wrapper.replace('versionDefault="C76-5b-S205_', 'versionDefault="C76-5b-S204_'))
+    with pytest.raises(ValueError, match="not one of"):
+        parse_file("us_state_codes", page, spec["url"], spec["meta"])
+    # A version file of another section gives an error for the section asked for, never its text.
+    [error] = parsed("ut_C76-5b-S203.5_2022050420220504.html", meta=spec["meta"])
+    assert error["type"] == "error" and "76-5b-205 is not on" in error["reason"] and error["tracked"]
+
+
+def test_utah_saved_pages_parse_from_their_addresses_alone():
+    """`sii-atlas parse us_state_codes FILE --url URL` on either step, without meta."""
+    ut = module.SUPPORTED["UT"]
+    assert module.section_from_url(ut, UT_WRAPPER) == "76-5b-205"
+    assert module.section_from_url(ut, UT_VERSION) == "76-5b-205"
+    assert parse_file("us_state_codes", EXAMPLES / "ut_76-5b-205_wrapper.html", UT_WRAPPER, {}) == [
+        {"type": "request", "url": UT_VERSION}]
+    alone = provision(parse_file("us_state_codes", EXAMPLES / "ut_C76-5b-S205_2024050120240501.html", UT_VERSION, {}))
+    assert alone["id"] == "us-ut-code-76-5b-205/76-5b-205"
+    assert alone["text"] == provision(parsed("ut_C76-5b-S205_2024050120240501.html"))["text"]
+
+
+def test_a_versioned_section_without_its_version_fields_is_refused(tmp_path):
+    bad = tmp_path / "table.yaml"
+    bad.write_text("states:\n  UT:\n    hosts: [le.utah.gov]\n    url: 'https://le.utah.gov/{section}.html'\n"
+                   "    layout: versioned_section\n    licence: x\n    basis: y\n")
+    with pytest.raises(module.TableError, match="version_default"):
+        module.read_table(bad)

@@ -68,6 +68,14 @@ are written by us in that structure and say so):
   error. One POST address answers every section, so each section is its own request (the
   body differs; the archive keys a POST by its body's hash, so each keeps its own answer).
 
+* `versioned_section` (two steps, Utah): the section's address is a wrapper page whose
+  script names the version in force (`version_default`, a regex with groups `name` and
+  `version`); its parser yields the request for that version's file, built from the table's
+  `version_url` (a file named otherwise is refused), and the version file's parser reads the
+  section: bold runs in the container (`number`) give the "Effective M/D/YYYY" banner
+  (`effective`, kept as the provision's `valid_from`), the number and the catchline; each
+  subsection is a table row of a number cell and a text cell, joined into one line.
+
 A missing container (an error page, a changed layout) is a parse error for the crawl to
 record; a page without the section asked for yields a PageError for that section (never
 an empty text); a page that redirects to another host is refused by the middleware.
@@ -83,7 +91,8 @@ states through a curated instrument.
 
 Text: the page's current text, in English. The sites show the law as in force on their
 edition date without dating sections, so `valid_from`, `valid_to` and `in_force_status`
-are left unknown rather than guessed.
+are left unknown rather than guessed; where a page dates its version (Utah's "Effective"
+banner), that day is the provision's `valid_from`.
 """
 
 import json
@@ -94,6 +103,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import scrapy
 import yaml
 from lxml import etree
 from lxml import html as lxml_html
@@ -151,6 +161,13 @@ class State:
     #: path every official page starts with: a page elsewhere on that host (a redirect to
     #: another account's files) is refused, whatever it says.
     path_prefix: str | None = None
+    #: versioned_section (a two-step layout, Utah): a regex on the wrapper page's source whose
+    #: `name` group is the file of the version in force and `version` group its stamp, and the
+    #: template of that file's address ({version} the stamp); `effective` a regex on the version
+    #: file's banner whose `date` group (M/D/YYYY) is the day that version took effect.
+    version_default: str | None = None
+    version_url: str | None = None
+    effective: str | None = None
     licence: str = ""
     basis: str = ""
     extra: dict = field(default_factory=dict)
@@ -161,6 +178,8 @@ class State:
 
 
 LAYOUTS = ("section_page", "chapter_page", "section_xml", "section_json")
+#: Two steps: the section's address is a wrapper naming the version file that holds the text.
+LAYOUTS += ("versioned_section",)
 
 
 def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
@@ -189,6 +208,9 @@ def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
                 raise TableError(f"{code}: a chapter_page needs start and next")
             if state.layout == "section_json" and not (state.records and state.number and state.container != "body"):
                 raise TableError(f"{code}: a section_json needs records, number and container (the HTML field)")
+            if state.layout == "versioned_section" and not (state.version_default and state.version_url
+                                                            and urlsplit(state.version_url).netloc in state.hosts):
+                raise TableError(f"{code}: a versioned_section needs version_default and a version_url on its hosts")
             if not state.licence or not state.basis:
                 raise TableError(f"{code}: say the licence and where the layout is known from (basis)")
         states[code] = state
@@ -272,6 +294,12 @@ def derived(parts: dict) -> dict:
     if idaho:
         # Idaho Code § 18-1507C is in title 18, chapter 15: Title18/T18CH15/SECT18-1507C.
         out["id_page"] = f"Title{idaho[1]}/T{idaho[1]}CH{int(idaho[2]) // 100}/SECT{section}"
+    utah = re.fullmatch(r"(\d+[A-Za-z]?)-(\d+[A-Za-z]?)-(\d+(?:\.\d+)?)", section)
+    if utah:
+        # Utah Code § 76-5b-205 is Title76/Chapter5B/76-5b-S205.html (the chapter's letter in
+        # capitals in the folder, as cited in the file name).
+        out["ut_chapter"] = utah[2].upper()
+        out["ut_file"] = f"{utah[1]}-{utah[2]}-S{utah[3]}"
     if ":" in section:
         # RSA 638:26-a is chapter 638's section 26-a, in the file 638-26-a.htm.
         out["colon_chapter"] = section.split(":", 1)[0]
@@ -597,7 +625,9 @@ def targets_of(response, state: State) -> list[dict]:
 
 
 #: Derived URL parts that give the section back: New Hampshire's file 638-26-a is RSA 638:26-a.
-SECTION_FROM_PART = {"section": lambda value: value, "colon_file": lambda value: value.replace("-", ":", 1)}
+SECTION_FROM_PART = {"section": lambda value: value, "colon_file": lambda value: value.replace("-", ":", 1),
+                     # Utah's file 76-5b-S205 is § 76-5b-205.
+                     "ut_file": lambda value: re.sub(r"-S(?=[^-]+$)", "-", value)}
 
 
 def section_from_url(state: State, url: str) -> str | None:
@@ -605,7 +635,9 @@ def section_from_url(state: State, url: str) -> str | None:
     (and the anchor, on a chapter page): `sii-atlas parse` on a saved page needs no meta when
     the address says which section it is. None where the pattern names the section only
     through a part that cannot be read back (Florida's padded number, Kansas' page name)."""
-    for pattern in filter(None, [f"{state.url}#{state.anchor}" if state.anchor else None, state.url]):
+    # A version file's address (Utah's C76-5b-S205_<stamp>.html) before the wrapper's, which it also fits.
+    for pattern in filter(None, [f"{state.url}#{state.anchor}" if state.anchor else None, state.version_url,
+                                 state.url]):
         named = [part for part in SECTION_FROM_PART if "{" + part + "}" in pattern]
         if not named:
             continue
@@ -639,8 +671,12 @@ def parse_section(response):
     state = SUPPORTED[state_code]
     if state.path_prefix and not urlsplit(response.url).path.startswith(state.path_prefix):
         raise ValueError(f"{response.url}: not under {state.path_prefix}, the only official path on a shared host")
+    if state.layout == "versioned_section" and not is_version_file(state, response.url):
+        yield from follow_version(state, response)
+        return
     root = DOCUMENTS.get(state.layout, document)(response)
     read = READERS[state.layout]
+    valid_from = effective_date(state, root) if state.effective else None
     found_any = False
     missing: list[str] = []
     for target in targets_of(response, state):
@@ -686,7 +722,7 @@ def parse_section(response):
             url=url,
             extent=None,
             in_force_status=None,
-            valid_from=None,
+            valid_from=valid_from,
             valid_to=None,
             source=SOURCE,
             identifiers=[{"scheme": "URI", "value": url}],
@@ -702,6 +738,90 @@ def _complete(state: State, parts: dict) -> bool:
         return True
     except (KeyError, IndexError, ValueError):
         return False
+
+
+# --------------------------------------------------------------------------- versioned sections (Utah)
+
+#: A line that is only subsection markers: the number cell of a subsection's table row, whose
+#: text is the next cell (or, where the subsection opens with a nested one, the next row's).
+SUBSECTION_MARKS = re.compile(r"^(\([0-9A-Za-z]{1,6}\)\s*)+$")
+
+
+def is_version_file(state: State, url: str) -> bool:
+    """Whether `url` is a version file (the second step) rather than the section's wrapper."""
+    return bool(state.version_url and _version_pattern(state.version_url).fullmatch(unquote(url)))
+
+
+@lru_cache(maxsize=16)
+def _version_pattern(template: str) -> re.Pattern:
+    return re.compile("".join("[^/?&#]+" if piece.startswith("{") else re.escape(piece)
+                              for piece in re.split(r"(\{[a-z0-9_]+\})", template) if piece))
+
+
+def follow_version(state: State, response):
+    """The wrapper page of a versioned section (Utah's Title76/Chapter5B/76-5b-S205.html): its
+    script names the version in force (`version_default`); the request for that version's file,
+    built from the table's own `version_url`, carries the page's targets on. A wrapper naming
+    no version, or another section's file, is a parse error, never an empty section."""
+    text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+    if not text.strip():
+        raise ValueError(f"empty page at {response.url}")
+    found = re.search(state.version_default, text)
+    if not found:
+        title = clean(" ".join(document(response).xpath("//title//text()"))) or "no title"
+        raise ValueError(f"{state.code}: {response.url} names no version in force ({title!r}): not a section "
+                         "wrapper (an error page, or the layout changed)")
+    targets = targets_of(response, state)
+    parts = {**(targets[0].get("parts") or {}), "section": targets[0]["section"]}
+    url = state.version_url.format(**derived(parts), version=found["version"])
+    if urlsplit(url).path.rsplit("/", 1)[-1] != found["name"] + ".html":
+        raise ValueError(f"{state.code}: {response.url} names the version file {found['name']!r}, "
+                         f"not one of § {parts['section']}")
+    # Tracked when it carries curated sections (a re-parse of the archived wrapper has no
+    # `tracked` in its meta, but has its targets).
+    tracked = any(target.get("instrument_id") for target in targets)
+    yield scrapy.Request(url, meta={"state": state.code, "targets": targets, "tracked": tracked})
+
+
+def read_version_file(state: State, root, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A version file (Utah's C76-5b-S205_<stamp>.html): in the container, bold runs give the
+    "Effective" banner, the number ("76-5b-205.") and the catchline; each subsection is a
+    table row of a number cell and a text cell, nested rows for nested subsections; the
+    history line ("Amended by Chapter ...") closes it."""
+    container = container_of(state, root, url)
+    bold = [clean(" ".join(b.itertext())) for b in css(state.number)(root)] if state.number else []
+    bold = [text for text in bold if text and not (state.effective and re.match(state.effective, text))]
+    number_text = bold[0] if bold else None
+    if not shows_number(number_text, section):
+        raise SectionMissing(f"{state.code} § {section} is not on {url} (the page shows {number_text!r})")
+    heading = bold[1] if len(bold) > 1 else None
+    lines: list[str] = []
+    marks = ""
+    for line in block_lines(without(container, (*state.drop, state.number))):
+        if SUBSECTION_MARKS.match(line):
+            marks = f"{marks} {line}".strip()
+            continue
+        lines.append(f"{marks} {line}".strip())
+        marks = ""
+    if marks:
+        lines.append(marks)
+    lines = kept(state, lines)
+    if not lines:
+        raise SectionMissing(f"{state.code} § {section} on {url} has no text")
+    return heading, lines
+
+
+def effective_date(state: State, root) -> str | None:
+    """The ISO day the page's banner says this version took effect ("Effective 5/1/2024")."""
+    for element in css(state.number or "b")(root):
+        found = re.match(state.effective, clean(" ".join(element.itertext())) or "")
+        if found:
+            month, day, year = (int(x) for x in found["date"].split("/"))
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+READERS["versioned_section"] = read_version_file
 
 
 # --------------------------------------------------------------------------- spider
