@@ -58,7 +58,7 @@ def test_pennsylvania_sb1213_last_printing_is_number_1946():
     assert chosen["links"][0]["url"] == "https://www.palegis.us/legislation/bills/text/HTM/2023/0/SB1213/PN1946"
 
 
-def test_pennsylvania_sb1213_printing_1946_gives_the_csam_offences_as_the_act_left_them():
+def test_pennsylvania_sb1213_printing_1946_gives_the_csam_offences_as_amended():
     url = "https://www.palegis.us/legislation/bills/text/HTM/2023/0/SB1213/PN1946"
     response = scrapy.http.HtmlResponse(
         url=url, body=(EXAMPLES / "text_pa_SB1213_PN1946.htm").read_bytes(),
