@@ -280,3 +280,17 @@ def _response(path: Path, url: str, meta: dict):
     from crawlers.parsing import response_from_file
 
     return response_from_file(path, url, json.loads(json.dumps(meta)))
+
+
+def test_the_pdfs_text_is_read_as_utf8_whatever_encoding_a_replayed_response_claims():
+    # A 304 replayed from the archive keeps the encoding Scrapy guessed for the empty 304
+    # (cp1252 for an application/pdf answer): the text must not turn "—" into "â€”".
+    from scrapy.http import TextResponse
+
+    from crawlers.pdf_text import pdf_text
+
+    body = pdf_text(PDF.read_bytes()).encode("utf-8")
+    response = TextResponse(PDF_URL, body=body, encoding="cp1252",
+                            request=__import__("scrapy").Request(PDF_URL, meta={"section": "221BD"}))
+    [instrument, offence] = list(module.parse_register_page(response))
+    assert offence["text"].startswith("(1) In this section —\n") and "â€" not in offence["text"]

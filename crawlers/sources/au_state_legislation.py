@@ -271,7 +271,14 @@ def parse_act_page(register: Register, response):
 
 
 def document_text(register: Register, response) -> str:
-    text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+    """The document's text. PdfTextMiddleware writes a PDF's text as UTF-8, and the archive
+    keeps those bytes; but a 304 replayed from the archive keeps the encoding Scrapy guessed
+    for the empty 304 (cp1252 when its Content-Type has no charset, as application/pdf has
+    none), so the bytes are decoded here as what they are, not as the response claims."""
+    try:
+        text = response.body.decode("utf-8")
+    except UnicodeDecodeError:  # not the middleware's text (a raw PDF, a page in another encoding)
+        text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
     if not text.strip():
         raise ValueError(f"{register.code}: empty document at {response.url}")
     if text.lstrip().startswith("%PDF-"):
