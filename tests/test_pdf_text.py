@@ -139,3 +139,23 @@ def test_a_section_is_cut_from_printed_pages_and_its_wrapped_lines_joined():
         "1. A person may not create or distribute a non-consensual image of an identifiable person.",
         "a. Where the image is altered."]
     assert section_span(lines, re.compile("^99"), re.compile("x")) is None
+
+
+@pytest.mark.parametrize("not_modified_type", [None, "application/pdf", "text/html"])
+def test_a_page_replayed_after_a_304_reads_as_the_utf8_text_it_was(tmp_path, not_modified_type):
+    """A 304 names no charset (or another type); the archived text must still decode as the
+    UTF-8 it was stored as, or every recrawl would store a garbled new version."""
+    archive = Archive(tmp_path / "a.archive.sqlite")
+    keeper = ArchiveMiddleware(SimpleNamespace(spider=SimpleNamespace(name="test"),
+                                               stats=SimpleNamespace(inc_value=lambda *args: None)), archive)
+    url = "https://laws.example.org/9gc028.pdf"
+    text = "§ 28.102. Définitions — « image intime »".encode("utf-8")
+    first = TextResponse(url, body=text, headers={"Content-Type": "text/plain; charset=utf-8", "ETag": '"v1"'},
+                         request=scrapy.Request(url), encoding="utf-8")
+    keeper.process_response(first.request, first)
+    again = scrapy.Request(url)
+    keeper.process_request(again)
+    headers = {"ETag": '"v1"', **({"Content-Type": not_modified_type} if not_modified_type else {})}
+    replayed = keeper.process_response(again, Response(url, status=304, headers=headers, request=again))
+    assert replayed.status == 200 and "unchanged" in replayed.flags
+    assert replayed.text == text.decode("utf-8")

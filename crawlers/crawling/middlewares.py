@@ -27,7 +27,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, StopDownload
-from scrapy.http import TextResponse
+from scrapy.http import Headers, TextResponse
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import deferred_from_coro
 
@@ -612,6 +613,20 @@ class ArchiveMiddleware:
                 request.headers["If-Modified-Since"] = state["last_modified"]
         return None
 
+    @staticmethod
+    def replayed(request, response, state: dict, body: bytes):
+        """The archived page as the 200 it stands for. Built afresh from the archived
+        Content-Type: the 304's own response class would carry the encoding Scrapy guessed
+        for its empty body (cp1252 when it names no charset), and "§" would come back "Â§"."""
+        headers = Headers({"Content-Type": state["content_type"]} if state["content_type"] else {})
+        for name in (b"ETag", b"Last-Modified", b"Date"):
+            if response.headers.get(name):
+                headers[name] = response.headers[name]
+        response_class = responsetypes.from_args(headers=headers, url=response.url, body=body)
+        return response_class(url=response.url, status=200, headers=headers, body=body, request=request,
+                              flags=[*response.flags, "unchanged"], ip_address=response.ip_address,
+                              protocol=response.protocol)
+
     def process_response(self, request, response):
         key = self.key(request)
         if key is None:
@@ -631,8 +646,7 @@ class ArchiveMiddleware:
                                                meta=self.parser_meta(request))
                 self.crawler.stats.inc_value("sii_atlas/unchanged_304")
                 request.meta["unchanged"] = True
-                headers = {"Content-Type": state["content_type"]} if state["content_type"] else {}
-                return response.replace(status=200, body=body, headers=headers, flags=[*response.flags, "unchanged"])
+                return self.replayed(request, response, state, body)
         if 200 <= response.status < 300 and not request.meta.get("unchanged"):
             content_type = response.headers.get(b"Content-Type")
             if is_media_type(content_type) or looks_like_media(response.body[:16]):
