@@ -67,6 +67,22 @@ are written by us in that structure and say so):
   one line per block). GraphQL `errors`, a missing list or a non-JSON answer is a parse
   error. One POST address answers every section, so each section is its own request (the
   body differs; the archive keys a POST by its body's hash, so each keeps its own answer).
+* `chapter_pdf`: the official text exists only as PDF (North Dakota's and Guam's code
+  chapters, Puerto Rico's acts); the contract's `reads_pdf` makes PdfTextMiddleware hand the
+  parser the PDF's printed text, pages split by a form feed (the PDF itself is never kept).
+  `drop_lines` removes running heads, page numbers and footers; the section runs from the
+  line `start` matches to the next line `next` matches (the next section, a source note, a
+  comment), skipping an opening with no text under it (a chapter's list of sections); the
+  heading is `heading_regex`'s group on the opening line, continued where the printed
+  heading wraps; the wrapped lines are joined back into numbered paragraphs
+  (crawlers/sources/_pdf_sections.py). A key may name a subsection ("12.1-27.1-01(13)"):
+  `subsection` (with {subsection}) opens it and `subsection_next` opens the next one. The
+  provision's address is the PDF with `anchor` naming the section, which also lets
+  `sii-atlas parse us_state_codes FILE.pdf --url URL#section` find it. An HTML page where
+  the PDF should be is a parse error; an encrypted, broken or scanned PDF is refused at the
+  door with its reason (a parse error the crawl records). NO REAL PDF of these sites was
+  captured: the fixtures are made by tests/pdf_maker.py from text laid out as the PDFs print
+  it, as far as copies read through the search tool show (each state's `basis`).
 
 A missing container (an error page, a changed layout) is a parse error for the crawl to
 record; a page without the section asked for yields a PageError for that section (never
@@ -81,7 +97,8 @@ Discovery: none. Each site's search is an HTML form of its own; new state laws r
 project as bills (the `open_states` source), and a law found there enters the table's
 states through a curated instrument.
 
-Text: the page's current text, in English. The sites show the law as in force on their
+Text: the page's current text, in the state's `language` (English; Puerto Rico's acts are
+Spanish and stored as such, never translated). The sites show the law as in force on their
 edition date without dating sections, so `valid_from`, `valid_to` and `in_force_status`
 are left unknown rather than guessed.
 """
@@ -311,7 +328,7 @@ def pdf_pages(parts: dict) -> dict:
         guam = re.fullmatch(r"(\d+)([A-Z]*)(?:\.\d+|\d{3})", section)
         if guam:
             title = int(parts["gca_title"])
-            out["gu_page"] = f"{title:02d}gca/{title}gc{int(guam[1]):03d}{guam[2]}.PDF"
+            out["gu_dir"], out["gu_file"] = f"{title:02d}gca", f"{title}gc{int(guam[1]):03d}{guam[2]}.PDF"
     return out
 
 
