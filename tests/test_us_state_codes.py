@@ -670,3 +670,18 @@ def test_the_pdf_only_states_are_in_the_table_and_kentucky_says_why_it_is_not():
                             ("PR/21-2021/4", "https://bvirtualogp.pr.gov/ogp/Bvirtual/leyesreferencia/PDF/21-2021.pdf#art4")]:
         state, parts = module.split_identifier(identifier)
         assert module.provision_url(module.SUPPORTED[state], parts) == url
+
+
+def test_a_chapter_pdf_replayed_from_the_archive_reads_the_same_whatever_encoding_scrapy_guessed():
+    """A 304 is answered from the archive with the 304's response class, whose encoding
+    Scrapy guessed from an empty body (cp1252): the PDF's UTF-8 text must still read as
+    UTF-8, or "§ 28.102" becomes "Â§ 28.102" and the section is lost on every recrawl."""
+    from crawlers.pdf_text import pdf_text
+
+    spec = MANIFEST["gu_9gc028.pdf"]
+    body = pdf_text((EXAMPLES / "gu_9gc028.pdf").read_bytes()).encode("utf-8")
+    replayed = scrapy.http.TextResponse(spec["url"], body=body, encoding="cp1252",
+                                        request=scrapy.Request(spec["url"], meta=spec["meta"]))
+    found = [dict(item) for item in module.parse_section(replayed) if isinstance(item, module.ProvisionItem)]
+    assert found and found[0]["heading"] == "Unlawful Distribution of Images; Exceptions; Definitions; and Penalties."
+    assert "person’s reasonable expectation" in found[0]["text"]

@@ -634,8 +634,14 @@ def read_section_json(state: State, root, section: str, url: str) -> tuple[str |
 def pdf_document(response) -> str:
     """The printed text of a PDF, as PdfTextMiddleware (or `sii-atlas parse`) gives it: pages
     split by a form feed. A PDF still in binary form, or an HTML page where the PDF should be
-    (a 200 error page, a login wall), is a parse error, never text to cut sections from."""
-    text = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
+    (a 200 error page, a login wall), is a parse error, never text to cut sections from.
+
+    The text is always UTF-8 (PdfTextMiddleware and `sii-atlas parse` encode it so), and it
+    is decoded as such rather than through `response.text`: a page replayed from the archive
+    after a 304 carries the encoding Scrapy guessed for the empty 304 (cp1252), which turns
+    "§" into "Â§" and loses every Guam section (a fault of the archive's replay in
+    crawlers/crawling/middlewares.py, which this module does not own)."""
+    text = response.body.decode("utf-8", "replace")
     head = text[:1024].lstrip().lower()
     if not head:
         raise ValueError(f"empty document at {response.url}")
