@@ -67,6 +67,22 @@ are written by us in that structure and say so):
   one line per block). GraphQL `errors`, a missing list or a non-JSON answer is a parse
   error. One POST address answers every section, so each section is its own request (the
   body differs; the archive keys a POST by its body's hash, so each keeps its own answer).
+* `chapter_pdf`: the official text exists only as PDF (North Dakota's and Guam's code
+  chapters, Puerto Rico's acts); the contract's `reads_pdf` makes PdfTextMiddleware hand the
+  parser the PDF's printed text, pages split by a form feed (the PDF itself is never kept).
+  `drop_lines` removes running heads, page numbers and footers; the section runs from the
+  line `start` matches to the next line `next` matches (the next section, a source note, a
+  comment), skipping an opening with no text under it (a chapter's list of sections); the
+  heading is `heading_regex`'s group on the opening line, continued where the printed
+  heading wraps; the wrapped lines are joined back into numbered paragraphs
+  (crawlers/sources/_pdf_sections.py). A key may name a subsection ("12.1-27.1-01(13)"):
+  `subsection` (with {subsection}) opens it and `subsection_next` opens the next one. The
+  provision's address is the PDF with `anchor` naming the section, which also lets
+  `sii-atlas parse us_state_codes FILE.pdf --url URL#section` find it. An HTML page where
+  the PDF should be is a parse error; an encrypted, broken or scanned PDF is refused at the
+  door with its reason (a parse error the crawl records). NO REAL PDF of these sites was
+  captured: the fixtures are made by tests/pdf_maker.py from text laid out as the PDFs print
+  it, as far as copies read through the search tool show (each state's `basis`).
 
 * `versioned_section` (two steps, Utah): the section's address is a wrapper page whose
   script names the version in force (`version_default`, a regex with groups `name` and
@@ -89,7 +105,8 @@ Discovery: none. Each site's search is an HTML form of its own; new state laws r
 project as bills (the `open_states` source), and a law found there enters the table's
 states through a curated instrument.
 
-Text: the page's current text, in English. The sites show the law as in force on their
+Text: the page's current text, in the state's `language` (English; Puerto Rico's acts are
+Spanish and stored as such, never translated). The sites show the law as in force on their
 edition date without dating sections, so `valid_from`, `valid_to` and `in_force_status`
 are left unknown rather than guessed; where a page dates its version (Utah's "Effective"
 banner), that day is the provision's `valid_from`.
@@ -111,6 +128,7 @@ from lxml.cssselect import CSSSelector
 
 from ..items import InstrumentItem, PageError, ProvisionItem
 from .contract import Auth, SourceContract
+from ._pdf_sections import PARAGRAPH_START, paragraphs, printed_lines, section_span
 from ._per_host_mirror import PerHostMirror
 from .spider import SourceSpider, add_target, clean, expected_instrument, section_target
 
@@ -168,6 +186,12 @@ class State:
     version_default: str | None = None
     version_url: str | None = None
     effective: str | None = None
+    #: The language the state's law is written in (Puerto Rico's is Spanish).
+    language: str = "en"
+    #: chapter_pdf: a regex (with {subsection}) on the paragraph opening a subsection that a
+    #: key names after the section ("12.1-27.1-01(13)"), and one on any subsection's opening.
+    subsection: str | None = None
+    subsection_next: str | None = None
     licence: str = ""
     basis: str = ""
     extra: dict = field(default_factory=dict)
@@ -177,7 +201,7 @@ class State:
         return self.curated is None
 
 
-LAYOUTS = ("section_page", "chapter_page", "section_xml", "section_json")
+LAYOUTS = ("section_page", "chapter_page", "section_xml", "section_json", "chapter_pdf")
 #: Two steps: the section's address is a wrapper naming the version file that holds the text.
 LAYOUTS += ("versioned_section",)
 
@@ -204,8 +228,14 @@ def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
                 raise TableError(f"{code}: a supported state needs hosts, url and a layout in {LAYOUTS}")
             if urlsplit(state.url).netloc not in state.hosts:
                 raise TableError(f"{code}: url {state.url} is not on its hosts {state.hosts}")
-            if state.layout == "chapter_page" and not (state.start and state.next):
-                raise TableError(f"{code}: a chapter_page needs start and next")
+            if state.layout in ("chapter_page", "chapter_pdf") and not (state.start and state.next):
+                raise TableError(f"{code}: a {state.layout} needs start and next")
+            if bool(state.subsection) != bool(state.subsection_next):
+                raise TableError(f"{code}: subsection and subsection_next go together")
+            if state.subsection and state.layout != "chapter_pdf":
+                raise TableError(f"{code}: only a chapter_pdf cuts subsections")
+            if not re.fullmatch(r"[a-z]{2}", state.language):
+                raise TableError(f"{code}: language {state.language!r} is not a two-letter code")
             if state.layout == "section_json" and not (state.records and state.number and state.container != "body"):
                 raise TableError(f"{code}: a section_json needs records, number and container (the HTML field)")
             if state.layout == "versioned_section" and not (state.version_default and state.version_url
@@ -307,7 +337,33 @@ def derived(parts: dict) -> dict:
     if parts.get("ilcs_chapter") and parts.get("ilcs_act"):
         # ILCS document names: chapter (4 digits), act (4 digits and a 0), "K", section.
         out["ilcs_doc"] = f"{int(parts['ilcs_chapter']):04d}{int(parts['ilcs_act']):04d}0K{section}"
+    out.update(pdf_pages(parts))
     return out
+
+
+def pdf_pages(parts: dict) -> dict:
+    """The chapter PDF a section sits in, for the states whose code is chapter PDFs only.
+    A key may name a subsection after the section ("12.1-27.1-01(13)"); the file is the section's."""
+    section = split_subsection(parts["section"])[0]
+    out = {}
+    dakota = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)-\d+(?:\.\d+)?", section)
+    if dakota:
+        # NDCC § 12.1-27.1-03.3 is title 12.1, chapter 27.1: cencode/t12-1c27-1.pdf.
+        out["nd_file"] = f"t{dakota[1].replace('.', '-')}c{dakota[2].replace('.', '-')}"
+    if parts.get("gca_title"):
+        # 9 GCA § 28.102 is chapter 28 (before the point); 7 GCA § 53102 is chapter 53 (all
+        # but the last three digits): GCA/09gca/9gc028.PDF, GCA/07gca/7gc053.PDF.
+        guam = re.fullmatch(r"(\d+)([A-Z]*)(?:\.\d+|\d{3})", section)
+        if guam:
+            title = int(parts["gca_title"])
+            out["gu_dir"], out["gu_file"] = f"{title:02d}gca", f"{title}gc{int(guam[1]):03d}{guam[2]}.PDF"
+    return out
+
+
+def split_subsection(section: str) -> tuple[str, str | None]:
+    """"12.1-27.1-01(13)" -> ("12.1-27.1-01", "13"); a plain section has no subsection."""
+    match = re.fullmatch(r"(.+?)\(([0-9A-Za-z]+)\)", section)
+    return (match[1], match[2]) if match else (section, None)
 
 
 def section_url(state: State, parts: dict) -> str:
@@ -603,10 +659,91 @@ def read_section_json(state: State, root, section: str, url: str) -> tuple[str |
     return heading, lines
 
 
+def pdf_document(response) -> str:
+    """The printed text of a PDF, as PdfTextMiddleware (or `sii-atlas parse`) gives it: pages
+    split by a form feed. A PDF still in binary form, or an HTML page where the PDF should be
+    (a 200 error page, a login wall), is a parse error, never text to cut sections from.
+
+    The text is always UTF-8 (PdfTextMiddleware and `sii-atlas parse` encode it so), and it
+    is decoded as such rather than through `response.text`: a page replayed from the archive
+    after a 304 carries the encoding Scrapy guessed for the empty 304 (cp1252), which turns
+    "§" into "Â§" and loses every Guam section (a fault of the archive's replay in
+    crawlers/crawling/middlewares.py, which this module does not own)."""
+    text = response.body.decode("utf-8", "replace")
+    head = text[:1024].lstrip().lower()
+    if not head:
+        raise ValueError(f"empty document at {response.url}")
+    if head.startswith("%pdf-"):
+        raise ValueError(f"{response.url}: a PDF whose text was not read (the source must declare reads_pdf)")
+    if head.startswith(("<!doctype html", "<html", "<?xml")):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text[:4096], flags=re.IGNORECASE | re.DOTALL)
+        raise ValueError(f"{response.url}: an HTML page where a PDF was expected "
+                         f"({clean(title[1]) if title else 'no title'!r}): an error page, or the address moved")
+    return text
+
+
+def read_chapter_pdf(state: State, text: str, section: str, url: str) -> tuple[str | None, list[str]]:
+    """A section out of a chapter PDF's printed text (North Dakota's and Guam's code chapters,
+    Puerto Rico's acts): the lines of every page without the running heads, page numbers and
+    footers (`drop_lines`), from the line `start` matches to the next one `next` matches (any
+    section's opening, a source note, a comment). The first line gives the heading
+    (`heading_regex`), continued on the next line where the printed heading wraps; the
+    wrapped lines of the text are joined back into its numbered paragraphs. A chapter's list
+    of sections prints each opening too: an opening with no text under it is skipped. A
+    key's subsection ("12.1-27.1-01(13)") is cut from the section's paragraphs."""
+    base, subsection = split_subsection(section)
+    lines = printed_lines(text, state.drop_lines)
+    start = re.compile(state.start.format(section=re.escape(base)))
+    following = re.compile(state.next)
+    heading, body = None, []
+    for at in (index for index, line in enumerate(lines) if start.search(line)):
+        heading, body = _pdf_heading(state, section_span(lines[at:], start, following))
+        if body:
+            break
+    if not body:
+        raise SectionMissing(f"{state.code} § {base} is not in {url}")
+    body = paragraphs(body)
+    if subsection:
+        opening = re.compile(state.subsection.format(subsection=re.escape(subsection))) if state.subsection else None
+        at = next((index for index, line in enumerate(body) if opening and opening.search(line)), None)
+        if at is None:
+            raise SectionMissing(f"{state.code} § {base} in {url} has no subsection {subsection}")
+        others = re.compile(state.subsection_next)
+        end = next((index for index in range(at + 1, len(body)) if others.search(body[index])), len(body))
+        body = body[at:end]
+    for pattern in state.drop_text:
+        body = [clean(re.sub(pattern, "", line)) for line in body]
+    body = [line for line in body if line]
+    if not body:
+        raise SectionMissing(f"{state.code} § {section} in {url} has no text")
+    return heading, body
+
+
+#: Lines a printed heading may wrap onto before the text begins.
+_HEADING_LINES = 3
+
+
+def _pdf_heading(state: State, span: list[str]) -> tuple[str | None, list[str]]:
+    """(heading, text lines) of a section's span: the opening line's `heading` group, with
+    the lines it wraps onto (a heading not yet ended by a period, followed by a line that
+    opens no paragraph), and its `rest` (text printed on the opening line) first."""
+    match = re.match(state.heading_regex, span[0]) if state.heading_regex else None
+    if not match:
+        return None, span[1:]
+    heading = clean(match.group("heading")) or None
+    rest = clean(match.groupdict().get("rest"))
+    body = span[1:]
+    wrapped = 0
+    while heading and not rest and body and wrapped < _HEADING_LINES and not heading.endswith(".") \
+            and not PARAGRAPH_START.match(body[0]):
+        heading, wrapped = f"{heading} {body.pop(0)}", wrapped + 1
+    return heading, ([rest] if rest else []) + body
+
+
 READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page, "section_xml": read_section_xml,
-           "section_json": read_section_json}
+           "section_json": read_section_json, "chapter_pdf": read_chapter_pdf}
 #: How each layout's document is read from the response.
-DOCUMENTS = {"section_xml": xml_document, "section_json": json_document}
+DOCUMENTS = {"section_xml": xml_document, "section_json": json_document, "chapter_pdf": pdf_document}
 
 
 # --------------------------------------------------------------------------- parser
@@ -704,7 +841,7 @@ def parse_section(response):
             date_enacted=None,
             date_in_force=None,
             official_url=target.get("official_url") or url,
-            language="en",
+            language=state.language,
             extent=None,
             source=SOURCE,
             # The instrument's own address, not this page's: an instrument whose sections
@@ -718,7 +855,7 @@ def parse_section(response):
             label=target.get("label") or section,
             heading=heading,
             text="\n".join(lines),
-            language="en",
+            language=state.language,
             url=url,
             extent=None,
             in_force_status=None,
@@ -847,6 +984,8 @@ DECLARATION = SourceContract(
     auth=Auth.none(),
     parser_version="1",
     parser_meta=("targets", "state", "section", "key"),
+    # North Dakota's and Guam's code chapters and Puerto Rico's acts exist only as PDF.
+    reads_pdf=True,
     notes="One spider for every state code in crawlers/sources/us_state_codes.yaml: per state the official "
           "host(s), the section URL pattern and the page layout, or `curated: <reason>`. Supported: "
           + ", ".join(sorted(SUPPORTED)) + ". No real capture of any state site (layouts from public scrapers).",
