@@ -60,6 +60,8 @@ def routes() -> tuple:
 
 
 def answer(route: dict, groups: dict) -> bytes:
+    if route["file"].endswith(".pdf"):  # an example PDF (tests/pdf_maker.py) is binary: served as made
+        return (route["folder"] / route["file"]).read_bytes()
     body = (route["folder"] / route["file"]).read_text(encoding="utf-8")
     for rule in route.get("replace") or []:
         if isinstance(rule, list):
