@@ -350,3 +350,14 @@ def test_the_pdf_layout_drops_running_heads_and_page_numbers_and_rejoins_wrapped
     assert heading == "Expectation of privacy"
     # A hyphen at a line's end stays (a PDF cannot tell a compound word from a broken one).
     assert lines == ["In an action for the distribution of an intimate image without non-consensual intent"]
+
+
+def test_a_number_running_into_its_subsection_stays_a_bare_number_goes():
+    alberta = module.SUPPORTED["AB"]
+    text = "enacts as follows:\nInterpretation\n1(1) In this Act,\n(a) the court"
+    assert module.read_section_lines(alberta, text, "1", AB) == ("Interpretation", ["1(1) In this Act,", "(a) the court"])
+    # Newfoundland's "2. (1)": the number and its full stop go, the subsection stays.
+    from lxml import html
+    page = html.document_fromstring("<html><body><p>Be it enacted by</p><p>Definitions</p><p>2. (1) In this Act</p>"
+                                    "</body></html>")
+    assert module.read_section_lines(module.SUPPORTED["NL"], page, "2", NL) == ("Definitions", ["(1) In this Act"])

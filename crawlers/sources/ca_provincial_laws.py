@@ -400,9 +400,11 @@ def read_section_lines(province: Province, page, section: str, url: str,
     before = lines[at - 1] if at else None
     heading = None if before is None or opening.search(before) or (stop and stop.search(before)) \
         or any(drop.search(before) for drop in drops) else before
-    opened = start.sub("", lines[at], count=1).strip()
-    # A bare number is left out ("2. In this Act"); a subsection's stays ("3(1) A person").
-    body = [lines[at] if opened.startswith("(") else opened] + lines[at + 1:end]
+    number = start.search(lines[at])
+    # A bare number is left out ("2. In this Act"); one running straight into its subsection
+    # stays, as the law cites it ("3(1) A person").
+    joined = lines[at][number.end():].startswith("(") and not number.group(0)[-1:].isspace()
+    body = [lines[at] if joined else lines[at][number.end():].strip()] + lines[at + 1:end]
     body = [line for line in body if line and not any(drop.search(line) for drop in drops)]
     if province.layout == "pdf_lines":
         body = paragraphs(body)
