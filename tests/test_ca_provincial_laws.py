@@ -243,10 +243,10 @@ def test_crawl_stores_the_tracked_sections_in_english_and_french(built_db):
     privacy = db["provisions"].get(f"{AB_ACT}/section/5")
     assert privacy["heading"] == "Expectation of privacy" and privacy["text"].startswith("In an action for the")
     assert any(path.endswith("/Acts/P26P9.pdf") for path in server.requests)
-    # The one error: the French s. 3, which the shortened Manitoba example leaves out; it is
-    # a missing translation, not a tracked document lost.
-    [error] = list(db.query("SELECT * FROM crawl_errors WHERE source = 'ca_provincial_laws'"))
-    assert "s. 3 is not on" in error["reason"] and error["reason"].endswith(" in fr")
+    # The French s. 3, which the shortened Manitoba example leaves out, is a missing
+    # translation (a warning), not a failed page.
+    assert not list(db.query("SELECT * FROM crawl_errors WHERE source = 'ca_provincial_laws'"))
+    assert "MB s. 3 is not on" in result.stderr and "stored in en only" in result.stderr
 
 
 # --- Newfoundland and Labrador: a page read by its text lines ---
@@ -278,13 +278,12 @@ def test_newfoundland_script_wall_is_an_error_and_a_missing_section_a_page_error
 # --- Manitoba: one bilingual page, read by its text lines ---
 
 
-def test_manitoba_gives_each_section_in_english_then_french_from_the_one_page():
+def test_manitoba_gives_each_section_in_english_then_french_from_the_one_page(caplog):
     records = parsed("mb_2024_c01724.html")
     assert [(r["type"], r.get("id"), r.get("language")) for r in records] == [
         ("instrument", MB_ACT, "en"), ("provision", f"{MB_ACT}/section/1", "en"),
-        ("provision", f"{MB_ACT}/section/1", "fr"), ("provision", f"{MB_ACT}/section/3", "en"),
-        ("error", None, None)]
-    english, french, definitions, missing = records[1:]
+        ("provision", f"{MB_ACT}/section/1", "fr"), ("provision", f"{MB_ACT}/section/3", "en")]
+    english, french, definitions = records[1:]
     # The French marginal note between the two is the French section's note, not English text.
     assert english["heading"] == "C.C.S.M. c. I87 amended"
     assert english["text"] == "The Intimate Image Protection Act is amended by this Act."
@@ -293,8 +292,12 @@ def test_manitoba_gives_each_section_in_english_then_french_from_the_one_page():
     assert definitions["text"].startswith("3(1) Subsection 1(1) is amended\n(a) by adding the following definitions:")
     assert "(b) that is created through the use of software, machine learning, artificial intelligence" \
         in definitions["text"]
-    # Its French text is not in the (shortened) example: a missing translation, not a lost document.
-    assert missing["reason"].endswith(" in fr") and missing["tracked"] is False
+    # Its French text is not in the (shortened) example: a missing translation is a warning.
+    assert any("s. 3 is not on" in message and message.endswith("(the provision is stored in en only)")
+               for message in caplog.messages)
+    # A section missing in every language is a page error, as on any other page.
+    [error] = parsed("mb_2024_c01724.html", meta={"section": "7"})
+    assert error["type"] == "error" and error["reason"] == f"MB s. 7 is not on {MB}"
 
 
 def test_a_saved_manitoba_page_read_alone_gives_its_sections_in_both_languages():

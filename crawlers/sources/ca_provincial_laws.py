@@ -51,7 +51,7 @@ A bilingual page (`same_page`, Manitoba): every language of `languages` is on th
 language's page, each part in English and then in French, so the n-th opening of a section
 is its text in the n-th language; the one page gives the provision in both, and no second
 page is asked for. A translation the page lacks, when the first language's text was read,
-is recorded but fails no tracked document (the provision is stored).
+is logged as a warning, not a failed page: the provision is stored in its first language.
 
 Identifiers: a curated `source_identifier` is `{province}/{document}` (`NB/2022-c.1`); a
 provision `key` is `section/{number}` (`section/2`, `section/3.1`), the section as cited.
@@ -87,6 +87,7 @@ but not the day each section's wording took effect, so `valid_from`, `valid_to` 
 `in_force_status` are left unknown rather than guessed.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,7 @@ from .spider import SourceSpider, add_target, clean, expected_instrument, sectio
 from .us_state_codes import SectionMissing, block_lines, css, document, first, shows_number, without
 
 SOURCE = "ca_provincial_laws"
+LOG = logging.getLogger(__name__)
 TABLE_FILE = Path(__file__).with_name("ca_provincial_laws.yaml")
 LAYOUTS = ("section_element", "section_lines", "pdf_lines")
 #: The layouts read from text lines (the `start` / `next` patterns).
@@ -545,12 +547,17 @@ def parse_statute(response):
             else:
                 heading, lines = read(province, root, section, response.url)
         except SectionMissing as error:
+            if occurrence > 1 and section in read_first:
+                # On a bilingual page whose first language gave the section, the provision is
+                # stored: only a translation is missing, a warning (as a missing French text is
+                # for justice_laws), not a failed page.
+                LOG.warning("%s (the provision is stored in %s only)", error, province.languages[0])
+                continue
+            if occurrence > 1:
+                continue  # missing in the page's first language too: reported once, there
             missing.append(str(error))
-            # On a bilingual page whose first language gave the section, the tracked provision
-            # is stored: only its translation is missing, which fails no tracked document.
-            translation_only = occurrence > 1 and section in read_first
             yield PageError(url=url, status=response.status, kind="parse", reason=str(error),
-                            tracked=bool(target.get("instrument_id")) and not translation_only)
+                            tracked=bool(target.get("instrument_id")))
             continue
         if occurrence == 1:
             read_first.add(section)
