@@ -33,7 +33,25 @@ matches, the number, is left out of the text) to the next line matching `next` (
 section's opening) or `stop` (a line that ends a section, "Back to Top"), reading only
 after the line `after` matches (the enacting words: a table of contents before them lists
 the sections too); the line before the start is the marginal note; `drop_lines` remove
-history lines.
+history lines. A bare number is left out of the text, a subsection's ("3(1)") kept. With
+`note_above`, every section's marginal note is the line above its opening, so the line above
+the next section is not this one's text.
+
+Layout `pdf_lines` (a register that publishes its statutes as PDF only, e.g. Alberta's King's
+Printer): the contract says `reads_pdf`, so the PDF arrives as its printed text
+(crawling.middlewares.PdfTextMiddleware; `sii-atlas parse` does the same to a saved PDF),
+pages split by a form feed; `drop_lines` remove running heads and page numbers before
+anything else (crawlers/sources/_pdf_sections.printed_lines); the section is then cut as in
+`section_lines` (`start`, `next`, `after`) and its wrapped lines joined into the paragraphs
+the law numbers (`paragraphs`). An HTML page where the PDF should be (a script shell, an
+error page) is an error. A PDF read alone takes its title from its cover, the lines between
+`title_after` and `title_before`.
+
+A bilingual page (`same_page`, Manitoba): every language of `languages` is on the first
+language's page, each part in English and then in French, so the n-th opening of a section
+is its text in the n-th language; the one page gives the provision in both, and no second
+page is asked for. A translation the page lacks, when the first language's text was read,
+is logged as a warning, not a failed page: the provision is stored in its first language.
 
 Identifiers: a curated `source_identifier` is `{province}/{document}` (`NB/2022-c.1`); a
 provision `key` is `section/{number}` (`section/2`, `section/3.1`), the section as cited.
@@ -46,18 +64,20 @@ language is asked for once it is read, so that a provision is first stored in En
 gets its French text as its second language, as justice_laws does.
 
 Base URL: the contract names New Brunswick's host as the base and every other supported
-host as an alias, so the contract's official hosts are exactly the table's. A mirror serves
+host as an alias, so the contract's official hosts are exactly the table's (New Brunswick,
+Newfoundland and Labrador, Manitoba, Alberta). A mirror serves
 each host's paths under /ca_provincial_laws/<host>/ (`_per_host_mirror`).
 Licence: per province in the table (New Brunswick: non-commercial reproduction allowed
 without permission; commercial redistribution needs the King's Printer's consent).
 Terms: no supported register publishes a rate limit; one request at a time per host, three
 seconds apart, robots.txt obeyed.
 
-NO REAL CAPTURE of any provincial register exists in /work/shared/samples. Each supported
-province's `basis` says which public code and search-tool copies of the pages its structure
-comes from; the fixtures in tests/examples/ca_provincial_laws/ are written by us in that
-structure, with statutory wording copied from search-tool copies of the official pages (or,
-where none was read, a shorter excerpt), and say so.
+NO REAL CAPTURE of any provincial register exists in /work/shared/samples, and no real PDF
+was captured. Each supported province's `basis` says which public code and search-tool
+copies of the pages its structure comes from; the fixtures in tests/examples/ca_provincial_laws/
+are written by us in that structure (Alberta's PDF made by tests/pdf_maker.py from its
+laid-out text), with statutory wording copied from search-tool copies of the official pages
+or, for Alberta's s. 5, a lawyer's reproduction of it (shortened to what was read), and say so.
 
 Discovery: none (the registers' searches are HTML forms of their own; new provincial laws
 reach the project through CanLII and curation).
@@ -67,6 +87,7 @@ but not the day each section's wording took effect, so `valid_from`, `valid_to` 
 `in_force_status` are left unknown rather than guessed.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,14 +97,18 @@ import scrapy
 import yaml
 
 from ..items import InstrumentItem, PageError, ProvisionItem
+from ._pdf_sections import paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
 from .spider import SourceSpider, add_target, clean, expected_instrument, section_target
 from .us_state_codes import SectionMissing, block_lines, css, document, first, shows_number, without
 
 SOURCE = "ca_provincial_laws"
+LOG = logging.getLogger(__name__)
 TABLE_FILE = Path(__file__).with_name("ca_provincial_laws.yaml")
-LAYOUTS = ("section_element", "section_lines")
+LAYOUTS = ("section_element", "section_lines", "pdf_lines")
+#: The layouts read from text lines (the `start` / `next` patterns).
+LINE_LAYOUTS = ("section_lines", "pdf_lines")
 KEY = re.compile(r"^section/(?P<section>[0-9]+(?:\.[0-9]+)*)$")
 
 
@@ -118,6 +143,16 @@ class Province:
     #: section_lines: the line after which the sections begin (a table of contents before it
     #: lists them too).
     after: str | None = None
+    #: section_lines: every section's marginal note is the line above its opening, so the
+    #: line above the next section's opening ends this one (it is that section's note).
+    note_above: bool = False
+    #: Every language of `languages` is on the first language's page, in that order (a
+    #: bilingual page): the n-th time a section opens on it is its text in the n-th language.
+    same_page: bool = False
+    #: pdf_lines: the statute's title is the printed lines between the one `title_after`
+    #: matches and the one `title_before` matches (the cover), for a PDF read alone.
+    title_after: str | None = None
+    title_before: str | None = None
     licence: str = ""
     basis: str = ""
 
@@ -149,9 +184,13 @@ def read_table(path: Path = TABLE_FILE) -> dict[str, Province]:
                 raise TableError(f"{code}: a supported province needs hosts and a layout in {LAYOUTS}")
             if province.layout == "section_element" and not (province.section and province.number):
                 raise TableError(f"{code}: a section_element layout needs section and number selectors")
-            if province.layout == "section_lines" and not (province.start and province.next):
-                raise TableError(f"{code}: a section_lines layout needs start and next")
-            if set(province.urls) != set(province.languages):
+            if province.layout in LINE_LAYOUTS and not (province.start and province.next):
+                raise TableError(f"{code}: a {province.layout} layout needs start and next")
+            if province.same_page and province.layout not in LINE_LAYOUTS:
+                raise TableError(f"{code}: same_page needs a layout read from text lines {LINE_LAYOUTS}")
+            if province.same_page and set(province.urls) != {province.languages[0]}:
+                raise TableError(f"{code}: same_page: one url, the first language's ({province.languages[0]})")
+            if not province.same_page and set(province.urls) != set(province.languages):
                 raise TableError(f"{code}: one url per language of {province.languages}")
             for url in province.urls.values():
                 if urlsplit(url).netloc not in province.hosts:
@@ -199,7 +238,9 @@ def section_id(section: str) -> str:
 
 
 def page_url(province: Province, language: str, document_id: str) -> str:
-    return province.urls[language].format(document=document_id)
+    """The statute's page in `language` (a bilingual page: the one page, in any language)."""
+    template = province.urls[province.languages[0]] if province.same_page else province.urls[language]
+    return template.format(document=document_id)
 
 
 def provision_url(province: Province, language: str, document_id: str, section: str) -> str:
@@ -300,15 +341,29 @@ def read_section_element(province: Province, root, section: str, url: str) -> tu
     return heading, lines
 
 
-def statute_lines(province: Province, root, url: str) -> list[str]:
-    """The statute's text lines (section_lines layout), from the enacting words on;
-    ValueError when the page is not a statute's (no container, no enacting words) or says
-    the document does not exist."""
-    container = first(root, province.container)
-    if container is None:
-        title = clean(" ".join(root.xpath("//title//text()"))) or "no title"
-        raise ValueError(f"{province.code}: no {province.container!r} on {url} ({title!r}): not a statute page")
-    lines = block_lines(without(container, province.drop))
+def pdf_printed_lines(province: Province, text: str, url: str) -> list[str]:
+    """The printed lines of a statute's PDF (given as its text, crawlers.pdf_text), without
+    the running heads and page numbers `drop_lines` name; ValueError when what came is not
+    a PDF's text (an HTML page: a script shell, an error page)."""
+    head = text.lstrip()[:200].lower()
+    if head.startswith("<") or "<html" in head:
+        raise ValueError(f"{province.code}: {url} answered an HTML page, not the statute's PDF: not a statute page "
+                         "(a script shell or an error page)")
+    return printed_lines(text, province.drop_lines)
+
+
+def statute_lines(province: Province, page, url: str) -> list[str]:
+    """The statute's text lines (section_lines and pdf_lines layouts), from the enacting
+    words on; ValueError when the page is not a statute's (no container, no enacting words)
+    or says the document does not exist. `page` is the HTML root, or a PDF's text."""
+    if province.layout == "pdf_lines":
+        lines = pdf_printed_lines(province, page, url)
+    else:
+        container = first(page, province.container)
+        if container is None:
+            title = clean(" ".join(page.xpath("//title//text()"))) or "no title"
+            raise ValueError(f"{province.code}: no {province.container!r} on {url} ({title!r}): not a statute page")
+        lines = block_lines(without(container, province.drop))
     if province.after:
         begin = re.compile(province.after)
         first_line = next((index for index, line in enumerate(lines) if begin.search(line)), None)
@@ -321,33 +376,47 @@ def statute_lines(province: Province, root, url: str) -> list[str]:
     return lines
 
 
-def read_section_lines(province: Province, root, section: str, url: str) -> tuple[str | None, list[str]]:
-    """A page whose markup is not known but whose text is: one block per line, the
-    section from the line `start` opens to the next line opening a section (`next`) or
-    ending one (`stop`); its marginal note is the line before it."""
-    lines = statute_lines(province, root, url)
+def read_section_lines(province: Province, page, section: str, url: str,
+                       occurrence: int = 1, language: str | None = None) -> tuple[str | None, list[str]]:
+    """A page whose markup is not known but whose text is (or a PDF's printed text): one
+    block per line, the section from the line `start` opens to the next line opening a
+    section (`next`) or ending one (`stop`); its marginal note is the line before it. On a
+    bilingual page, the `occurrence`-th opening is the section in that page's n-th language.
+    A PDF's wrapped lines are joined back into the paragraphs the law numbers."""
+    lines = statute_lines(province, page, url)
     start = re.compile(province.start.format(section=re.escape(section)))
     opening, stop = re.compile(province.next), re.compile(province.stop) if province.stop else None
     drops = [re.compile(pattern) for pattern in province.drop_lines]
-    at = next((index for index, line in enumerate(lines) if start.search(line)), None)
-    if at is None:
+    openings = [index for index, line in enumerate(lines) if start.search(line)]
+    if len(openings) < occurrence:
         if not any(opening.search(line) for line in lines):
             raise ValueError(f"{province.code}: no section at all on {url}: not a statute page (an error page, "
                              "a script wall, or the layout changed)")
-        raise SectionMissing(f"{province.code} s. {section} is not on {url}")
+        where = f" in {language or f'its language no. {occurrence}'}" if occurrence > 1 else ""
+        raise SectionMissing(f"{province.code} s. {section} is not on {url}{where}")
+    at = openings[occurrence - 1]
     end = next((index for index in range(at + 1, len(lines))
                 if opening.search(lines[index]) or (stop and stop.search(lines[index]))), len(lines))
+    if province.note_above and end < len(lines) and opening.search(lines[end]) and end - 1 > at:
+        end -= 1  # the next section's marginal note, above its opening
     before = lines[at - 1] if at else None
     heading = None if before is None or opening.search(before) or (stop and stop.search(before)) \
         or any(drop.search(before) for drop in drops) else before
-    body = [start.sub("", lines[at], count=1).strip()] + lines[at + 1:end]
+    number = start.search(lines[at])
+    # A bare number is left out ("2. In this Act"); one running straight into its subsection
+    # stays, as the law cites it ("3(1) A person").
+    joined = lines[at][number.end():].startswith("(") and not number.group(0)[-1:].isspace()
+    body = [lines[at] if joined else lines[at][number.end():].strip()] + lines[at + 1:end]
     body = [line for line in body if line and not any(drop.search(line) for drop in drops)]
+    if province.layout == "pdf_lines":
+        body = paragraphs(body)
     if not body:
         raise SectionMissing(f"{province.code} s. {section} on {url} has no text")
     return heading, body
 
 
-READERS = {"section_element": read_section_element, "section_lines": read_section_lines}
+READERS = {"section_element": read_section_element, "section_lines": read_section_lines,
+           "pdf_lines": read_section_lines}
 
 
 # --------------------------------------------------------------------------- every section of a page
@@ -391,14 +460,27 @@ def line_sections(province: Province, root, url: str) -> list[str]:
     return sections
 
 
-LISTERS = {"section_element": element_sections, "section_lines": line_sections}
+LISTERS = {"section_element": element_sections, "section_lines": line_sections, "pdf_lines": line_sections}
 
 
 # --------------------------------------------------------------------------- parser
 
 
-def page_title(root) -> str | None:
-    """The statute's title as the page gives it (a saved page without a curated row)."""
+def page_title(province: Province, root, url: str) -> str | None:
+    """The statute's title as the page gives it (a saved page without a curated row); a
+    PDF's from its cover, between the lines `title_after` and `title_before`."""
+    if province.layout == "pdf_lines":
+        if not (province.title_after and province.title_before):
+            return None
+        lines = pdf_printed_lines(province, root, url)
+        after, before = re.compile(province.title_after), re.compile(province.title_before)
+        begin = next((index for index, line in enumerate(lines) if after.search(line)), None)
+        if begin is None:
+            return None
+        end = next((index for index in range(begin + 1, len(lines)) if before.search(lines[index])), None)
+        if end is None:
+            return None
+        return " ".join(lines[begin + 1:end]) or None
     for path in ("//*[contains(concat(' ', @class, ' '), ' long-title-document ')]", "//title"):
         found = root.xpath(path)
         if found:
@@ -438,9 +520,12 @@ def parse_statute(response):
     document_id = response.meta.get("document") or document_of(province, response.url, language)
     if not document_id:
         raise ValueError(f"{response.url}: which statute? (request meta `document`, or an address of the register)")
-    root = document(response)
+    # A PDF arrives as its text (PdfTextMiddleware); every other layout reads the HTML.
+    root = response.text if province.layout == "pdf_lines" else document(response)
     read = READERS[province.layout]
     first_language = language == province.languages[0]
+    # A bilingual page gives the section in each of its languages, in the table's order.
+    on_page = list(province.languages) if province.same_page else [language]
     alone = not (response.meta.get("targets") or response.meta.get("section"))
     if alone:
         sections = LISTERS[province.layout](province, root, response.url)
@@ -450,17 +535,32 @@ def parse_statute(response):
         targets = [{"section": section, "key": f"section/{section}"} for section in sections]
     else:
         targets = targets_of(response)
-    found_any, missing, instruments_given = False, [], set()
-    for target in targets:
+    found_any, missing, instruments_given, read_first = False, [], set(), set()
+    for target, (occurrence, language) in ((target, read_as) for target in targets
+                                           for read_as in enumerate(on_page, start=1)):
         section = str(target["section"])
         url = provision_url(province, language, document_id, section)
         try:
-            heading, lines = read(province, root, section, response.url)
+            if province.same_page:
+                heading, lines = read(province, root, section, response.url, occurrence=occurrence,
+                                      language=language)
+            else:
+                heading, lines = read(province, root, section, response.url)
         except SectionMissing as error:
+            if occurrence > 1 and section in read_first:
+                # On a bilingual page whose first language gave the section, the provision is
+                # stored: only a translation is missing, a warning (as a missing French text is
+                # for justice_laws), not a failed page.
+                LOG.warning("%s (the provision is stored in %s only)", error, province.languages[0])
+                continue
+            if occurrence > 1:
+                continue  # missing in the page's first language too: reported once, there
             missing.append(str(error))
             yield PageError(url=url, status=response.status, kind="parse", reason=str(error),
                             tracked=bool(target.get("instrument_id")))
             continue
+        if occurrence == 1:
+            read_first.add(section)
         found_any = True
         instrument_id = target.get("instrument_id") or default_instrument_id(code, document_id)
         key = target.get("key") or f"section/{section}"
@@ -471,7 +571,7 @@ def parse_statute(response):
             yield InstrumentItem(
                 id=instrument_id,
                 jurisdiction=target.get("jurisdiction") or f"CA-{code}",
-                title=target.get("title") or page_title(root),
+                title=target.get("title") or page_title(province, root, response.url),
                 citation=target.get("citation"),
                 kind=target.get("kind") or "statute",
                 status=target.get("status"),
@@ -533,12 +633,15 @@ DECLARATION = SourceContract(
     download_delay=3.0,
     deadline_seconds=1800,
     auth=Auth.none(),
-    parser_version="1",
+    parser_version="2",
+    # Alberta's statutes are PDF only: a PDF arrives as its text (PdfTextMiddleware).
+    reads_pdf=True,
     parser_meta=("province", "document", "language", "languages_left", "targets", "section", "with_instrument"),
     notes="One spider for the provincial statute registers in crawlers/sources/ca_provincial_laws.yaml: per "
           "province the official host(s), the statute's address per language and the page layout, or "
-          "`curated: <reason>`. Supported: " + ", ".join(sorted(SUPPORTED)) + " (English and French). "
-          "No real capture of any register (layouts from public code and search-tool copies of the pages).",
+          "`curated: <reason>`. Supported: " + ", ".join(sorted(SUPPORTED)) + " (New Brunswick and Manitoba in "
+          "English and French; Alberta's PDF read as text). No real capture of any register (layouts from public "
+          "code and search-tool copies of the pages).",
     curated_instrument_id=curated_instrument_id,
 )
 
@@ -575,6 +678,7 @@ class CaProvincialLawsSpider(PerHostMirror, SourceSpider):
         for (code, document_id), page in pages.items():
             province = SUPPORTED[code]
             language, *later = province.languages
+            later = [] if province.same_page else later  # a bilingual page holds them all
             yield self.request(page_url(province, language, document_id), tracked=True,
                                expects=expected_instrument(page), province=code,
                                document=document_id, language=language, languages_left=later,
