@@ -72,13 +72,13 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
-import yaml
 
 from ..items import InstrumentItem, PageError, ProvisionItem
 from ..pdf_text import PAGE_BREAK
 from ._pdf_sections import PARAGRAPH_START, paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
+from ._site_table import TableError, host_owners, read_site_table, supported_rows
 from .spider import SourceSpider, add_target, clean, section_target
 from .us_state_codes import SectionMissing, css, document
 
@@ -91,9 +91,6 @@ CLAUSE_END = re.compile(r"[;:.—]$")
 #: A connector printed on a line of its own after a list ("(iii) ... act;" then "and").
 CONNECTOR = re.compile(r"^(?:or|and)$")
 
-
-class TableError(ValueError):
-    """The registers table says something this module cannot do."""
 
 
 @dataclass(frozen=True)
@@ -125,50 +122,33 @@ class Register:
         return self.curated is None
 
 
+def check_register(register: Register) -> None:
+    """What a supported register needs beyond any table's rows (crawlers/sources/_site_table.py)."""
+    code = register.code
+    if not (register.hosts and register.jurisdiction):
+        raise TableError(f"{code}: a supported register needs hosts and its jurisdiction")
+    if not (register.act_page and register.act_page_path and register.rows and register.row_title
+            and register.row_link):
+        raise TableError(f"{code}: say where the current text's address is found (act_page, act_page_path, "
+                         "rows, row_title, row_link)")
+    if urlsplit(register.act_page).netloc not in register.hosts:
+        raise TableError(f"{code}: act_page {register.act_page} is not on its hosts {register.hosts}")
+    if register.format not in FORMATS or not (register.document_path and register.start and register.next):
+        raise TableError(f"{code}: a supported register needs a format in {FORMATS}, document_path, start "
+                         "and next")
+    if "{section}" not in register.start:
+        raise TableError(f"{code}: start must name the section ({{section}})")
+
+
 def read_table(path: Path = TABLE_FILE) -> dict[str, Register]:
     """The table, checked: a register is supported (hosts, the act's page and its rows, the
     document's format and section patterns, licence, basis) or curated with a reason."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["registers"]
-    registers: dict[str, Register] = {}
-    known = set(Register.__dataclass_fields__) - {"code"}
-    for code, entry in raw.items():
-        entry = dict(entry or {})
-        unknown = set(entry) - known
-        if unknown:
-            raise TableError(f"{code}: unknown fields {sorted(unknown)}")
-        for name in ("hosts", "drop", "drop_paragraphs"):
-            if name in entry:
-                entry[name] = tuple(entry[name])
-        register = Register(code=code, **entry)
-        if register.curated is not None:
-            if not str(register.curated).strip():
-                raise TableError(f"{code}: curated needs a reason")
-        else:
-            if not (register.hosts and register.jurisdiction):
-                raise TableError(f"{code}: a supported register needs hosts and its jurisdiction")
-            if not (register.act_page and register.act_page_path and register.rows and register.row_title
-                    and register.row_link):
-                raise TableError(f"{code}: say where the current text's address is found (act_page, act_page_path, "
-                                 "rows, row_title, row_link)")
-            if urlsplit(register.act_page).netloc not in register.hosts:
-                raise TableError(f"{code}: act_page {register.act_page} is not on its hosts {register.hosts}")
-            if register.format not in FORMATS or not (register.document_path and register.start and register.next):
-                raise TableError(f"{code}: a supported register needs a format in {FORMATS}, document_path, start "
-                                 "and next")
-            if "{section}" not in register.start:
-                raise TableError(f"{code}: start must name the section ({{section}})")
-            if not register.licence or not register.basis:
-                raise TableError(f"{code}: say the licence and where the layout is known from (basis)")
-        registers[code] = register
-    hosts = [host for register in registers.values() for host in register.hosts]
-    if len(hosts) != len(set(hosts)):
-        raise TableError("a host is listed for two registers")
-    return registers
+    return read_site_table(path, "registers", Register, check_register, "registers")
 
 
 REGISTERS = read_table()
-SUPPORTED = {code: register for code, register in REGISTERS.items() if register.supported}
-HOST_REGISTER = {host: code for code, register in SUPPORTED.items() for host in register.hosts}
+SUPPORTED = supported_rows(REGISTERS)
+HOST_REGISTER = host_owners(REGISTERS)
 
 
 # --------------------------------------------------------------------------- identifiers

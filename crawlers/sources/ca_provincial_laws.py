@@ -94,12 +94,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import scrapy
-import yaml
 
 from ..items import InstrumentItem, PageError, ProvisionItem
 from ._pdf_sections import paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
+from ._site_table import TableError, host_owners, read_site_table, supported_rows
 from .spider import SourceSpider, add_target, clean, expected_instrument, section_target
 from .us_state_codes import SectionMissing, block_lines, css, document, first, shows_number, without
 
@@ -111,9 +111,6 @@ LAYOUTS = ("section_element", "section_lines", "pdf_lines")
 LINE_LAYOUTS = ("section_lines", "pdf_lines")
 KEY = re.compile(r"^section/(?P<section>[0-9]+(?:\.[0-9]+)*)$")
 
-
-class TableError(ValueError):
-    """The province table says something this module cannot do."""
 
 
 @dataclass(frozen=True)
@@ -161,52 +158,35 @@ class Province:
         return self.curated is None
 
 
+def check_province(province: Province) -> None:
+    """What a supported province needs beyond any table's rows (crawlers/sources/_site_table.py)."""
+    code = province.code
+    if not (province.hosts and province.layout in LAYOUTS):
+        raise TableError(f"{code}: a supported province needs hosts and a layout in {LAYOUTS}")
+    if province.layout == "section_element" and not (province.section and province.number):
+        raise TableError(f"{code}: a section_element layout needs section and number selectors")
+    if province.layout in LINE_LAYOUTS and not (province.start and province.next):
+        raise TableError(f"{code}: a {province.layout} layout needs start and next")
+    if province.same_page and province.layout not in LINE_LAYOUTS:
+        raise TableError(f"{code}: same_page needs a layout read from text lines {LINE_LAYOUTS}")
+    if province.same_page and set(province.urls) != {province.languages[0]}:
+        raise TableError(f"{code}: same_page: one url, the first language's ({province.languages[0]})")
+    if not province.same_page and set(province.urls) != set(province.languages):
+        raise TableError(f"{code}: one url per language of {province.languages}")
+    for url in province.urls.values():
+        if urlsplit(url).netloc not in province.hosts:
+            raise TableError(f"{code}: url {url} is not on its hosts {province.hosts}")
+
+
 def read_table(path: Path = TABLE_FILE) -> dict[str, Province]:
     """The table, checked: a province is supported (hosts, a url per language, a layout) or
     curated with a reason."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["provinces"]
-    provinces: dict[str, Province] = {}
-    known = set(Province.__dataclass_fields__) - {"code"}
-    for code, entry in raw.items():
-        entry = dict(entry or {})
-        unknown = set(entry) - known
-        if unknown:
-            raise TableError(f"{code}: unknown fields {sorted(unknown)}")
-        for name in ("hosts", "languages", "drop", "drop_lines"):
-            if name in entry:
-                entry[name] = tuple(entry[name])
-        province = Province(code=code, **entry)
-        if province.curated is not None:
-            if not str(province.curated).strip():
-                raise TableError(f"{code}: curated needs a reason")
-        else:
-            if not (province.hosts and province.layout in LAYOUTS):
-                raise TableError(f"{code}: a supported province needs hosts and a layout in {LAYOUTS}")
-            if province.layout == "section_element" and not (province.section and province.number):
-                raise TableError(f"{code}: a section_element layout needs section and number selectors")
-            if province.layout in LINE_LAYOUTS and not (province.start and province.next):
-                raise TableError(f"{code}: a {province.layout} layout needs start and next")
-            if province.same_page and province.layout not in LINE_LAYOUTS:
-                raise TableError(f"{code}: same_page needs a layout read from text lines {LINE_LAYOUTS}")
-            if province.same_page and set(province.urls) != {province.languages[0]}:
-                raise TableError(f"{code}: same_page: one url, the first language's ({province.languages[0]})")
-            if not province.same_page and set(province.urls) != set(province.languages):
-                raise TableError(f"{code}: one url per language of {province.languages}")
-            for url in province.urls.values():
-                if urlsplit(url).netloc not in province.hosts:
-                    raise TableError(f"{code}: url {url} is not on its hosts {province.hosts}")
-            if not province.licence or not province.basis:
-                raise TableError(f"{code}: say the licence and where the layout is known from (basis)")
-        provinces[code] = province
-    hosts = [host for province in provinces.values() for host in province.hosts]
-    if len(hosts) != len(set(hosts)):
-        raise TableError("a host is listed for two provinces")
-    return provinces
+    return read_site_table(path, "provinces", Province, check_province, "provinces")
 
 
 PROVINCES = read_table()
-SUPPORTED = {code: province for code, province in PROVINCES.items() if province.supported}
-HOST_PROVINCE = {host: code for code, province in SUPPORTED.items() for host in province.hosts}
+SUPPORTED = supported_rows(PROVINCES)
+HOST_PROVINCE = host_owners(PROVINCES)
 
 
 # --------------------------------------------------------------------------- identifiers

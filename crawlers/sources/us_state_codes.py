@@ -115,13 +115,12 @@ banner), that day is the provision's `valid_from`.
 import json
 import re
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import scrapy
-import yaml
 from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
@@ -130,14 +129,12 @@ from ..items import InstrumentItem, PageError, ProvisionItem
 from .contract import Auth, SourceContract
 from ._pdf_sections import PARAGRAPH_START, paragraphs, printed_lines, section_span
 from ._per_host_mirror import PerHostMirror
+from ._site_table import TableError, host_owners, read_site_table, supported_rows
 from .spider import SourceSpider, add_target, clean, expected_instrument, section_target
 
 SOURCE = "us_state_codes"
 TABLE_FILE = Path(__file__).with_name("us_state_codes.yaml")
 
-
-class TableError(ValueError):
-    """The state table says something this module cannot do."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +191,6 @@ class State:
     subsection_next: str | None = None
     licence: str = ""
     basis: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def supported(self) -> bool:
@@ -206,53 +202,36 @@ LAYOUTS = ("section_page", "chapter_page", "section_xml", "section_json", "chapt
 LAYOUTS += ("versioned_section",)
 
 
+def check_state(state: State) -> None:
+    """What a supported state needs beyond any table's rows (crawlers/sources/_site_table.py)."""
+    code = state.code
+    if not (state.hosts and state.url and state.layout in LAYOUTS):
+        raise TableError(f"{code}: a supported state needs hosts, url and a layout in {LAYOUTS}")
+    if urlsplit(state.url).netloc not in state.hosts:
+        raise TableError(f"{code}: url {state.url} is not on its hosts {state.hosts}")
+    if state.layout in ("chapter_page", "chapter_pdf") and not (state.start and state.next):
+        raise TableError(f"{code}: a {state.layout} needs start and next")
+    if bool(state.subsection) != bool(state.subsection_next):
+        raise TableError(f"{code}: subsection and subsection_next go together")
+    if state.subsection and state.layout != "chapter_pdf":
+        raise TableError(f"{code}: only a chapter_pdf cuts subsections")
+    if not re.fullmatch(r"[a-z]{2}", state.language):
+        raise TableError(f"{code}: language {state.language!r} is not a two-letter code")
+    if state.layout == "section_json" and not (state.records and state.number and state.container != "body"):
+        raise TableError(f"{code}: a section_json needs records, number and container (the HTML field)")
+    if state.layout == "versioned_section" and not (state.version_default and state.version_url
+                                                    and urlsplit(state.version_url).netloc in state.hosts):
+        raise TableError(f"{code}: a versioned_section needs version_default and a version_url on its hosts")
+
+
 def read_table(path: Path = TABLE_FILE) -> dict[str, State]:
     """The table, checked: a state is supported (hosts, url, layout) or curated with a reason."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["states"]
-    states: dict[str, State] = {}
-    known = set(State.__dataclass_fields__) - {"code", "extra"}
-    for code, entry in raw.items():
-        entry = dict(entry or {})
-        unknown = set(entry) - known
-        if unknown:
-            raise TableError(f"{code}: unknown fields {sorted(unknown)}")
-        for name in ("hosts", "drop", "drop_lines", "drop_text"):
-            if name in entry:
-                entry[name] = tuple(entry[name])
-        state = State(code=code, **entry)
-        if state.curated is not None:
-            if not str(state.curated).strip():
-                raise TableError(f"{code}: curated needs a reason")
-        else:
-            if not (state.hosts and state.url and state.layout in LAYOUTS):
-                raise TableError(f"{code}: a supported state needs hosts, url and a layout in {LAYOUTS}")
-            if urlsplit(state.url).netloc not in state.hosts:
-                raise TableError(f"{code}: url {state.url} is not on its hosts {state.hosts}")
-            if state.layout in ("chapter_page", "chapter_pdf") and not (state.start and state.next):
-                raise TableError(f"{code}: a {state.layout} needs start and next")
-            if bool(state.subsection) != bool(state.subsection_next):
-                raise TableError(f"{code}: subsection and subsection_next go together")
-            if state.subsection and state.layout != "chapter_pdf":
-                raise TableError(f"{code}: only a chapter_pdf cuts subsections")
-            if not re.fullmatch(r"[a-z]{2}", state.language):
-                raise TableError(f"{code}: language {state.language!r} is not a two-letter code")
-            if state.layout == "section_json" and not (state.records and state.number and state.container != "body"):
-                raise TableError(f"{code}: a section_json needs records, number and container (the HTML field)")
-            if state.layout == "versioned_section" and not (state.version_default and state.version_url
-                                                            and urlsplit(state.version_url).netloc in state.hosts):
-                raise TableError(f"{code}: a versioned_section needs version_default and a version_url on its hosts")
-            if not state.licence or not state.basis:
-                raise TableError(f"{code}: say the licence and where the layout is known from (basis)")
-        states[code] = state
-    hosts = [host for state in states.values() for host in state.hosts]
-    if len(hosts) != len(set(hosts)):
-        raise TableError("a host is listed for two states")
-    return states
+    return read_site_table(path, "states", State, check_state, "states")
 
 
 STATES = read_table()
-SUPPORTED = {code: state for code, state in STATES.items() if state.supported}
-HOST_STATE = {host: code for code, state in SUPPORTED.items() for host in state.hosts}
+SUPPORTED = supported_rows(STATES)
+HOST_STATE = host_owners(STATES)
 
 
 # --------------------------------------------------------------------------- identifiers
