@@ -79,7 +79,7 @@ from ._pdf_sections import PARAGRAPH_START, paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
 from ._site_table import TableError, host_owners, read_site_table, supported_rows
-from .spider import SourceSpider, add_target, clean, section_target
+from .spider import SourceSpider, clean
 from .us_state_codes import SectionMissing, css, document
 
 SOURCE = "au_state_legislation"
@@ -469,23 +469,7 @@ class AuStateLegislationSpider(PerHostMirror, SourceSpider):
     def tracked_requests(self):
         """One request per Act (every tracked section in it rides in `targets`) for the page
         listing it; that page's parser asks for the current text."""
-        acts: dict[tuple[str, str], dict] = {}
-        for instrument in self.tracked_within_limit():
-            try:
-                code, act = split_identifier(instrument.get("source_identifier"))
-            except ValueError as error:
-                self.logger.warning("%s: %s", instrument.get("id"), error)
-                continue
-            for provision in instrument.get("provisions") or []:
-                if not provision.get("key"):
-                    continue
-                try:
-                    section = section_of(provision["key"])
-                except ValueError as error:
-                    self.logger.warning("%s: %s", instrument.get("id"), error)
-                    continue
-                add_target(acts, (code, act), section_target(
-                    instrument, section, str(provision["key"]), str(provision.get("label") or section)))
+        acts = self.documents_of_tracked_sections(split_identifier, section_of)
         for (code, act), page in acts.items():
             yield self.request(act_page_url(SUPPORTED[code], act), tracked=True, state=code, act=act,
                                targets=page["targets"])

@@ -100,7 +100,7 @@ from ._pdf_sections import paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
 from ._site_table import TableError, host_owners, read_site_table, supported_rows
-from .spider import SourceSpider, add_target, clean, expected_instrument, section_target
+from .spider import SourceSpider, clean, expected_instrument
 from .us_state_codes import SectionMissing, block_lines, css, document, first, shows_number, without
 
 SOURCE = "ca_provincial_laws"
@@ -638,23 +638,7 @@ class CaProvincialLawsSpider(PerHostMirror, SourceSpider):
     def tracked_requests(self):
         """One request per statute (every tracked section on it rides in `targets`), in the
         province's first language; the others follow from the parser."""
-        pages: dict[tuple[str, str], dict] = {}
-        for instrument in self.tracked_within_limit():
-            try:
-                code, document_id = split_identifier(instrument.get("source_identifier"))
-            except ValueError as error:
-                self.logger.warning("%s: %s", instrument.get("id"), error)
-                continue
-            for provision in instrument.get("provisions") or []:
-                if not provision.get("key"):
-                    continue
-                try:
-                    section = section_of(provision["key"])
-                except ValueError as error:
-                    self.logger.warning("%s: %s", instrument.get("id"), error)
-                    continue
-                add_target(pages, (code, document_id), section_target(
-                    instrument, section, str(provision["key"]), str(provision.get("label") or section)))
+        pages = self.documents_of_tracked_sections(split_identifier, section_of)
         for (code, document_id), page in pages.items():
             province = SUPPORTED[code]
             language, *later = province.languages

@@ -244,6 +244,31 @@ class SourceSpider(scrapy.Spider):
         """Requests for the curated documents this source fetches (`self.tracked`)."""
         return iter(())
 
+    def documents_of_tracked_sections(self, split_identifier, section_of) -> dict[tuple[str, str], dict]:
+        """For a table of sites serving whole documents (a province's statute, a state's Act):
+        every keyed provision of the tracked instruments, filed under (row code, document) by
+        `add_target`, so each document is asked for once with all its sections.
+        `split_identifier(source_identifier)` gives (code, document) and `section_of(key)` the
+        section; an identifier or key either cannot read is logged and skipped."""
+        documents: dict[tuple[str, str], dict] = {}
+        for instrument in self.tracked_within_limit():
+            try:
+                code, document = split_identifier(instrument.get("source_identifier"))
+            except ValueError as error:
+                self.logger.warning("%s: %s", instrument.get("id"), error)
+                continue
+            for provision in instrument.get("provisions") or []:
+                if not provision.get("key"):
+                    continue
+                try:
+                    section = section_of(provision["key"])
+                except ValueError as error:
+                    self.logger.warning("%s: %s", instrument.get("id"), error)
+                    continue
+                add_target(documents, (code, document), section_target(
+                    instrument, section, str(provision["key"]), str(provision.get("label") or section)))
+        return documents
+
     def tracked_within_limit(self) -> list[dict]:
         """The tracked instruments `--limit` lets this crawl fetch (all of them without one)."""
         return self.tracked if self.limit is None else self.tracked[:self.limit]
