@@ -60,6 +60,9 @@ def routes() -> tuple:
 
 
 def answer(route: dict, groups: dict) -> bytes:
+    if str(route.get("type", "")).startswith("application/pdf"):
+        # A PDF (tests/pdf_maker.py) is binary: served as stored, never decoded or rewritten.
+        return (route["folder"] / route["file"]).read_bytes()
     body = (route["folder"] / route["file"]).read_text(encoding="utf-8")
     for rule in route.get("replace") or []:
         if isinstance(rule, list):
