@@ -218,8 +218,8 @@ def test_crawl_stores_state_bills_with_actions_without_the_key(built_db):
         ("US-CA", "AB 621", "2025-10-13"), ("US-MI", "HB 4047", "2025-08-26"), ("US-NJ", "A 3540", "2025-04-02"),
         ("US-PA", "SB 649", "2025-07-07")]
     assert sorted((r[0], r[2]) for r in db.execute(sql, {"year": "2024"}).fetchall()) == [
-        ("US-IA", "HF 2240"), ("US-KY", "HB 207"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
-    assert [(r[0], r[2]) for r in db.execute(sql, {"year": "2023"}).fetchall()] == [("US-LA", "SB 175")]
+        ("US-IA", "HF 2240"), ("US-MS", "HB 1196"), ("US-WA", "HB 1999")]
+    assert db.execute(sql, {"year": "2023"}).fetchall() == []
     dumped = "\n".join(db.iterdump())
     assert FAKE_KEY not in dumped
     archive = archive_of(built_db)

@@ -2,12 +2,15 @@
 SB 175 (Act 457), both published by their legislatures as PDF only.
 
 Their bill answers and text PDFs are fixtures in tests/examples/open_states/ (what in them is
-the record, and where it was read: examples.yaml). The tests that read a PDF's text need the
-source to read PDFs (`DECLARATION.reads_pdf`, being added to open_states separately); until
-then they are skipped, and the bills' texts stay recorded gaps, which the other tests check.
+the record, and where it was read: examples.yaml). Their routes in server.yaml are marked
+`reads_pdf: true`: the fixture server answers them only once open_states reads PDFs
+(`DECLARATION.reads_pdf`, being added separately); until then the renamed S 7202 answers for
+both bills, so no shared crawl records a gap for them. The tests that read a PDF's text are
+skipped until then; the others check both states.
 """
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -58,18 +61,34 @@ def detail(instrument_id: str) -> scrapy.http.TextResponse:
                                     request=request)
 
 
-@pytest.mark.parametrize("instrument_id", sorted(BILLS))
-def test_the_curated_bill_is_answered_by_its_own_fixture_not_the_renamed_fallback(instrument_id):
-    from fixture_server import route
+def declared(path: str, query: dict | None = None) -> dict:
+    """The osfix1 route of the shared table that answers `path` (whether it serves now or not)."""
+    from fixture_server import routes
 
-    answer, path, *_ = BILLS[instrument_id]
+    [found] = [r for r in routes() if r["folder"].name == "open_states" and r.get("reads_pdf")
+               and r["pattern"].search(path)
+               and all(re.search(v, (query or {}).get(k, "")) for k, v in (r.get("query") or {}).items())]
+    return found
+
+
+@pytest.mark.parametrize("instrument_id", sorted(BILLS))
+def test_the_curated_bill_has_its_own_answer_served_once_pdfs_are_read(instrument_id):
+    from fixture_server import answer, route, serving
+
+    file, path, *_ = BILLS[instrument_id]
     tracked = {i["id"]: i for i in curated.tracked_instruments("open_states")}[instrument_id]
     code, session, identifier = open_states.split_source_identifier(tracked["source_identifier"])
     assert path == open_states.bill_path(code, session, identifier)
+    own = declared(path)
+    assert own["file"] == file and json.loads(answer(own, {})) == json.loads((EXAMPLES / file).read_text(encoding="utf-8"))
     status, media, body = route(path, {})
-    assert (status, media) == (200, "application/json")
-    assert json.loads(body) == json.loads((EXAMPLES / answer).read_text(encoding="utf-8"))
-    assert json.loads(body)["identifier"] == identifier and json.loads(body)["session"] == session
+    assert (status, media) == (200, "application/json") and serving(own) == READS_PDF
+    served = json.loads(body)
+    assert (served["identifier"], served["session"]) == (identifier, session)
+    # Its own answer (enacted, its PDF version) once the source reads PDFs; before, the
+    # renamed S 7202 (a pending bill, no text asked for), so no crawl records a gap.
+    assert (served == json.loads(answer(own, {}))) == READS_PDF
+    assert (served["title"].startswith("Test bill")) != READS_PDF
 
 
 @pytest.mark.parametrize("instrument_id", sorted(BILLS))
@@ -94,13 +113,14 @@ def test_the_enacted_bill_names_its_pdf_on_the_legislatures_own_host(instrument_
 
 @pytest.mark.parametrize("instrument_id", sorted(BILLS))
 def test_the_fixture_pdf_is_served_as_stored_and_prints_the_acts_lines(instrument_id):
-    from fixture_server import route
+    from fixture_server import answer
 
     _, _, official, pdf, _ = BILLS[instrument_id]
     path, _, query = official.removeprefix("https://").partition("?")
-    status, media, body = route(f"/open_states/{path}", {k: [v] for k, v in (p.split("=") for p in query.split("&") if p)})
-    assert (status, media) == (200, "application/pdf")
+    own = declared(f"/open_states/{path}", dict(p.split("=") for p in query.split("&") if p))
+    assert (own["file"], own["type"]) == (pdf, "application/pdf")
     # Binary, byte for byte the file (the server once decoded every example as UTF-8).
+    body = answer(own, {})
     assert body == (EXAMPLES / pdf).read_bytes() and body.startswith(b"%PDF-")
     lines = pdf_text(body).splitlines()
     for printed in PRINTED[instrument_id]:
@@ -128,6 +148,10 @@ def test_the_fixture_crawl_stores_both_texts(crawled_templates):
     with sqlite3.connect(db) as connection:
         stored = {row[0]: row[1:] for row in connection.execute(
             "SELECT instrument_id, text, valid_from, url FROM provisions WHERE source = 'open_states'")}
+        # Enacted, so both count in the canned query of enactments by year (metadata.yml).
+        enacted = {row[0] for row in connection.execute(
+            "SELECT identifier FROM bills WHERE status = 'enacted' AND jurisdiction IN ('US-KY', 'US-LA')")}
+    assert enacted == {"HB 207", "SB 175"}
     for instrument_id, (_, _, official, _, valid_from) in BILLS.items():
         text, stored_from, url = stored[instrument_id]
         assert (stored_from, url) == (valid_from, official)
