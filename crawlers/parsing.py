@@ -13,7 +13,7 @@ from scrapy.http import Headers, HtmlResponse, TextResponse, XmlResponse
 from scrapy.responsetypes import responsetypes
 
 from .items import PageError, item_type
-from .pdf_text import is_pdf, pdf_text
+from .pdf_text import TEXT_FROM_HEADER, is_pdf, pdf_text
 from .sources import SPIDERS
 
 
@@ -29,10 +29,12 @@ def response_from_body(body: bytes, url: str, meta: dict | None = None, content_
     or the file's suffix. A PDF, for a source that `reads_pdf`, is given as its text, as
     in a crawl (crawling.middlewares.PdfTextMiddleware); PdfUnreadable says why not."""
     request = scrapy.Request(url, meta=meta or {})
+    extra = {}
     if reads_pdf and is_pdf(body):
         body, content_type = pdf_text(body).encode("utf-8"), "text/plain; charset=utf-8"
+        extra = {TEXT_FROM_HEADER: b"application/pdf"}
     if content_type:
-        headers = Headers({"Content-Type": content_type})
+        headers = Headers({"Content-Type": content_type, **extra})
         response_class = responsetypes.from_args(headers=headers, url=url, body=body)
         return response_class(url=url, body=body, headers=headers, request=request)
     head = body[:512].lstrip().lower()

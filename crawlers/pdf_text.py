@@ -18,6 +18,9 @@ import io
 import logging
 import re
 
+#: The header a response read from a PDF carries (in a crawl and in `sii-atlas parse` alike),
+#: so a parser can tell a PDF's text from a page's, whatever its address says.
+TEXT_FROM_HEADER = b"X-SII-Text-From"
 #: Joins the pages' texts; a parser splits on it to tell a page's head and foot apart.
 PAGE_BREAK = "\f"
 #: The longest document read. A consolidated act or a code chapter is a few dozen pages;

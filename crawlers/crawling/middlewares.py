@@ -32,7 +32,7 @@ from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import deferred_from_coro
 
-from ..pdf_text import PdfUnreadable, is_pdf, pdf_text
+from ..pdf_text import TEXT_FROM_HEADER, PdfUnreadable, is_pdf, pdf_text
 from ..redaction import REDACTED
 
 logger = logging.getLogger(__name__)
@@ -474,7 +474,7 @@ class PdfTextMiddleware:
     it carries. Validators (ETag, Last-Modified) are kept, so a recrawl still asks
     conditionally. A PDF whose text cannot be read is refused with the reason."""
 
-    CONVERTED_HEADER = b"X-SII-Text-From"
+    CONVERTED_HEADER = TEXT_FROM_HEADER
 
     def __init__(self, crawler):
         self.crawler = crawler

@@ -220,7 +220,7 @@ PDF_LAYOUTS: dict[str, PdfLayout] = {
               r"^words in boldface type and underscored are additions\.$"),
         counted_numbers=True,
         starts=(r"^(?:AN ACT$|To (?:enact|amend|repeal)\b|Be it enacted|Section \d+\.|§\s?\d|[A-Z]\.\s|\(\d+\)|"
-                r"\([a-z]\)|Regular Session|(?:SENATE|HOUSE) BILL NO\.|BY (?:SENATOR|REPRESENTATIVE)|\*\s+\*)"),
+                r"\([a-z]\)|Regular Session|(?:SENATE|HOUSE) BILL NO\.|ACT No\. \d|BY (?:SENATOR|REPRESENTATIVE)|\*\s+\*)"),
         alone=r"^AN ACT$",
         struck_unseen=r"\b(?:is|are) hereby amended and reenacted\b"),
 }
