@@ -55,3 +55,11 @@ def test_each_fault_of_a_row_is_refused_with_its_reason(tmp_path, text, message)
 def test_every_table_is_read_through_it(module):
     assert module.TableError is TableError
     assert module.read_table() and all(row.curated is None for row in module.SUPPORTED.values())
+
+
+@pytest.mark.parametrize("module", [ca_provincial_laws, au_state_legislation])
+def test_a_source_over_many_registers_states_each_ones_licence(module):
+    """A release's LICENCE.md and every export name the source's licence: a row from any
+    supported register must find its own terms there, not only the first register's."""
+    for row in module.SUPPORTED.values():
+        assert f"{row.name}: {' '.join(row.licence.split()).rstrip('.')}." in module.DECLARATION.licence

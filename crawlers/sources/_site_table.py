@@ -68,3 +68,12 @@ def supported_rows(rows: dict) -> dict:
 def host_owners(rows: dict) -> dict[str, str]:
     """host -> the code of the supported row that owns it."""
     return {host: code for code, row in supported_rows(rows).items() for host in row.hosts}
+
+
+def licences_in_words(rows: dict, places: str) -> str:
+    """The source's licence as each supported site states its own ("Per province: New
+    Brunswick: ...; Manitoba: ..."): a source over many registers has no one licence, and
+    a release's LICENCE.md and every export name the source's, so none may be left out."""
+    terms = [f"{row.name or code}: {' '.join(str(row.licence).split()).rstrip('.')}."
+             for code, row in supported_rows(rows).items()]
+    return f"Per {places}, as each states it. " + " ".join(terms)

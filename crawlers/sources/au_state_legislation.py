@@ -78,7 +78,7 @@ from ..pdf_text import PAGE_BREAK
 from ._pdf_sections import PARAGRAPH_START, paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
-from ._site_table import TableError, host_owners, read_site_table, supported_rows
+from ._site_table import TableError, host_owners, licences_in_words, read_site_table, supported_rows
 from .spider import SourceSpider, clean
 from .us_state_codes import SectionMissing, css, document
 
@@ -432,8 +432,7 @@ DECLARATION = SourceContract(
     kind="legislation",
     base_url=f"https://{SUPPORTED['WA'].hosts[0]}",
     alias_hosts=tuple(host for host in _ALL_HOSTS if host != SUPPORTED["WA"].hosts[0]),
-    licence="Per register (crawlers/sources/au_state_legislation.yaml); Western Australia: CC BY 4.0 (WA "
-            "Legislation website, since November 2019)",
+    licence=licences_in_words(REGISTERS, "register"),
     licence_url="https://creativecommons.org/licenses/by/4.0/",
     # The State Law Publisher's copyright notice, which states the CC BY 4.0 licence for the WA
     # Legislation website (read through the search tool); no WA page on crawling was found.

@@ -99,7 +99,7 @@ from ..items import InstrumentItem, PageError, ProvisionItem
 from ._pdf_sections import paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
-from ._site_table import TableError, host_owners, read_site_table, supported_rows
+from ._site_table import TableError, host_owners, licences_in_words, read_site_table, supported_rows
 from .spider import SourceSpider, clean, expected_instrument
 from .us_state_codes import SectionMissing, block_lines, css, document, first, shows_number, without
 
@@ -602,8 +602,7 @@ DECLARATION = SourceContract(
     kind="legislation",
     base_url=f"https://{SUPPORTED['NB'].hosts[0]}",
     alias_hosts=tuple(host for host in _ALL_HOSTS if host != SUPPORTED["NB"].hosts[0]),
-    licence="Per province (crawlers/sources/ca_provincial_laws.yaml); New Brunswick: non-commercial "
-            "reproduction allowed without permission, commercial redistribution needs the King's Printer's consent",
+    licence=licences_in_words(PROVINCES, "province"),
     licence_url="https://www2.gnb.ca/content/gnb/en/departments/public-safety/attorney-general/content/"
                 "acts_regulations/content/annual_volumes_ofregulations/copyright.html",
     terms_url="https://laws.gnb.ca/en/",
