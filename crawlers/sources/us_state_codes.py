@@ -92,6 +92,22 @@ are written by us in that structure and say so):
   (`effective`, kept as the provision's `valid_from`), the number and the catchline; each
   subsection is a table row of a number cell and a text cell, joined into one line.
 
+* `catalog_pdf` (three steps, Kentucky): each section is a PDF at an address whose id is the
+  site's own number (statute.aspx?id=N), as is its chapter's catalog (chapter.aspx?id=N), so
+  neither can be built from the section number. The section's `url` is the statutes' root
+  page; its parser finds the chapter's link by its label (`chapter_link`, "CHAPTER 531 ...")
+  among the links whose absolute address is on the state's hosts and matches `chapter_href`,
+  and asks for that catalog; the catalog's parser finds the section's link the same way
+  (`section_link`, ".120 ..." or "531.120 ...", `section_href`) and asks for its PDF, read
+  like a chapter PDF (`start`, `next`: the "Effective:" / "History:" lines, `subsection`).
+  Sections of one chapter share one catalog request, subsections of one section one PDF
+  request. A page with no such links at all is a parse error (an error page, a changed
+  layout); a label the page does not have is a PageError naming it. The provision's address
+  is the section's PDF, as read off the catalog. A saved PDF given to `sii-atlas parse` is the
+  section its address's fragment names (statute.aspx?id=N#531.120(3)) or, without one, the
+  section its first line opens with (`opening`). NO CAPTURE of Kentucky's site exists: the
+  table's `basis` says which public scrapers the tree comes from and what is not known.
+
 A missing container (an error page, a changed layout) is a parse error for the crawl to
 record; a page without the section asked for yields a PageError for that section (never
 an empty text); a page that redirects to another host is refused by the middleware.
@@ -1085,7 +1101,7 @@ DECLARATION = SourceContract(
     auth=Auth.none(),
     parser_version="1",
     parser_meta=("targets", "state", "section", "key"),
-    # North Dakota's and Guam's code chapters and Puerto Rico's acts exist only as PDF.
+    # North Dakota's and Guam's code chapters, Puerto Rico's acts and Kentucky's sections exist only as PDF.
     reads_pdf=True,
     notes="One spider for every state code in crawlers/sources/us_state_codes.yaml: per state the official "
           "host(s), the section URL pattern and the page layout, or `curated: <reason>`. Supported: "
