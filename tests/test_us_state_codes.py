@@ -804,6 +804,17 @@ def test_kentucky_identifier_gives_the_statutes_root_and_the_root_links_the_chap
     assert follow.meta["tracked"] and follow.meta["state"] == "KY"
 
 
+def test_kentucky_sections_share_one_root_request_that_names_no_instrument():
+    """The root page is every Kentucky section's first step, not an instrument's document: a 404
+    there must not mark the instrument gone (which withdraws its text), as `expects` would."""
+    spider = SPIDERS["us_state_codes"](tracked=[
+        {"id": "us-ky-krs-531-120", "source_identifier": "KY/531.120", "jurisdiction": "US-KY",
+         "provisions": [{"label": "531.120(1)", "key": "531.120(1)"}, {"label": "531.010", "key": "531.010"}]}])
+    [request] = list(spider.tracked_requests())
+    assert request.url == KY_ROOT and "expects" not in request.meta and request.meta["tracked"]
+    assert [t["key"] for t in request.meta["targets"]] == ["531.120(1)", "531.010"]
+
+
 def test_kentucky_root_page_takes_only_the_chapters_own_link_on_the_official_host(tmp_path):
     spec = MANIFEST["ky_statutes.html"]
     # Chapters 53 and 5310, and a chapter 531 link to another host, are not chapter 531's catalog.
