@@ -842,18 +842,20 @@ def parse_section(response):
         parts = {**(target.get("parts") or {}), "section": section}
         # A section found through a catalog has no address of its own to build: it is the document's.
         own_url = state.layout != "catalog_pdf" and _complete(state, parts)
+        # (without the fragment a saved section's address may carry to name the section)
+        page_url = response.url.split("#", 1)[0] if state.layout == "catalog_pdf" else response.url
         try:
             heading, lines = read(state, root, section, response.url)
         except SectionMissing as error:
             missing.append(str(error))
-            yield PageError(url=provision_url(state, parts) if own_url else response.url.split("#", 1)[0],
+            yield PageError(url=provision_url(state, parts) if own_url else page_url,
                             status=response.status, kind="parse", reason=str(error),
                             tracked=bool(target.get("instrument_id")))
             continue
         found_any = True
         instrument_id = target.get("instrument_id") or default_instrument_id(state.code, section)
         key = target.get("key") or section
-        url = provision_url(state, parts) if own_url else response.url.split("#", 1)[0]
+        url = provision_url(state, parts) if own_url else page_url
         yield InstrumentItem(
             id=instrument_id,
             jurisdiction=target.get("jurisdiction") or f"US-{state.code}",
