@@ -90,8 +90,8 @@ def report(title: str, counted: Counter, total: Counter, missing: list[str]) -> 
 
 
 @pytest.mark.parametrize("title, prefixes, floor", [
-    # Measured 2026-11-30: 81 of 108 (issue 8 asks for 90%); it can only go up.
-    ("US, Canada, Australia, New Zealand, Korea (issue 8)", AMERICAS_APAC, 0.75),
+    # Measured 2026-11-30: 82 of 108 (Kentucky's KRS 531.120 added; issue 8 asks for 90%); it can only go up.
+    ("US, Canada, Australia, New Zealand, Korea (issue 8)", AMERICAS_APAC, 0.759),
     ("Europe: the UK, the EU, the Council of Europe and European states (issue 7)", EUROPE, 0.90),
 ])
 def test_tracked_law_in_force_is_fetched_with_its_text(crawled_templates, title, prefixes, floor):

@@ -362,6 +362,8 @@ STAY_CURATED = {
     "us-id-code-18-6606": "no official wording of § 18-6606 was found (neither the statute page nor bill H0575 is "
                           "in the stored pages; only a tracker's garbled quotation), so no fixture of it is written",
     "us-sc-act-37-2025": "no fixture of §§ 16-15-330 to -332 yet (the 2025 sections' text was not at hand)",
+    "us-ky-hb207-2024": "an amending act (HB 207, 2024) followed as a bill (open_states), not a code section; "
+                        "the KRS 531.010 it rewrote is fetched under us-ky-krs-531-120",
     "us-or-ors-163-472": "the official wording of ORS 163.472 as HB 2299 (2025) amended it was not found (neither "
                          "the enrolled bill nor the 2025 ors163.html; only news, digests and the pre-2025 text on "
                          "unofficial copies), so no fixture of it is written",
@@ -384,7 +386,7 @@ def test_share_of_in_force_us_instruments_a_spider_fetches():
     instruments = in_force_us()
     spidered = [i for i in instruments if i.get("source") not in (None, "", "curated") and i.get("source_identifier")]
     assert len(instruments) >= 81
-    assert len(spidered) >= 75, [i["id"] for i in spidered]
+    assert len(spidered) >= 76, [i["id"] for i in spidered]
     print(f"in-force US instruments naming a spider source: {len(spidered)} of {len(instruments)}")
 
 
@@ -424,6 +426,13 @@ def test_crawl_stores_every_tracked_section_and_the_canned_query_lists_laws_and_
     # Utah in two steps: the wrapper named the version file, whose text is stored under the wrapper's address.
     assert stored["us-ut-76-5b-205/76-5b-205"]["text"].startswith("(1) (a) As used in this section:")
     assert stored["us-ut-76-5b-205/76-5b-205"]["url"] == "https://le.utah.gov/xcode/Title76/Chapter5B/76-5b-S205.html"
+    # Kentucky in three steps: root page -> chapter 531's catalog -> each section's PDF, whose
+    # address (read off the catalog, never built) is the provision's.
+    assert stored["us-ky-krs-531-120/531.120(1)"]["text"].startswith(
+        "(1) A person is guilty of distribution of sexually explicit images without consent when:")
+    assert stored["us-ky-krs-531-120/531.120(3)"]["text"].endswith("to remove the visual image.")
+    assert stored["us-ky-krs-531-120/531.120(4)"]["url"] == "https://apps.legislature.ky.gov/law/statutes/statute.aspx?id=900120"
+    assert '"Computer-generated image" means' in stored["us-ky-krs-531-120/531.010"]["text"]
     assert not list(db.query("SELECT * FROM crawl_errors WHERE source = 'us_state_codes'"))
 
     sql = yaml.safe_load((PROJECT / "metadata.yml").read_text())["databases"]["sii_atlas"]["queries"][
@@ -713,7 +722,7 @@ def test_the_table_checks_a_chapter_pdf(tmp_path):
             module.read_table(table)
     table.write_text(base.replace("chapter_pdf", "chapter_page") + "    start: a\n    next: b\n"
                      "    subsection: c\n    subsection_next: d\n")
-    with pytest.raises(module.TableError, match="only a chapter_pdf"):
+    with pytest.raises(module.TableError, match="only a PDF layout"):
         module.read_table(table)
 
 
@@ -741,11 +750,11 @@ def test_an_encrypted_or_broken_pdf_from_a_state_host_is_a_parse_error_and_store
     assert "us-gu-7gca-53" in stored and "us-pr-ley-21-2021" in stored  # the other PDFs were read
 
 
-def test_the_pdf_only_states_are_in_the_table_and_kentucky_says_why_it_is_not():
+def test_the_pdf_only_states_are_in_the_table():
     assert {"ND", "GU", "PR"} <= set(module.SUPPORTED) and module.DECLARATION.reads_pdf
     assert {module.SUPPORTED[code].layout for code in ("ND", "GU", "PR")} == {"chapter_pdf"}
     assert module.SUPPORTED["PR"].language == "es" and module.SUPPORTED["ND"].language == "en"
-    assert "could not be found" in module.STATES["KY"].curated
+    assert module.SUPPORTED["KY"].layout == "catalog_pdf"
     for identifier, url in [("ND/12.1-27.1-03.3", "https://www.ndlegis.gov/cencode/t12-1c27-1.pdf#12.1-27.1-03.3"),
                             ("GU/7/53102", "https://www.guamcourts.org/compileroflaws/GCA/07gca/7gc053.PDF#53102"),
                             ("PR/21-2021/4", "https://bvirtualogp.pr.gov/ogp/Bvirtual/leyesreferencia/PDF/21-2021.pdf#art4")]:
@@ -766,3 +775,130 @@ def test_a_chapter_pdf_replayed_from_the_archive_reads_the_same_whatever_encodin
     found = [dict(item) for item in module.parse_section(replayed) if isinstance(item, module.ProvisionItem)]
     assert found and found[0]["heading"] == "Unlawful Distribution of Images; Exceptions; Definitions; and Penalties."
     assert "person’s reasonable expectation" in found[0]["text"]
+
+
+# --- Kentucky (catalog_pdf: root page -> chapter catalog -> section PDF) ---
+# No capture of apps.legislature.ky.gov exists: the pages are written by us with only the
+# links public scrapers read from them, the PDFs made from their .pdf.txt; the ids are made up.
+
+KY_ROOT = "https://apps.legislature.ky.gov/law/statutes/"
+KY_CHAPTER = "https://apps.legislature.ky.gov/law/statutes/chapter.aspx?id=900531"
+KY_120 = "https://apps.legislature.ky.gov/law/statutes/statute.aspx?id=900120"
+
+
+def ky_page(tmp_path, name: str, edit) -> Path:
+    path = tmp_path / name
+    path.write_text(edit((EXAMPLES / name).read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+def test_kentucky_identifier_gives_the_statutes_root_and_the_root_links_the_chapter_by_its_label():
+    state, parts = module.split_identifier("KY/531.120(3)")
+    assert module.section_url(module.SUPPORTED[state], parts) == KY_ROOT
+    spec = MANIFEST["ky_statutes.html"]
+    response = scrapy.http.HtmlResponse(KY_ROOT, body=(EXAMPLES / "ky_statutes.html").read_bytes(), encoding="utf-8",
+                                        request=scrapy.Request(KY_ROOT, meta=spec["meta"]))
+    [follow] = list(module.parse_section(response))
+    # Both tracked sections are in chapter 531: one request for its catalog, carrying both on.
+    assert follow.url == KY_CHAPTER and follow.meta["targets"] == spec["meta"]["targets"]
+    assert follow.meta["tracked"] and follow.meta["state"] == "KY"
+
+
+def test_kentucky_sections_share_one_root_request_that_names_no_instrument():
+    """The root page is every Kentucky section's first step, not an instrument's document: a 404
+    there must not mark the instrument gone (which withdraws its text), as `expects` would."""
+    spider = SPIDERS["us_state_codes"](tracked=[
+        {"id": "us-ky-krs-531-120", "source_identifier": "KY/531.120", "jurisdiction": "US-KY",
+         "provisions": [{"label": "531.120(1)", "key": "531.120(1)"}, {"label": "531.010", "key": "531.010"}]}])
+    [request] = list(spider.tracked_requests())
+    assert request.url == KY_ROOT and "expects" not in request.meta and request.meta["tracked"]
+    assert [t["key"] for t in request.meta["targets"]] == ["531.120(1)", "531.010"]
+
+
+def test_kentucky_root_page_takes_only_the_chapters_own_link_on_the_official_host(tmp_path):
+    spec = MANIFEST["ky_statutes.html"]
+    # Chapters 53 and 5310, and a chapter 531 link to another host, are not chapter 531's catalog.
+    page = ky_page(tmp_path, "ky_statutes.html", lambda text: text.replace(
+        "<li><a href=\"chapter.aspx?id=900531\">",
+        '<li><a href="chapter.aspx?id=53">CHAPTER 53 X</a></li>'
+        '<li><a href="chapter.aspx?id=5310">CHAPTER 5310 X</a></li>'
+        '<li><a href="https://example.org/law/statutes/chapter.aspx?id=1">CHAPTER 531 PORNOGRAPHY</a></li>'
+        '<li><a href="chapter.aspx?id=900531">'))
+    assert parse_file("us_state_codes", page, KY_ROOT, spec["meta"]) == [{"type": "request", "url": KY_CHAPTER}]
+    # A chapter the page does not link is a parse error naming its label, for each section needing it.
+    missing = ky_page(tmp_path, "ky_statutes.html", lambda text: text.replace("CHAPTER 531", "CHAPTER 532"))
+    errors = parse_file("us_state_codes", missing, KY_ROOT, spec["meta"])
+    assert [e["type"] for e in errors] == ["error", "error"] and all(e["tracked"] for e in errors)
+    assert "has no chapter labelled 531 (for § 531.120(1))" in errors[0]["reason"] and errors[0]["kind"] == "parse"
+    # A page linking no chapter at all is not the root page (an error page, a changed layout).
+    empty = tmp_path / "error.html"
+    empty.write_text("<html><head><title>Server Error</title></head><body><p>Sorry</p></body></html>")
+    with pytest.raises(ValueError, match="links no chapter .'Server Error'"):
+        parse_file("us_state_codes", empty, KY_ROOT, spec["meta"])
+
+
+def test_kentucky_chapter_catalog_links_each_sections_pdf_by_its_label(tmp_path):
+    spec = MANIFEST["ky_chapter_531.html"]
+    follows = list(module.parse_section(scrapy.http.HtmlResponse(
+        KY_CHAPTER, body=(EXAMPLES / "ky_chapter_531.html").read_bytes(), encoding="utf-8",
+        request=scrapy.Request(KY_CHAPTER, meta=spec["meta"]))))
+    assert [(f.url, [t["key"] for t in f.meta["targets"]]) for f in follows] == [
+        (KY_120, ["531.120(1)"]), ("https://apps.legislature.ky.gov/law/statutes/statute.aspx?id=900010", ["531.010"])]
+    # A catalog labelling sections whole ("531.120 ...") reads the same; ".1205" is not ".120".
+    whole = ky_page(tmp_path, "ky_chapter_531.html", lambda text: text.replace(
+        '<li><a href="statute.aspx?id=900120">.120', '<li><a href="statute.aspx?id=1">.1205 X</a></li>'
+        '<li><a href="statute.aspx?id=900120">531.120'))
+    assert parse_file("us_state_codes", whole, KY_CHAPTER, spec["meta"])[0] == {"type": "request", "url": KY_120}
+    missing = ky_page(tmp_path, "ky_chapter_531.html", lambda text: text.replace(".120 ", ".125 "))
+    error, follow = parse_file("us_state_codes", missing, KY_CHAPTER, spec["meta"])
+    assert error["type"] == "error" and "has no section labelled 531.120 (for § 531.120(1))" in error["reason"]
+    assert follow["type"] == "request"
+    # An address on the host that is none of the three steps is refused.
+    with pytest.raises(ValueError, match="neither the statutes' root page"):
+        parse_file("us_state_codes", EXAMPLES / "ky_chapter_531.html",
+                   "https://apps.legislature.ky.gov/law/kar/titles/921/", spec["meta"])
+
+
+def test_kentucky_section_pdf_cuts_each_keys_subsection(tmp_path):
+    first, third, fourth = [r for r in parsed("ky_531-120.pdf") if r["type"] == "provision"]
+    assert first["heading"] == "Distribution of sexually explicit images without consent."
+    assert [line[:4] for line in first["text"].splitlines()] == ["(1) ", "(a) ", "(b) "]
+    assert third["text"].startswith("(3) A person who maintains an Internet Web site") and "\n" not in third["text"]
+    assert fourth["text"].endswith("a Class C felony for each subsequent offense.")
+    assert {first["url"], third["url"], fourth["url"]} == {KY_120}
+    definitions = provision(parsed("ky_531-010.pdf"))
+    assert definitions["heading"] == "Definitions." and definitions["text"].startswith("As used in this chapter:")
+    assert "other high-speed data processing device" in definitions["text"]
+    # The section ends at its "Effective:" line (the day a law firm's page gives for 531.120),
+    # and a subsection whose number runs into its text ("(3)A", as copies of the PDFs show) is cut the same.
+    spec = MANIFEST["ky_531-120.pdf"]
+    variant = pdf_example(tmp_path, "ky_531-120.pdf", lambda text: text.replace("(3) A person", "(3)A person")
+                          + "Effective: July 14, 2018\n")
+    records = [r for r in parse_file("us_state_codes", variant, KY_120, spec["meta"]) if r["type"] == "provision"]
+    assert records[1]["text"].startswith("(3)A person who maintains")
+    assert records[2]["text"].endswith("each subsequent offense.") and "Effective" not in records[2]["text"]
+
+
+def test_a_saved_kentucky_section_pdf_is_parsed_with_sii_atlas_parse():
+    """`sii-atlas parse us_state_codes FILE.pdf --url URL`: the section is the one the PDF opens
+    with (or the one the address's fragment names)."""
+    for url in (KY_120, KY_120 + "#531.120(3)"):
+        result = subprocess.run([sys.executable, "-m", "crawlers.cli", "parse", "us_state_codes",
+                                 str(EXAMPLES / "ky_531-120.pdf"), "--url", url],
+                                cwd=PROJECT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        [found] = [r for r in map(json.loads, result.stdout.splitlines()) if r["type"] == "provision"]
+        assert found["url"] == KY_120 and found["heading"] == "Distribution of sexually explicit images without consent."
+        if "#" in url:
+            assert found["id"] == "us-ky-code-531-120-3/531.120(3)" and found["text"].startswith("(3) A person")
+        else:
+            assert found["id"] == "us-ky-code-531-120/531.120" and found["text"].count("\n") == 9
+
+
+def test_a_catalog_pdf_without_its_catalog_fields_is_refused(tmp_path):
+    bad = tmp_path / "table.yaml"
+    bad.write_text("states:\n  KY:\n    hosts: [apps.legislature.ky.gov]\n"
+                   "    url: 'https://apps.legislature.ky.gov/law/statutes/'\n    layout: catalog_pdf\n"
+                   "    start: a\n    next: b\n    licence: x\n    basis: y\n")
+    with pytest.raises(module.TableError, match="a catalog_pdf needs chapter_link"):
+        module.read_table(bad)

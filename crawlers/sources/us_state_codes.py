@@ -92,6 +92,22 @@ are written by us in that structure and say so):
   (`effective`, kept as the provision's `valid_from`), the number and the catchline; each
   subsection is a table row of a number cell and a text cell, joined into one line.
 
+* `catalog_pdf` (three steps, Kentucky): each section is a PDF at an address whose id is the
+  site's own number (statute.aspx?id=N), as is its chapter's catalog (chapter.aspx?id=N), so
+  neither can be built from the section number. The section's `url` is the statutes' root
+  page; its parser finds the chapter's link by its label (`chapter_link`, "CHAPTER 531 ...")
+  among the links whose absolute address is on the state's hosts and matches `chapter_href`,
+  and asks for that catalog; the catalog's parser finds the section's link the same way
+  (`section_link`, ".120 ..." or "531.120 ...", `section_href`) and asks for its PDF, read
+  like a chapter PDF (`start`, `next`: the "Effective:" / "History:" lines, `subsection`).
+  Sections of one chapter share one catalog request, subsections of one section one PDF
+  request. A page with no such links at all is a parse error (an error page, a changed
+  layout); a label the page does not have is a PageError naming it. The provision's address
+  is the section's PDF, as read off the catalog. A saved PDF given to `sii-atlas parse` is the
+  section its address's fragment names (statute.aspx?id=N#531.120(3)) or, without one, the
+  section its first line opens with (`opening`). NO CAPTURE of Kentucky's site exists: the
+  table's `basis` says which public scrapers the tree comes from and what is not known.
+
 A missing container (an error page, a changed layout) is a parse error for the crawl to
 record; a page without the section asked for yields a PageError for that section (never
 an empty text); a page that redirects to another host is refused by the middleware.
@@ -118,7 +134,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
 from lxml import etree
@@ -189,6 +205,16 @@ class State:
     #: key names after the section ("12.1-27.1-01(13)"), and one on any subsection's opening.
     subsection: str | None = None
     subsection_next: str | None = None
+    #: catalog_pdf (three steps, Kentucky): a regex (with {chapter}) on the text of the root
+    #: page's link to the section's chapter, and one the link's absolute address must match;
+    #: a regex (with {chapter} and {after_chapter}) on the text of the chapter catalog's link
+    #: to the section, and one its address must match; `opening`, a regex whose `section`
+    #: group reads the section's number off a section document's first line (a saved file).
+    chapter_link: str | None = None
+    chapter_href: str | None = None
+    section_link: str | None = None
+    section_href: str | None = None
+    opening: str | None = None
     licence: str = ""
     basis: str = ""
 
@@ -200,6 +226,11 @@ class State:
 LAYOUTS = ("section_page", "chapter_page", "section_xml", "section_json", "chapter_pdf")
 #: Two steps: the section's address is a wrapper naming the version file that holds the text.
 LAYOUTS += ("versioned_section",)
+#: Three steps: the statutes' root page links the chapter, whose catalog links the section's PDF.
+LAYOUTS += ("catalog_pdf",)
+#: The layouts whose document is a PDF's printed text, cut by `start` / `next`.
+PDF_LAYOUTS = ("chapter_pdf", "catalog_pdf")
+CATALOG_FIELDS = ("chapter_link", "chapter_href", "section_link", "section_href", "opening")
 
 
 def check_state(state: State) -> None:
@@ -209,12 +240,14 @@ def check_state(state: State) -> None:
         raise TableError(f"{code}: a supported state needs hosts, url and a layout in {LAYOUTS}")
     if urlsplit(state.url).netloc not in state.hosts:
         raise TableError(f"{code}: url {state.url} is not on its hosts {state.hosts}")
-    if state.layout in ("chapter_page", "chapter_pdf") and not (state.start and state.next):
+    if state.layout in ("chapter_page", *PDF_LAYOUTS) and not (state.start and state.next):
         raise TableError(f"{code}: a {state.layout} needs start and next")
     if bool(state.subsection) != bool(state.subsection_next):
         raise TableError(f"{code}: subsection and subsection_next go together")
-    if state.subsection and state.layout != "chapter_pdf":
-        raise TableError(f"{code}: only a chapter_pdf cuts subsections")
+    if state.subsection and state.layout not in PDF_LAYOUTS:
+        raise TableError(f"{code}: only a PDF layout cuts subsections")
+    if state.layout == "catalog_pdf" and not all(getattr(state, name) for name in CATALOG_FIELDS):
+        raise TableError(f"{code}: a catalog_pdf needs {', '.join(CATALOG_FIELDS)}")
     if not re.fullmatch(r"[a-z]{2}", state.language):
         raise TableError(f"{code}: language {state.language!r} is not a two-letter code")
     if state.layout == "section_json" and not (state.records and state.number and state.container != "body"):
@@ -720,9 +753,12 @@ def _pdf_heading(state: State, span: list[str]) -> tuple[str | None, list[str]]:
 
 
 READERS = {"section_page": read_section_page, "chapter_page": read_chapter_page, "section_xml": read_section_xml,
-           "section_json": read_section_json, "chapter_pdf": read_chapter_pdf}
+           "section_json": read_section_json, "chapter_pdf": read_chapter_pdf,
+           # A section's own PDF (Kentucky) is cut like a chapter's: from its opening to its history.
+           "catalog_pdf": read_chapter_pdf}
 #: How each layout's document is read from the response.
-DOCUMENTS = {"section_xml": xml_document, "section_json": json_document, "chapter_pdf": pdf_document}
+DOCUMENTS = {"section_xml": xml_document, "section_json": json_document, "chapter_pdf": pdf_document,
+             "catalog_pdf": pdf_document}
 
 
 # --------------------------------------------------------------------------- parser
@@ -790,26 +826,36 @@ def parse_section(response):
     if state.layout == "versioned_section" and not is_version_file(state, response.url):
         yield from follow_version(state, response)
         return
+    if state.layout == "catalog_pdf":
+        step = catalog_step(state, response.url)
+        if step != "section":
+            yield from (follow_chapters if step == "root" else follow_sections)(state, response)
+            return
     root = DOCUMENTS.get(state.layout, document)(response)
     read = READERS[state.layout]
     valid_from = effective_date(state, root) if state.effective else None
+    targets = targets_of(response, state) if state.layout != "catalog_pdf" else catalog_targets(state, response, root)
     found_any = False
     missing: list[str] = []
-    for target in targets_of(response, state):
+    for target in targets:
         section = target["section"]
         parts = {**(target.get("parts") or {}), "section": section}
+        # A section found through a catalog has no address of its own to build: it is the document's.
+        own_url = state.layout != "catalog_pdf" and _complete(state, parts)
+        # (without the fragment a saved section's address may carry to name the section)
+        page_url = response.url.split("#", 1)[0] if state.layout == "catalog_pdf" else response.url
         try:
             heading, lines = read(state, root, section, response.url)
         except SectionMissing as error:
             missing.append(str(error))
-            yield PageError(url=provision_url(state, parts) if _complete(state, parts) else response.url,
+            yield PageError(url=provision_url(state, parts) if own_url else page_url,
                             status=response.status, kind="parse", reason=str(error),
                             tracked=bool(target.get("instrument_id")))
             continue
         found_any = True
         instrument_id = target.get("instrument_id") or default_instrument_id(state.code, section)
         key = target.get("key") or section
-        url = provision_url(state, parts) if _complete(state, parts) else response.url
+        url = provision_url(state, parts) if own_url else page_url
         yield InstrumentItem(
             id=instrument_id,
             jurisdiction=target.get("jurisdiction") or f"US-{state.code}",
@@ -940,6 +986,100 @@ def effective_date(state: State, root) -> str | None:
 READERS["versioned_section"] = read_version_file
 
 
+# --------------------------------------------------------------------------- catalogs (Kentucky)
+
+
+def catalog_step(state: State, url: str) -> str:
+    """Which step of a catalog_pdf an address is: the statutes' root page, a chapter's catalog
+    or a section's document. Any other address on the host is a parse error."""
+    url = url.split("#", 1)[0]
+    if url == state.url:
+        return "root"
+    if re.fullmatch(state.chapter_href, url):
+        return "chapter"
+    if re.fullmatch(state.section_href, url):
+        return "section"
+    raise ValueError(f"{state.code}: {url} is neither the statutes' root page, a chapter catalog nor a section")
+
+
+def _catalog_parts(target: dict) -> dict:
+    """The URL parts of the section a target names, without a key's subsection
+    ("531.120(1)" is looked up as 531.120)."""
+    return derived({"section": split_subsection(target["section"])[0]})
+
+
+def _links(state: State, response, href_pattern: str) -> list[tuple[str, str]]:
+    """(text, absolute address) of each link of the page whose address is on the state's hosts
+    and matches `href_pattern`: the next step's request is built from nothing else."""
+    found = []
+    for anchor in document(response).iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href:
+            continue
+        url = urljoin(response.url, href).split("#", 1)[0]
+        if urlsplit(url).netloc in state.hosts and re.fullmatch(href_pattern, url):
+            found.append((clean(anchor.text_content()) or "", url))
+    return found
+
+
+def _follow_links(state: State, response, href_pattern: str, label_pattern: str, what: str, group_by: str):
+    """The requests for the next step: each target's link, found by its label (`label_pattern`
+    filled from the target's parts), its targets carried on; targets sharing a link (a chapter's
+    sections, a section's subsections) share one request. A page with no such links at all is
+    not the page asked for (an error page, a changed layout); a label not on it is a parse error
+    naming it, for the targets that need it."""
+    targets = targets_of(response, state)
+    links = _links(state, response, href_pattern)
+    if not links:
+        title = clean(" ".join(document(response).xpath("//title//text()"))) or "no title"
+        raise ValueError(f"{state.code}: {response.url} links no {what} ({title!r}): not the page asked for "
+                         "(an error page, or the layout changed)")
+    follow: dict[str, list[dict]] = {}
+    for target in targets:
+        parts = _catalog_parts(target)
+        label = re.compile(label_pattern.format(**{name: re.escape(str(value)) for name, value in parts.items()}))
+        url = next((url for text, url in links if label.search(text)), None)
+        if url is None:
+            yield PageError(url=response.url, status=response.status, kind="parse",
+                            reason=f"{state.code}: {response.url} has no {what} labelled {parts[group_by]} "
+                                   f"(for § {target['section']})",
+                            tracked=bool(target.get("instrument_id")))
+            continue
+        follow.setdefault(url, []).append(target)
+    for url, group in follow.items():
+        tracked = any(target.get("instrument_id") for target in group)
+        yield scrapy.Request(url, meta={"state": state.code, "targets": group, "tracked": tracked})
+
+
+def follow_chapters(state: State, response):
+    """The statutes' root page (Kentucky's /law/statutes/): the link to each target's chapter,
+    found by its label ("CHAPTER 531 ..."), the chapter's id being the site's own number."""
+    yield from _follow_links(state, response, state.chapter_href, state.chapter_link, "chapter", "chapter")
+
+
+def follow_sections(state: State, response):
+    """A chapter's catalog (Kentucky's chapter.aspx?id=N): the link to each target's section,
+    found by its label (".120 ..." or "531.120 ..."), the section's document being the site's own number."""
+    yield from _follow_links(state, response, state.section_href, state.section_link, "section", "section")
+
+
+def catalog_targets(state: State, response, text: str) -> list[dict]:
+    """What a section's document was asked for: the request's targets, or (a saved file) the
+    section the address's fragment names ("statute.aspx?id=N#531.120"), or the number the
+    document's first line opens with (`opening`)."""
+    if response.meta.get("targets") or response.meta.get("section"):
+        return targets_of(response, state)
+    section = unquote(urlsplit(response.url).fragment)
+    if not section:
+        first = next(iter(printed_lines(text, state.drop_lines)), "")
+        found = re.match(state.opening, first)
+        section = found["section"] if found else None
+    if not section:
+        raise ValueError(f"{state.code}: which section is {response.url}? (request meta `targets`, or the address "
+                         "with the section as its fragment)")
+    return [{"section": section, "key": section}]
+
+
 # --------------------------------------------------------------------------- spider
 
 
@@ -963,7 +1103,7 @@ DECLARATION = SourceContract(
     auth=Auth.none(),
     parser_version="1",
     parser_meta=("targets", "state", "section", "key"),
-    # North Dakota's and Guam's code chapters and Puerto Rico's acts exist only as PDF.
+    # North Dakota's and Guam's code chapters, Puerto Rico's acts and Kentucky's sections exist only as PDF.
     reads_pdf=True,
     notes="One spider for every state code in crawlers/sources/us_state_codes.yaml: per state the official "
           "host(s), the section URL pattern and the page layout, or `curated: <reason>`. Supported: "
@@ -1005,7 +1145,9 @@ class UsStateCodesSpider(PerHostMirror, SourceSpider):
                            section_target(instrument, parts["section"], key, label, parts=parts),
                            state=state_code, body=body)
         for (url, _), page in pages.items():
-            yield self.request(url, json=page["body"], tracked=True, expects=expected_instrument(page),
+            # A catalog's root page is no instrument's document: its 404 must not withdraw one.
+            expects = expected_instrument(page) if SUPPORTED[page["state"]].layout != "catalog_pdf" else None
+            yield self.request(url, json=page["body"], tracked=True, expects=expects,
                                state=page["state"], targets=page["targets"])
 
     @staticmethod
