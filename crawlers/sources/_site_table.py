@@ -70,6 +70,11 @@ def host_owners(rows: dict) -> dict[str, str]:
     return {host: code for code, row in supported_rows(rows).items() for host in row.hosts}
 
 
+def host_delays(rows: dict) -> dict[str, float]:
+    """host -> the seconds its row asks between two requests (PerHostMirror.site_delays)."""
+    return {host: row.delay for row in supported_rows(rows).values() for host in row.hosts}
+
+
 def licences_in_words(rows: dict, places: str) -> str:
     """The source's licence as each supported site states its own ("Per province: New
     Brunswick: ...; Manitoba: ..."): a source over many registers has no one licence, and

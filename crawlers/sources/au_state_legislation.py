@@ -78,7 +78,7 @@ from ..pdf_text import PAGE_BREAK
 from ._pdf_sections import PARAGRAPH_START, paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
-from ._site_table import TableError, host_owners, licences_in_words, read_site_table, supported_rows
+from ._site_table import TableError, host_delays, host_owners, licences_in_words, read_site_table, supported_rows
 from .spider import SourceSpider, clean
 from .us_state_codes import SectionMissing, css, document
 
@@ -463,7 +463,7 @@ class AuStateLegislationSpider(PerHostMirror, SourceSpider):
 
     @classmethod
     def site_delays(cls) -> dict[str, float]:
-        return {host: register.delay for register in SUPPORTED.values() for host in register.hosts}
+        return host_delays(SUPPORTED)
 
     def tracked_requests(self):
         """One request per Act (every tracked section in it rides in `targets`) for the page

@@ -99,7 +99,7 @@ from ..items import InstrumentItem, PageError, ProvisionItem
 from ._pdf_sections import paragraphs, printed_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
-from ._site_table import TableError, host_owners, licences_in_words, read_site_table, supported_rows
+from ._site_table import TableError, host_delays, host_owners, licences_in_words, read_site_table, supported_rows
 from .spider import SourceSpider, clean, expected_instrument
 from .us_state_codes import SectionMissing, block_lines, css, document, first, shows_number, without
 
@@ -632,7 +632,7 @@ class CaProvincialLawsSpider(PerHostMirror, SourceSpider):
 
     @classmethod
     def site_delays(cls) -> dict[str, float]:
-        return {host: province.delay for province in SUPPORTED.values() for host in province.hosts}
+        return host_delays(SUPPORTED)
 
     def tracked_requests(self):
         """One request per statute (every tracked section on it rides in `targets`), in the

@@ -145,7 +145,7 @@ from ..items import InstrumentItem, PageError, ProvisionItem
 from .contract import Auth, SourceContract
 from ._pdf_sections import PARAGRAPH_START, paragraphs, printed_lines, section_span
 from ._per_host_mirror import PerHostMirror
-from ._site_table import TableError, host_owners, read_site_table, supported_rows
+from ._site_table import TableError, host_delays, host_owners, read_site_table, supported_rows
 from .spider import SourceSpider, add_target, clean, expected_instrument, section_target
 
 SOURCE = "us_state_codes"
@@ -1120,7 +1120,7 @@ class UsStateCodesSpider(PerHostMirror, SourceSpider):
 
     @classmethod
     def site_delays(cls) -> dict[str, float]:
-        return {host: state.delay for state in SUPPORTED.values() for host in state.hosts}
+        return host_delays(SUPPORTED)
 
     def tracked_requests(self):
         """One request per page: every tracked section on it rides in the request's `targets`."""
