@@ -41,6 +41,17 @@ FRENCH_TEXT = ("Est puni d'un an d'emprisonnement le fait de porter à la connai
 KOREAN_TEXT = "사람의 얼굴을 대상으로 한 딥페이크 영상물을 편집·합성 또는 가공한 자는 처벌한다."
 
 
+GREVIO_SECTION = {
+    "type": "monitoring_document", "id": "grevio:GREVIO-Inf(2023)9_Ireland_Baseline_Evaluation_Report_eng-38",
+    "body": "GREVIO", "document": "GREVIO-Inf(2023)9_Ireland_Baseline_Evaluation_Report_eng",
+    "heading": "V. B. 5. Sexual harassment (Article 40)", "instrument_id": "coe-cets-210-istanbul",
+    "kind": "baseline_evaluation_report", "language": "en", "published": "2023-10-24", "section": 38, "sections": 52,
+    "source": "hudoc_grevio", "state": "Ireland", "state_code": "IE", "title": "Baseline Evaluation Report IRELAND",
+    "text": "GREVIO notes the offences on sharing intimate images without consent.",
+    "url": 'https://hudoc.grevio.coe.int/eng#{"greviosectionid":["GREVIO-Inf(2023)9_Ireland_Baseline_Evaluation_Report_eng-38"]}',
+}
+
+
 def build_database(path: Path) -> None:
     """The curated build, with two provision texts written as a spider would write them."""
     db = open_database(path)
@@ -52,6 +63,8 @@ def build_database(path: Path) -> None:
         {"type": "provision", "id": "kr-scpsc-14-2/article/14-2", "instrument_id": "kr-scpsc-14-2",
          "label": "14-2", "heading": "허위영상물 등의 반포등", "language": "ko", "text": KOREAN_TEXT,
          "url": "https://www.law.go.kr/법령/성폭력범죄의처벌등에관한특례법", "source": "curated"},
+        # One section of GREVIO's report on Ireland, as tests/examples/hudoc_grevio gives it.
+        GREVIO_SECTION,
     ])
     db.conn.close()
 
@@ -431,3 +444,17 @@ def test_journalist_opens_a_provisions_page_and_a_decisions_page_from_the_jurisd
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
     expect(page.locator("body")).to_contain_text("Court")
     screenshots(page, "case-page")
+
+
+def test_researcher_finds_what_grevio_said_about_a_state_and_reads_its_sections(site, page):
+    """From a state's page to the treaty body's report on it: the report's line, then the
+    table of its stored sections; the section fits a phone."""
+    page.goto(site + "/jurisdiction/IE")
+    page.get_by_role("link", name="Treaty monitoring (1)").click()
+    section = page.locator("#monitoring")
+    expect(section).to_contain_text("Baseline Evaluation Report IRELAND")
+    expect(section).to_contain_text("baseline evaluation report · 2023-10-24 · English")
+    screenshots(page, "jurisdiction-monitoring")
+    section.get_by_role("link", name="1 of its 52 sections").click()
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text("V. B. 5. Sexual harassment (Article 40)")

@@ -146,7 +146,8 @@ async def monitoring(db, code: str) -> list[dict]:
     try:
         return await dicts(db, """
             select document, min(title) as title, body, kind, instrument_id, min(published) as published,
-                   replace(group_concat(distinct language), ',', ' ') as languages, count(*) as sections,
+                   replace(group_concat(distinct language), ',', ' ') as languages, count(*) as stored,
+                   max(sections) as sections,
                    (select url from monitoring_documents first where first.document = m.document
                     order by first.section limit 1) as url
             from monitoring_documents m where state_code = :code
