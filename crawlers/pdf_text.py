@@ -33,6 +33,8 @@ MIN_LETTERS_PER_PAGE = 20
 # the ligatures fi/fl, and a zero-width space.
 _CLEAN = str.maketrans({"\u00a0": " ", "\u00ad": "", "\ufb01": "fi", "\ufb02": "fl", "\u200b": ""})
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+# pypdf warns at length about small faults it repairs; they are not ours to report.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class PdfUnreadable(ValueError):
@@ -51,8 +53,6 @@ def pdf_text(body: bytes, max_pages: int = MAX_PAGES) -> str:
         from pypdf.errors import PdfReadError
     except ImportError as error:  # a dependency in pyproject.toml; say so rather than fail obscurely
         raise PdfUnreadable("PDF text needs the pypdf package") from error
-    # pypdf warns at length about small faults it repairs; they are not ours to report.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(body), strict=False)
         if reader.is_encrypted:

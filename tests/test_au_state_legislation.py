@@ -283,8 +283,8 @@ def _response(path: Path, url: str, meta: dict):
 
 
 def test_the_pdfs_text_is_read_as_utf8_whatever_encoding_a_replayed_response_claims():
-    # A 304 replayed from the archive keeps the encoding Scrapy guessed for the empty 304
-    # (cp1252 for an application/pdf answer): the text must not turn "—" into "â€”".
+    # A response claiming another encoding than the text's UTF-8 (as the archive's 304 replay
+    # once did, cp1252): the text must not turn "—" into "â€”".
     from scrapy.http import TextResponse
 
     from crawlers.pdf_text import pdf_text

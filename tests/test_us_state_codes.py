@@ -763,9 +763,10 @@ def test_the_pdf_only_states_are_in_the_table():
 
 
 def test_a_chapter_pdf_replayed_from_the_archive_reads_the_same_whatever_encoding_scrapy_guessed():
-    """A 304 is answered from the archive with the 304's response class, whose encoding
-    Scrapy guessed from an empty body (cp1252): the PDF's UTF-8 text must still read as
-    UTF-8, or "§ 28.102" becomes "Â§ 28.102" and the section is lost on every recrawl."""
+    """A response that claims another encoding than the UTF-8 the PDF's text is written in
+    (as a 304 answered from the archive once did, cp1252): the text must still read as
+    UTF-8, or "§ 28.102" becomes "Â§ 28.102" and the section is lost on every recrawl. The
+    archive's replay itself is tested in tests/test_pdf_text.py."""
     from crawlers.pdf_text import pdf_text
 
     spec = MANIFEST["gu_9gc028.pdf"]

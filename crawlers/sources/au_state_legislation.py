@@ -252,9 +252,9 @@ def parse_act_page(register: Register, response):
 
 def document_text(register: Register, response) -> str:
     """The document's text. PdfTextMiddleware writes a PDF's text as UTF-8, and the archive
-    keeps those bytes; but a 304 replayed from the archive keeps the encoding Scrapy guessed
-    for the empty 304 (cp1252 when its Content-Type has no charset, as application/pdf has
-    none), so the bytes are decoded here as what they are, not as the response claims."""
+    keeps those bytes: they are decoded here as what they are, not as the response claims
+    (a response built with a wrong encoding, as the archive's 304 replay once was, would
+    turn "—" into "â€”")."""
     try:
         text = response.body.decode("utf-8")
     except UnicodeDecodeError:  # not the middleware's text (a raw PDF, a page in another encoding)
@@ -424,14 +424,12 @@ def parse_register_page(response):
 # --------------------------------------------------------------------------- spider
 
 
-_ALL_HOSTS = [host for register in SUPPORTED.values() for host in register.hosts]
-
 DECLARATION = SourceContract(
     id=SOURCE,
     name="Australian state and territory legislation (official registers)",
     kind="legislation",
     base_url=f"https://{SUPPORTED['WA'].hosts[0]}",
-    alias_hosts=tuple(host for host in _ALL_HOSTS if host != SUPPORTED["WA"].hosts[0]),
+    alias_hosts=tuple(host for host in HOST_REGISTER if host != SUPPORTED["WA"].hosts[0]),
     licence=licences_in_words(REGISTERS, "register"),
     licence_url="https://creativecommons.org/licenses/by/4.0/",
     # The State Law Publisher's copyright notice, which states the CC BY 4.0 licence for the WA

@@ -594,14 +594,12 @@ def parse_statute(response):
 # --------------------------------------------------------------------------- spider
 
 
-_ALL_HOSTS = [host for province in SUPPORTED.values() for host in province.hosts]
-
 DECLARATION = SourceContract(
     id=SOURCE,
     name="Canadian provincial statutes (official provincial registers)",
     kind="legislation",
     base_url=f"https://{SUPPORTED['NB'].hosts[0]}",
-    alias_hosts=tuple(host for host in _ALL_HOSTS if host != SUPPORTED["NB"].hosts[0]),
+    alias_hosts=tuple(host for host in HOST_PROVINCE if host != SUPPORTED["NB"].hosts[0]),
     licence=licences_in_words(PROVINCES, "province"),
     licence_url="https://www2.gnb.ca/content/gnb/en/departments/public-safety/attorney-general/content/"
                 "acts_regulations/content/annual_volumes_ofregulations/copyright.html",

@@ -115,6 +115,7 @@ import scrapy
 
 from ..items import BillItem, PageError, ProvisionItem
 from ..crawling.middlewares import PdfTextMiddleware
+from ..pdf_text import is_pdf
 from ._bill_text import GENERIC, Layout, NotBillText, PdfLayout, bill_lines, pdf_bill_lines
 from ._per_host_mirror import PerHostMirror
 from .contract import Auth, SourceContract
@@ -594,7 +595,7 @@ def parse_bill_text(response):
     if not instrument_id:
         raise ValueError(f"whose text is {response.url}? (request meta `instrument_id`, or the address of a page)")
     media = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
-    if response.body[:1024].find(b"%PDF-") >= 0:
+    if is_pdf(response.body):
         # Only a source that does not read PDFs gets one (reads_pdf turns it into its text).
         raise ValueError(f"{response.url} answered a PDF that was not read as text")
     try:

@@ -677,10 +677,9 @@ def pdf_document(response) -> str:
     (a 200 error page, a login wall), is a parse error, never text to cut sections from.
 
     The text is always UTF-8 (PdfTextMiddleware and `sii-atlas parse` encode it so), and it
-    is decoded as such rather than through `response.text`: a page replayed from the archive
-    after a 304 carries the encoding Scrapy guessed for the empty 304 (cp1252), which turns
-    "§" into "Â§" and loses every Guam section (a fault of the archive's replay in
-    crawlers/crawling/middlewares.py, which this module does not own)."""
+    is decoded as such whatever encoding the response claims: a response built with a wrong
+    one (as the archive's 304 replay once was) would turn "§" into "Â§" and lose every Guam
+    section."""
     text = response.body.decode("utf-8", "replace")
     head = text[:1024].lstrip().lower()
     if not head:
@@ -1083,14 +1082,12 @@ def catalog_targets(state: State, response, text: str) -> list[dict]:
 # --------------------------------------------------------------------------- spider
 
 
-_ALL_HOSTS = [host for state in SUPPORTED.values() for host in state.hosts]
-
 DECLARATION = SourceContract(
     id=SOURCE,
     name="US state codes (official state legislature code sites)",
     kind="legislation",
     base_url=f"https://{SUPPORTED['CA'].hosts[0]}",
-    alias_hosts=tuple(host for host in _ALL_HOSTS if host != SUPPORTED["CA"].hosts[0]),
+    alias_hosts=tuple(host for host in HOST_STATE if host != SUPPORTED["CA"].hosts[0]),
     licence="Public domain (state statutes are not copyrightable: Georgia v. Public.Resource.Org, 2020); "
             "states whose only free site is a publisher's are curated",
     licence_url="https://www.supremecourt.gov/opinions/19pdf/18-1150_7m58.pdf",
